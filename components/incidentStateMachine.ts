@@ -1,0 +1,94 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { SeverityLabel } from "../lib/severity";
+import { LogLevel } from "../lib/settings";
+import { renderStateMachineDefinition, requiredTaskPermissions } from "../lib/stateMachineDefinition";
+import { serviceTrustPolicy, stateMachineObservabilityPolicy, stateMachineTaskPolicy } from "../lib/policies";
+
+export interface IncidentStateMachineArgs {
+    /** Name of the dedup table the workflow claims findings in. */
+    tableName: pulumi.Input<string>;
+    /** ARN of the dedup table (scopes the DynamoDB permissions). */
+    tableArn: pulumi.Input<string>;
+    /** ARN of the response plan incidents are started with. */
+    responsePlanArn: pulumi.Input<string>;
+    /** Days a claim keeps a finding from opening another incident. */
+    dedupTtlDays: number;
+    /** Incident impact (1-5) for each severity label. */
+    impactBySeverity: Record<SeverityLabel, number>;
+    /** Execution log level; OFF creates no log group. Default: ERROR. */
+    logLevel?: LogLevel;
+    /** Log each state's input and output (may contain finding details). Default: false. */
+    logIncludeExecutionData?: boolean;
+    /** Days execution logs are kept. Default: 90. */
+    logRetentionDays?: number;
+    /** Send X-Ray traces. Default: false. */
+    tracingEnabled?: boolean;
+}
+
+/**
+ * The Step Functions workflow that turns one finding event into at most one incident. Its
+ * definition is rendered from statemachine/; its role may call exactly the actions the
+ * rendered definition's tasks call, each on its own resource.
+ */
+export class IncidentStateMachine extends pulumi.ComponentResource {
+    readonly role: aws.iam.Role;
+    readonly logGroup?: aws.cloudwatch.LogGroup;
+    readonly stateMachine: aws.sfn.StateMachine;
+    readonly definition: pulumi.Output<string>;
+    readonly arn: pulumi.Output<string>;
+    readonly name: pulumi.Output<string>;
+
+    constructor(name: string, args: IncidentStateMachineArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("securityhub-incidents:workflow:IncidentStateMachine", name, args, opts);
+        const logLevel = args.logLevel ?? "ERROR";
+        const logging = logLevel !== "OFF";
+        const tracing = args.tracingEnabled ?? false;
+        const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+
+        const definition = pulumi.all([args.tableName, args.responsePlanArn]).apply(([tableName, responsePlanArn]) =>
+            renderStateMachineDefinition({ tableName, responsePlanArn, dedupTtlDays: args.dedupTtlDays, impactBySeverity: args.impactBySeverity }));
+        this.definition = definition.apply(d => JSON.stringify(d, null, 2));
+
+        this.role = new aws.iam.Role(`${name}-role`, {
+            description: "Lets the incident workflow claim findings and start incidents",
+            assumeRolePolicy: accountId.apply(account => JSON.stringify(serviceTrustPolicy("states.amazonaws.com", { sourceAccount: account }))),
+        }, { parent: this });
+
+        const taskPolicy = new aws.iam.RolePolicy(`${name}-tasks`, {
+            role: this.role.id,
+            policy: pulumi.all([definition, args.tableArn, args.responsePlanArn]).apply(([d, tableArn, responsePlanArn]) =>
+                JSON.stringify(stateMachineTaskPolicy(requiredTaskPermissions(d), { dedupTable: tableArn, responsePlan: responsePlanArn }))),
+        }, { parent: this });
+
+        const dependsOn: pulumi.Resource[] = [taskPolicy];
+        const observability = stateMachineObservabilityPolicy({ logging, tracing });
+        if (observability) {
+            dependsOn.push(new aws.iam.RolePolicy(`${name}-observability`, {
+                role: this.role.id,
+                policy: JSON.stringify(observability),
+            }, { parent: this }));
+        }
+        if (logging) {
+            this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
+                // The vended-logs prefix keeps CloudWatch's resource policy small (AWS recommendation).
+                namePrefix: `/aws/vendedlogs/states/${name}-`,
+                retentionInDays: args.logRetentionDays ?? 90,
+            }, { parent: this });
+        }
+
+        this.stateMachine = new aws.sfn.StateMachine(`${name}-workflow`, {
+            type: "STANDARD",
+            roleArn: this.role.arn,
+            definition: this.definition,
+            loggingConfiguration: this.logGroup
+                ? { level: logLevel, includeExecutionData: args.logIncludeExecutionData ?? false, logDestination: pulumi.interpolate`${this.logGroup.arn}:*` }
+                : { level: "OFF" },
+            tracingConfiguration: { enabled: tracing },
+        }, { parent: this, dependsOn });
+
+        this.arn = this.stateMachine.arn;
+        this.name = this.stateMachine.name;
+        this.registerOutputs({ arn: this.arn, name: this.name, roleArn: this.role.arn, definition: this.definition });
+    }
+}

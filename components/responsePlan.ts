@@ -1,0 +1,97 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { incidentRecordArnPattern, runbookRolePolicy, serviceTrustPolicy } from "../lib/policies";
+
+export interface ResponsePlanArgs {
+    /** Response plan name (letters, digits, - and _). Also scopes the runbook role's trust. */
+    responsePlanName: string;
+    /** Name of the SSM Automation document to run for every incident. */
+    runbookDocumentName: pulumi.Input<string>;
+    /** Title of incidents started without one. Default: "Security Hub finding". */
+    incidentTitle?: string;
+    /** Impact of incidents started without one (1 critical … 5 none). Default: 3. */
+    defaultImpact?: number;
+    /** SNS topics wired to AWS Chatbot for the incident's chat channel. Default: none. */
+    chatChannelTopicArns?: string[];
+    /** Incident Manager contacts or escalation plans engaged for every incident. Default: none. */
+    engagementContactArns?: string[];
+    /** SNS topics notified of incident updates. Default: none. */
+    notificationTopicArns?: string[];
+    /**
+     * Create the Incident Manager replication set. Default: false, because an account can have
+     * only one and accounts that use Incident Manager already have it.
+     */
+    createReplicationSet?: boolean;
+    /** Regions of the replication set when it is created. Default: the provider's Region. */
+    replicationRegions?: string[];
+}
+
+const RESPONSE_PLAN_NAME = /^[a-zA-Z0-9_-]{1,200}$/;
+
+/**
+ * The Incident Manager response plan the workflow starts incidents with. Its action runs the
+ * runbook through a role that Incident Manager may assume only for this plan's incidents and
+ * that may start only that runbook.
+ */
+export class ResponsePlan extends pulumi.ComponentResource {
+    readonly replicationSet?: aws.ssmincidents.ReplicationSet;
+    readonly runbookRole: aws.iam.Role;
+    readonly responsePlan: aws.ssmincidents.ResponsePlan;
+    readonly arn: pulumi.Output<string>;
+    readonly name: pulumi.Output<string>;
+
+    constructor(name: string, args: ResponsePlanArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("securityhub-incidents:incidents:ResponsePlan", name, args, opts);
+        if (!RESPONSE_PLAN_NAME.test(args.responsePlanName)) {
+            throw new Error(`ResponsePlan ${name}: responsePlanName ${JSON.stringify(args.responsePlanName)} must be 1-200 letters, digits, - or _`);
+        }
+        const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+        const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+
+        if (args.createReplicationSet) {
+            const regions = args.replicationRegions && args.replicationRegions.length > 0
+                ? pulumi.output(args.replicationRegions)
+                : aws.getRegionOutput({}, { parent: this }).region.apply(r => [r]);
+            this.replicationSet = new aws.ssmincidents.ReplicationSet(`${name}-replication-set`, {
+                regions: regions.apply(rs => rs.map(region => ({ name: region }))),
+            }, { parent: this });
+        }
+
+        this.runbookRole = new aws.iam.Role(`${name}-runbook-role`, {
+            description: `Lets Incident Manager run the runbook of response plan ${args.responsePlanName}`,
+            assumeRolePolicy: pulumi.all([partition, accountId]).apply(([p, account]) => JSON.stringify(
+                serviceTrustPolicy("ssm-incidents.amazonaws.com", {
+                    sourceAccount: account,
+                    sourceArn: incidentRecordArnPattern(p, account, args.responsePlanName),
+                }))),
+        }, { parent: this });
+        const rolePolicy = new aws.iam.RolePolicy(`${name}-runbook-policy`, {
+            role: this.runbookRole.id,
+            policy: pulumi.all([partition, accountId, args.runbookDocumentName]).apply(([p, account, documentName]) =>
+                JSON.stringify(runbookRolePolicy(p, account, documentName))),
+        }, { parent: this });
+
+        this.responsePlan = new aws.ssmincidents.ResponsePlan(`${name}-plan`, {
+            name: args.responsePlanName,
+            displayName: `Security Hub findings (${args.responsePlanName})`,
+            incidentTemplate: {
+                title: args.incidentTitle ?? "Security Hub finding",
+                impact: args.defaultImpact ?? 3,
+                notificationTargets: (args.notificationTopicArns ?? []).map(snsTopicArn => ({ snsTopicArn })),
+            },
+            chatChannels: args.chatChannelTopicArns ?? [],
+            engagements: args.engagementContactArns ?? [],
+            action: {
+                ssmAutomations: [{
+                    documentName: args.runbookDocumentName,
+                    roleArn: this.runbookRole.arn,
+                    targetAccount: "RESPONSE_PLAN_OWNER_ACCOUNT",
+                }],
+            },
+        }, { parent: this, dependsOn: [rolePolicy, ...(this.replicationSet ? [this.replicationSet] : [])] });
+
+        this.arn = this.responsePlan.arn;
+        this.name = this.responsePlan.name;
+        this.registerOutputs({ arn: this.arn, name: this.name, runbookRoleArn: this.runbookRole.arn });
+    }
+}

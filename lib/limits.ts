@@ -1,0 +1,37 @@
+/**
+ * AWS API limits the workflow must respect (Incident Manager StartIncident, ASFF, DynamoDB).
+ * The state-machine template receives them as placeholders and the offline Incident Manager
+ * stand-in enforces them, so both read the same numbers from here.
+ */
+export const INCIDENT_LIMITS = {
+    titleLength: 200,
+    clientTokenLength: 128,
+    relatedItems: 100,
+    relatedItemTitleLength: 200,
+    identifierArnLength: 1000,
+    identifierUrlLength: 1000,
+    triggerSourceLength: 50,
+    triggerRawDataLength: 10000,
+    minImpact: 1,
+    maxImpact: 5,
+} as const;
+
+/** The ARN pattern Incident Manager applies to related-item and trigger ARNs. */
+export const INCIDENT_ARN_PATTERN = "^arn:aws(-cn|-us-gov)?:[a-z0-9-]*:[a-z0-9-]*:([0-9]{12})?:.+$";
+
+/** Incident Manager related-item identifier types. */
+export const RELATED_ITEM_TYPES = [
+    "ANALYSIS", "INCIDENT", "METRIC", "PARENT", "ATTACHMENT", "OTHER", "AUTOMATION", "INVOLVED_RESOURCE", "TASK",
+] as const;
+
+/** EventBridge target retry policy bounds. */
+export const EVENT_RETRY_LIMITS = {
+    maxRetryAttempts: 185,
+    minEventAgeSeconds: 60,
+    maxEventAgeSeconds: 86400,
+} as const;
+
+/** CloudWatch Logs retention values the API accepts. */
+export const LOG_RETENTION_DAYS = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;

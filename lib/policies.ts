@@ -1,0 +1,113 @@
+import { TaskTarget } from "./stateMachineDefinition";
+
+/** An IAM policy document, as JSON. */
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: Array<Record<string, unknown>>;
+}
+
+function document(...statements: Array<Record<string, unknown>>): PolicyDocument {
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+/** A role trust policy for one AWS service, optionally limited to calls made for given resources. */
+export function serviceTrustPolicy(service: string, conditions?: { sourceAccount?: string; sourceArn?: string }): PolicyDocument {
+    const condition: Record<string, Record<string, string>> = {};
+    if (conditions?.sourceAccount) condition.StringEquals = { "aws:SourceAccount": conditions.sourceAccount };
+    if (conditions?.sourceArn) condition.ArnLike = { "aws:SourceArn": conditions.sourceArn };
+    return document({
+        Effect: "Allow",
+        Principal: { Service: service },
+        Action: "sts:AssumeRole",
+        ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
+    });
+}
+
+/** ARN pattern of the incident records a response plan opens (used to scope the runbook role). */
+export function incidentRecordArnPattern(partition: string, accountId: string, responsePlanName: string): string {
+    return `arn:${partition}:ssm-incidents::${accountId}:incident-record/${responsePlanName}/*`;
+}
+
+/** Runbook role: Incident Manager may start this one Automation document, nothing else. */
+export function runbookRolePolicy(partition: string, accountId: string, documentName: string): PolicyDocument {
+    return document({
+        Sid: "StartTheRunbook",
+        Effect: "Allow",
+        Action: ["ssm:StartAutomationExecution"],
+        Resource: [
+            `arn:${partition}:ssm:*:${accountId}:automation-definition/${documentName}:*`,
+        ],
+    });
+}
+
+/**
+ * State machine task policy: exactly the actions the definition's tasks call, each on the one
+ * resource it acts on (see requiredTaskPermissions).
+ */
+export function stateMachineTaskPolicy(permissions: Record<TaskTarget, string[]>, resources: Record<TaskTarget, string>): PolicyDocument {
+    const statements = (Object.keys(permissions) as TaskTarget[])
+        .filter(target => permissions[target].length > 0)
+        .map(target => ({
+            Sid: target === "dedupTable" ? "DedupTable" : "StartIncident",
+            Effect: "Allow",
+            Action: [...permissions[target]],
+            Resource: [resources[target]],
+        }));
+    return document(...statements);
+}
+
+/**
+ * Log delivery and X-Ray: these APIs do not support resource-level permissions, so AWS documents
+ * them on "*"; the actions stay specific.
+ */
+export function stateMachineObservabilityPolicy(opts: { logging: boolean; tracing: boolean }): PolicyDocument | undefined {
+    const statements: Array<Record<string, unknown>> = [];
+    if (opts.logging) {
+        statements.push({
+            Sid: "DeliverExecutionLogs",
+            Effect: "Allow",
+            Action: [
+                "logs:CreateLogDelivery",
+                "logs:DeleteLogDelivery",
+                "logs:DescribeLogGroups",
+                "logs:DescribeResourcePolicies",
+                "logs:GetLogDelivery",
+                "logs:ListLogDeliveries",
+                "logs:PutResourcePolicy",
+                "logs:UpdateLogDelivery",
+            ],
+            Resource: "*",
+        });
+    }
+    if (opts.tracing) {
+        statements.push({
+            Sid: "SendTraces",
+            Effect: "Allow",
+            Action: ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+            Resource: "*",
+        });
+    }
+    return statements.length > 0 ? document(...statements) : undefined;
+}
+
+/** EventBridge target role: start executions of this one state machine. */
+export function eventTargetPolicy(stateMachineArn: string): PolicyDocument {
+    return document({
+        Sid: "StartIncidentWorkflow",
+        Effect: "Allow",
+        Action: ["states:StartExecution"],
+        Resource: [stateMachineArn],
+    });
+}
+
+/** Dead-letter queue policy: only this rule may drop undeliverable events into the queue. */
+export function deadLetterQueuePolicy(queueArn: string, ruleArn: string): PolicyDocument {
+    return document({
+        Sid: "EventBridgeDeadLetters",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Resource: queueArn,
+        Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
+    });
+}

@@ -1,0 +1,132 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import Ajv, { ErrorObject, ValidateFunction } from "ajv";
+
+/** A runbook read from YAML and checked against AWS's Automation document schema. */
+export interface Runbook {
+    /** The file it came from. */
+    file: string;
+    /** The YAML text, deployed as written (document format YAML). */
+    content: string;
+    /** The parsed document. */
+    document: { schemaVersion: string; description?: string; mainSteps: RunbookStep[]; [key: string]: unknown };
+}
+
+export interface RunbookStep {
+    name: string;
+    action: string;
+    nextStep?: string;
+    onFailure?: string;
+    onCancel?: string;
+    isEnd?: boolean;
+    [key: string]: unknown;
+}
+
+export class RunbookError extends Error {
+    constructor(readonly file: string, readonly problems: string[]) {
+        super(`Runbook ${file} is invalid:\n` + problems.map(p => `  - ${p}`).join("\n"));
+        this.name = "RunbookError";
+    }
+}
+
+let schemaValidator: ValidateFunction | undefined;
+
+/** AWS's JSON schema for Automation documents, as shipped by aws-ssm-document-language-service. */
+function automationSchemaValidator(): ValidateFunction {
+    if (!schemaValidator) {
+        const schemaFile = path.join(path.dirname(require.resolve("aws-ssm-document-language-service/package.json")), "dist", "schema.json");
+        const schema = JSON.parse(fs.readFileSync(schemaFile, "utf8"));
+        // The schema's patterns use escapes that are only valid without the `u` flag.
+        const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
+        schemaValidator = ajv.compile(schema);
+    }
+    return schemaValidator;
+}
+
+/** Names the step an ajv error points into, e.g. "step Report (mainSteps[2])". */
+function where(document: Runbook["document"], error: ErrorObject): string {
+    const match = /^\/mainSteps\/(\d+)(\/.*)?$/.exec(error.instancePath);
+    if (!match) return error.instancePath ? `at ${error.instancePath}` : "document";
+    const index = Number(match[1]);
+    const name = document.mainSteps?.[index]?.name;
+    const field = match[2] ? ` field ${match[2].slice(1).replace(/\//g, ".")}` : "";
+    return `step ${name ? `"${name}"` : "(unnamed)"} (mainSteps[${index}])${field}`;
+}
+
+/**
+ * The most useful ajv messages: schema branches (oneOf/anyOf/if) only restate their children, and
+ * an enum miss on `action` is the one a misspelt action produces.
+ */
+function schemaProblems(document: Runbook["document"], errors: ErrorObject[]): string[] {
+    const specific = errors.filter(e => !["oneOf", "anyOf", "if", "not"].includes(e.keyword));
+    const chosen = specific.length > 0 ? specific : errors;
+    const problems = chosen.map(e => {
+        const allowed = e.keyword === "enum" ? `; allowed: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(", ")}` : "";
+        const extra = e.keyword === "additionalProperties" ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : "";
+        return `${where(document, e)}: ${e.message}${extra}${allowed}`;
+    });
+    return [...new Set(problems)];
+}
+
+/** Step-graph sanity: unique names, every jump lands on a step, at least one end. */
+export function stepGraphProblems(steps: RunbookStep[]): string[] {
+    const problems: string[] = [];
+    const names = new Set<string>();
+    steps.forEach((step, index) => {
+        if (names.has(step.name)) problems.push(`step "${step.name}" (mainSteps[${index}]): the name is used by an earlier step; step names must be unique`);
+        names.add(step.name);
+    });
+    const jumpTarget = (value: string) => value.startsWith("step:") ? value.slice("step:".length) : value;
+    steps.forEach((step, index) => {
+        const label = `step "${step.name}" (mainSteps[${index}])`;
+        if (step.nextStep !== undefined && !names.has(step.nextStep)) {
+            problems.push(`${label}: nextStep "${step.nextStep}" is not a step; steps are ${[...names].join(", ")}`);
+        }
+        for (const field of ["onFailure", "onCancel"] as const) {
+            const value = step[field];
+            if (typeof value === "string" && value !== "Abort" && value !== "Continue" && !names.has(jumpTarget(value))) {
+                problems.push(`${label}: ${field} "${value}" is not Abort, Continue or step:<name> of an existing step`);
+            }
+        }
+        if (step.isEnd === true && step.nextStep !== undefined) {
+            problems.push(`${label}: isEnd is true but nextStep is set; a step either ends the runbook or goes on`);
+        }
+    });
+    const last = steps[steps.length - 1];
+    const ends = steps.some(s => s.isEnd === true) || (last !== undefined && last.nextStep === undefined);
+    if (steps.length > 0 && !ends) problems.push(`no step ends the runbook; set isEnd: true on the last step`);
+    return problems;
+}
+
+/** Parses and validates runbook YAML text; `file` names it in errors. */
+export function parseRunbook(file: string, content: string): Runbook {
+    let document: unknown;
+    try {
+        document = yaml.load(content, { filename: file });
+    } catch (err) {
+        throw new RunbookError(file, [`not valid YAML: ${(err as Error).message.split("\n")[0]}`]);
+    }
+    if (document === null || typeof document !== "object" || Array.isArray(document)) {
+        throw new RunbookError(file, ["the document must be a YAML mapping with schemaVersion and mainSteps"]);
+    }
+    const doc = document as Runbook["document"];
+    const validate = automationSchemaValidator();
+    if (!validate(doc)) {
+        throw new RunbookError(file, schemaProblems(doc, validate.errors ?? []));
+    }
+    const graph = stepGraphProblems(doc.mainSteps);
+    if (graph.length > 0) throw new RunbookError(file, graph);
+    return { file, content, document: doc };
+}
+
+/** Reads and validates a runbook file. */
+export function loadRunbook(file: string): Runbook {
+    let content: string;
+    try {
+        content = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw new RunbookError(file, [`cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+    }
+    return parseRunbook(file, content);
+}

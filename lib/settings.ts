@@ -1,0 +1,236 @@
+import * as fs from "fs";
+import * as path from "path";
+import { DEFAULT_IMPACT_BY_SEVERITY, SEVERITY_LABELS, SeverityLabel, isSeverityLabel, MIN_IMPACT, MAX_IMPACT } from "./severity";
+import { EVENT_RETRY_LIMITS, LOG_RETENTION_DAYS } from "./limits";
+
+/** The Pulumi project name: every setting lives under this config namespace. */
+export const PROJECT_NAME = "securityhub-incidents";
+
+export const RECORD_STATES = ["ACTIVE", "ARCHIVED"] as const;
+export const WORKFLOW_STATUSES = ["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"] as const;
+export const RUNBOOK_LANGUAGES = ["en", "ja"] as const;
+export const LOG_LEVELS = ["ALL", "ERROR", "FATAL", "OFF"] as const;
+
+export type RecordState = (typeof RECORD_STATES)[number];
+export type WorkflowStatus = (typeof WORKFLOW_STATUSES)[number];
+export type RunbookLanguage = (typeof RUNBOOK_LANGUAGES)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Everything a stack can configure, validated and with defaults applied. */
+export interface Settings {
+    severityLabels: SeverityLabel[];
+    recordStates: RecordState[];
+    workflowStatuses: WorkflowStatus[];
+    productNames: string[];
+    tableName?: string;
+    tableDeletionProtection: boolean;
+    tablePointInTimeRecovery: boolean;
+    dedupTtlDays: number;
+    impactBySeverity: Record<SeverityLabel, number>;
+    runbookLanguage: RunbookLanguage;
+    /** Absolute path of the runbook YAML the stack deploys (from runbookFile or runbookLanguage). */
+    runbookPath: string;
+    chatChannelTopicArns: string[];
+    engagementContactArns: string[];
+    notificationTopicArns: string[];
+    createReplicationSet: boolean;
+    replicationRegions: string[];
+    alarmTopicArn?: string;
+    logLevel: LogLevel;
+    logIncludeExecutionData: boolean;
+    logRetentionDays: number;
+    tracingEnabled: boolean;
+    eventRetryAttempts: number;
+    eventMaxAgeSeconds: number;
+}
+
+/** Reads one raw config value (a plain string, or JSON for lists, maps, numbers and booleans). */
+export type RawConfigReader = (key: string) => string | undefined;
+
+/** Raised when one or more settings are invalid; the message lists every problem. */
+export class ConfigurationError extends Error {
+    constructor(readonly problems: string[]) {
+        super(`Invalid configuration for ${PROJECT_NAME}:\n` + problems.map(p => `  - ${p}`).join("\n"));
+        this.name = "ConfigurationError";
+    }
+}
+
+class SettingError extends Error {}
+
+const SNS_TOPIC_ARN = /^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+const CONTACT_ARN = /^arn:aws(-cn|-us-gov)?:ssm-contacts:[a-z0-9-]+:\d{12}:contact\/[a-z0-9_-]+$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+
+function describe(value: unknown): string {
+    return JSON.stringify(value);
+}
+
+function parseJson(raw: string, expected: string): unknown {
+    try {
+        return JSON.parse(raw);
+    } catch {
+        throw new SettingError(`${describe(raw)} is not ${expected}`);
+    }
+}
+
+function stringList(raw: string, opts: { allowed?: readonly string[]; pattern?: RegExp; what: string; allowEmpty: boolean }): string[] {
+    const value = parseJson(raw, `a JSON list of ${opts.what}`);
+    if (!Array.isArray(value)) {
+        throw new SettingError(`${describe(value)} is not a list; give a JSON list of ${opts.what}`);
+    }
+    if (value.length === 0 && !opts.allowEmpty) {
+        throw new SettingError(`the list is empty; give at least one of ${opts.what}`);
+    }
+    for (const item of value) {
+        if (typeof item !== "string" || item.length === 0) {
+            throw new SettingError(`${describe(item)} is not a non-empty string; give a JSON list of ${opts.what}`);
+        }
+        if (opts.allowed && !opts.allowed.includes(item)) {
+            throw new SettingError(`${describe(item)} is not allowed; use one or more of ${opts.allowed.join(", ")}`);
+        }
+        if (opts.pattern && !opts.pattern.test(item)) {
+            throw new SettingError(`${describe(item)} is not ${opts.what.replace(/s$/, "")}`);
+        }
+    }
+    if (new Set(value).size !== value.length) {
+        throw new SettingError(`${describe(value)} lists a value twice`);
+    }
+    return value as string[];
+}
+
+function boolean(raw: string): boolean {
+    if (raw === "true" || raw === "false") return raw === "true";
+    throw new SettingError(`${describe(raw)} is not a boolean; use true or false`);
+}
+
+function integer(raw: string, min: number, max: number): number {
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+        throw new SettingError(`${describe(raw)} is not a whole number from ${min} to ${max}`);
+    }
+    return value;
+}
+
+function oneOf<T extends string>(raw: string, allowed: readonly T[]): T {
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    throw new SettingError(`${describe(raw)} is not allowed; use one of ${allowed.join(", ")}`);
+}
+
+function matching(raw: string, pattern: RegExp, what: string): string {
+    if (pattern.test(raw)) return raw;
+    throw new SettingError(`${describe(raw)} is not ${what}`);
+}
+
+function impactMap(raw: string): Record<SeverityLabel, number> {
+    const value = parseJson(raw, "a JSON object of severity label to impact");
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        throw new SettingError(`${describe(value)} is not an object of severity label to impact (e.g. {"HIGH": 1})`);
+    }
+    const merged: Record<SeverityLabel, number> = { ...DEFAULT_IMPACT_BY_SEVERITY };
+    for (const [label, impact] of Object.entries(value)) {
+        if (!isSeverityLabel(label)) {
+            throw new SettingError(`${describe(label)} is not a severity label; use ${SEVERITY_LABELS.join(", ")}`);
+        }
+        if (!Number.isInteger(impact) || (impact as number) < MIN_IMPACT || (impact as number) > MAX_IMPACT) {
+            throw new SettingError(`impact ${describe(impact)} for ${label} is not a whole number from ${MIN_IMPACT} (critical) to ${MAX_IMPACT} (no impact)`);
+        }
+        merged[label] = impact as number;
+    }
+    return merged;
+}
+
+/**
+ * Every setting: its parser and its default. The README's configuration table documents the
+ * same keys (a test keeps them in step).
+ */
+const SPEC = {
+    severityLabels: { parse: (r: string) => stringList(r, { allowed: SEVERITY_LABELS, what: "severity labels", allowEmpty: false }), default: ["CRITICAL", "HIGH"] },
+    recordStates: { parse: (r: string) => stringList(r, { allowed: RECORD_STATES, what: "record states", allowEmpty: false }), default: ["ACTIVE"] },
+    workflowStatuses: { parse: (r: string) => stringList(r, { allowed: WORKFLOW_STATUSES, what: "workflow statuses", allowEmpty: false }), default: ["NEW"] },
+    productNames: { parse: (r: string) => stringList(r, { what: "product names", allowEmpty: false }), default: ["Security Hub"] },
+    tableName: { parse: (r: string) => matching(r, TABLE_NAME, "a DynamoDB table name (3-255 characters of a-z, A-Z, 0-9, _, -, .)"), default: undefined },
+    tableDeletionProtection: { parse: boolean, default: false },
+    tablePointInTimeRecovery: { parse: boolean, default: false },
+    dedupTtlDays: { parse: (r: string) => integer(r, 1, 3650), default: 30 },
+    impactBySeverity: { parse: impactMap, default: { ...DEFAULT_IMPACT_BY_SEVERITY } },
+    runbookLanguage: { parse: (r: string) => oneOf(r, RUNBOOK_LANGUAGES), default: "en" },
+    runbookFile: { parse: (r: string) => r, default: undefined },
+    chatChannelTopicArns: { parse: (r: string) => stringList(r, { pattern: SNS_TOPIC_ARN, what: "SNS topic ARNs", allowEmpty: true }), default: [] },
+    engagementContactArns: { parse: (r: string) => stringList(r, { pattern: CONTACT_ARN, what: "Incident Manager contact ARNs", allowEmpty: true }), default: [] },
+    notificationTopicArns: { parse: (r: string) => stringList(r, { pattern: SNS_TOPIC_ARN, what: "SNS topic ARNs", allowEmpty: true }), default: [] },
+    createReplicationSet: { parse: boolean, default: false },
+    replicationRegions: { parse: (r: string) => stringList(r, { pattern: REGION, what: "AWS Regions", allowEmpty: true }), default: [] },
+    alarmTopicArn: { parse: (r: string) => matching(r, SNS_TOPIC_ARN, "an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)"), default: undefined },
+    logLevel: { parse: (r: string) => oneOf(r, LOG_LEVELS), default: "ERROR" },
+    logIncludeExecutionData: { parse: boolean, default: false },
+    logRetentionDays: {
+        parse: (r: string) => {
+            const days = Number(r);
+            if ((LOG_RETENTION_DAYS as readonly number[]).includes(days)) return days;
+            throw new SettingError(`${describe(r)} is not a CloudWatch Logs retention; use one of ${LOG_RETENTION_DAYS.join(", ")}`);
+        },
+        default: 90,
+    },
+    tracingEnabled: { parse: boolean, default: false },
+    eventRetryAttempts: { parse: (r: string) => integer(r, 0, EVENT_RETRY_LIMITS.maxRetryAttempts), default: EVENT_RETRY_LIMITS.maxRetryAttempts },
+    eventMaxAgeSeconds: { parse: (r: string) => integer(r, EVENT_RETRY_LIMITS.minEventAgeSeconds, EVENT_RETRY_LIMITS.maxEventAgeSeconds), default: EVENT_RETRY_LIMITS.maxEventAgeSeconds },
+} as const;
+
+export type SettingKey = keyof typeof SPEC;
+export const SETTING_KEYS = Object.keys(SPEC) as SettingKey[];
+
+/** How the runbook file for a language is named under runbooks/. */
+export function bundledRunbookPath(projectDir: string, language: RunbookLanguage): string {
+    return path.join(projectDir, "runbooks", `securityhub-incident.${language}.yaml`);
+}
+
+/**
+ * Reads, validates and completes every setting. Throws one ConfigurationError naming each bad
+ * key, its value and what is allowed, so `pulumi preview` stops before declaring anything.
+ */
+export function loadSettings(read: RawConfigReader, projectDir: string): Settings {
+    const problems: string[] = [];
+    const values: Record<string, unknown> = {};
+    for (const key of SETTING_KEYS) {
+        const raw = read(key);
+        if (raw === undefined) {
+            values[key] = SPEC[key].default;
+            continue;
+        }
+        try {
+            values[key] = SPEC[key].parse(raw);
+        } catch (err) {
+            if (!(err instanceof SettingError)) throw err;
+            problems.push(`${PROJECT_NAME}:${key}: ${err.message}`);
+        }
+    }
+
+    let runbookPath = "";
+    if (!problems.some(p => p.startsWith(`${PROJECT_NAME}:runbook`))) {
+        runbookPath = values.runbookFile
+            ? path.resolve(projectDir, values.runbookFile as string)
+            : bundledRunbookPath(projectDir, values.runbookLanguage as RunbookLanguage);
+        if (!fs.existsSync(runbookPath)) {
+            const key = values.runbookFile ? "runbookFile" : "runbookLanguage";
+            problems.push(`${PROJECT_NAME}:${key}: runbook file ${runbookPath} does not exist; give a path (relative to the project) of an SSM Automation YAML document`);
+        }
+    }
+    if (values.createReplicationSet === false && (values.replicationRegions as string[]).length > 0) {
+        problems.push(`${PROJECT_NAME}:replicationRegions: is set but createReplicationSet is false; set createReplicationSet to true or remove replicationRegions`);
+    }
+    if (problems.length > 0) throw new ConfigurationError(problems);
+    return { ...(values as Omit<Settings, "runbookPath">), runbookPath } as Settings;
+}
+
+/**
+ * Reads the raw values of a stack file (Pulumi.<stack>.yaml, already parsed) the way Pulumi
+ * hands them to the program: strings stay strings, lists/maps/numbers/booleans become JSON.
+ */
+export function rawReaderFromStackConfig(config: Record<string, unknown> | undefined): RawConfigReader {
+    return (key: string) => {
+        const value = config?.[`${PROJECT_NAME}:${key}`];
+        if (value === undefined || value === null) return undefined;
+        return typeof value === "string" ? value : JSON.stringify(value);
+    };
+}
