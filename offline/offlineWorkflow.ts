@@ -1,0 +1,112 @@
+import * as crypto from "crypto";
+import { StateMachine } from "aws-local-stepfunctions";
+import { TASK_INTEGRATIONS, taskStates } from "../lib/stateMachineDefinition";
+import { evaluateTemplate, StatesError } from "./stepFunctionsJsonata";
+import { LocalDynamoDb } from "./localDynamoDb";
+import { IncidentManagerStandIn, StartIncidentRequest } from "./incidentManagerStandIn";
+
+/** What one offline execution did. */
+export interface ExecutionReport {
+    executionArn: string;
+    status: "SUCCEEDED" | "FAILED";
+    /** The states entered, in order (a retried state appears once). */
+    states: string[];
+    /** State transitions: states entered plus retries, as Step Functions bills them. */
+    transitions: number;
+    output?: unknown;
+    error?: string;
+    cause?: string;
+}
+
+export interface OfflineServices {
+    dynamoDb: LocalDynamoDb;
+    incidents: IncidentManagerStandIn;
+}
+
+const JSONATA_TASK_FIELDS = new Set(["Type", "QueryLanguage", "Resource", "Arguments", "Output", "Retry", "Catch", "Next", "End", "Comment", "TimeoutSeconds"]);
+
+/**
+ * Runs a rendered state machine definition offline. JSONPath states run on aws-local-stepfunctions;
+ * Task states written in JSONata have their Arguments and Output evaluated with the jsonata
+ * package (as Step Functions does) inside the engine's task hook; service calls go to dynalite and
+ * the Incident Manager stand-in. Anything in the definition this bridge does not cover is refused
+ * up front rather than run differently.
+ */
+export class OfflineWorkflow {
+    private readonly machine: StateMachine;
+    private readonly stateMachineArn: string;
+
+    constructor(readonly definition: Record<string, any>, private readonly services: OfflineServices, private readonly options: { retryDelayMs?: number; accountId?: string } = {}) {
+        if ((definition.QueryLanguage ?? "JSONPath") !== "JSONPath") {
+            throw new Error("the offline engine runs JSONPath state machines (JSONata allowed on single Task states)");
+        }
+        for (const [name, state] of Object.entries<Record<string, any>>(definition.States)) {
+            if (state.QueryLanguage !== "JSONata") continue;
+            const unsupported = Object.keys(state).filter(k => !JSONATA_TASK_FIELDS.has(k));
+            const catcherExtras = (state.Catch ?? []).some((c: Record<string, unknown>) => "Output" in c || "Assign" in c);
+            if (state.Type !== "Task" || unsupported.length > 0 || catcherExtras) {
+                throw new Error(`state ${name}: JSONata ${state.Type} states with ${unsupported.join(", ") || "catcher Output/Assign"} are not supported offline`);
+            }
+        }
+        for (const { name, state } of taskStates(definition)) {
+            if (!TASK_INTEGRATIONS[state.Resource]) throw new Error(`state ${name}: no offline service for ${state.Resource}`);
+        }
+        const account = options.accountId ?? "123456789012";
+        this.stateMachineArn = `arn:aws:states:us-east-1:${account}:stateMachine:securityhub-incidents-offline`;
+        this.machine = new StateMachine(definition as any, { validationOptions: { noValidate: true } });
+    }
+
+    private async callService(resource: string, request: any): Promise<unknown> {
+        const dynamo = /^arn:aws:states:::dynamodb:(\w+)$/.exec(resource);
+        if (dynamo) return this.services.dynamoDb.call(dynamo[1], request);
+        if (resource === "arn:aws:states:::aws-sdk:ssmincidents:startIncident") return this.services.incidents.startIncident(request as StartIncidentRequest);
+        throw new StatesError("States.Runtime", `no offline service for ${resource}`);
+    }
+
+    /** Runs one execution for one EventBridge event. */
+    async run(event: unknown, executionName: string = crypto.randomUUID()): Promise<ExecutionReport> {
+        const executionArn = this.stateMachineArn.replace(":stateMachine:", ":execution:") + `:${executionName}`;
+        const startTime = new Date().toISOString();
+        const context = {
+            Execution: { Id: executionArn, Name: executionName, Input: event, StartTime: startTime },
+            StateMachine: { Id: this.stateMachineArn, Name: "securityhub-incidents-offline" },
+        };
+        const handlers: Record<string, (input: any) => Promise<any>> = {};
+        const retryIntervalOverrides: Record<string, number> = {};
+        for (const { name, state } of taskStates(this.definition)) {
+            retryIntervalOverrides[name] = this.options.retryDelayMs ?? 0;
+            handlers[name] = state.QueryLanguage === "JSONata"
+                ? async (input) => {
+                    const states = { input, context: { ...context, State: { Name: name, EnteredTime: new Date().toISOString() } } };
+                    const request = await evaluateTemplate(state.Arguments ?? {}, states);
+                    const result = await this.callService(state.Resource, request);
+                    return "Output" in state ? evaluateTemplate(state.Output, { ...states, result }) : result;
+                }
+                : (request) => this.callService(state.Resource, request) as Promise<any>;
+        }
+
+        const execution = this.machine.run(event as any, {
+            overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
+            context: context as any,
+        });
+        const states: string[] = [];
+        let retries = 0;
+        const logging = (async () => {
+            for await (const entry of execution.eventLogs as AsyncGenerator<any>) {
+                if (entry.type === "StateEntered") states.push(entry.state.name);
+                if (entry.type === "StateRetried") retries++;
+            }
+        })();
+        try {
+            const output = await execution.result;
+            await logging;
+            return { executionArn, status: "SUCCEEDED", states, transitions: states.length + retries, output };
+        } catch (err) {
+            await logging.catch(() => undefined);
+            // The engine wraps the failing state's error (name = error, message = cause).
+            const wrapped = err as Error & { cause?: unknown };
+            const error = wrapped.cause instanceof Error ? wrapped.cause : wrapped;
+            return { executionArn, status: "FAILED", states, transitions: states.length + retries, error: error.name, cause: error.message };
+        }
+    }
+}
