@@ -35,6 +35,8 @@ const JSONATA_TASK_FIELDS = new Set(["Type", "QueryLanguage", "Resource", "Argum
 export class OfflineWorkflow {
     private readonly machine: StateMachine;
     private readonly stateMachineArn: string;
+    /** Every Task resource this workflow has called, for comparing with its IAM policy. */
+    readonly calledResources = new Set<string>();
 
     constructor(readonly definition: Record<string, any>, private readonly services: OfflineServices, private readonly options: { retryDelayMs?: number; accountId?: string } = {}) {
         if ((definition.QueryLanguage ?? "JSONPath") !== "JSONPath") {
@@ -57,6 +59,7 @@ export class OfflineWorkflow {
     }
 
     private async callService(resource: string, request: any): Promise<unknown> {
+        this.calledResources.add(resource);
         const dynamo = /^arn:aws:states:::dynamodb:(\w+)$/.exec(resource);
         if (dynamo) return this.services.dynamoDb.call(dynamo[1], request);
         if (resource === "arn:aws:states:::aws-sdk:ssmincidents:startIncident") return this.services.incidents.startIncident(request as StartIncidentRequest);

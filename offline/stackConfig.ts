@@ -15,9 +15,11 @@ export interface StackConfig {
     read: RawConfigReader;
 }
 
-export function readStackConfig(stack: string, projectDir: string = PROJECT_DIR): StackConfig {
+/** Reads Pulumi.<stack>.yaml from the project, or `file` when given (e.g. a copy being tried out). */
+export function readStackConfig(stack: string, projectDir: string = PROJECT_DIR, file?: string): StackConfig {
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new Error(`--stack ${JSON.stringify(stack)}: a stack name is letters, digits, _, . and -`);
-    const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    if (file === undefined) file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    else if (!fs.existsSync(file)) throw new Error(`--stack-file ${file} does not exist`);
     if (!fs.existsSync(file)) {
         const stacks = fs.readdirSync(projectDir).filter(f => /^Pulumi\..+\.yaml$/.test(f)).map(f => f.slice(7, -5));
         throw new Error(`--stack ${stack}: ${path.basename(file)} does not exist; stacks here: ${stacks.join(", ")}`);

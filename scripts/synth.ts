@@ -15,15 +15,17 @@ function fail(message: string): never {
     process.exit(1);
 }
 
-function parseArgs(argv: string[]): { stack: string; outDir?: string } {
+function parseArgs(argv: string[]): { stack: string; outDir?: string; stackFile?: string } {
     let stack = "dev";
     let outDir: string | undefined;
+    let stackFile: string | undefined;
     for (let i = 0; i < argv.length; i++) {
         if (argv[i] === "--stack" && argv[i + 1]) stack = argv[++i];
-        else if (argv[i] === "--out" && argv[i + 1]) outDir = argv[++i];
-        else fail(`unknown argument ${JSON.stringify(argv[i])}; usage: npm run synth -- [--stack <name>] [--out <dir>]`);
+        else if (argv[i] === "--out" && argv[i + 1]) outDir = path.resolve(argv[++i]);
+        else if (argv[i] === "--stack-file" && argv[i + 1]) stackFile = path.resolve(argv[++i]);
+        else fail(`unknown argument ${JSON.stringify(argv[i])}; usage: npm run synth -- [--stack <name>] [--stack-file <Pulumi.x.yaml>] [--out <dir>]`);
     }
-    return { stack, outDir };
+    return { stack, outDir, stackFile };
 }
 
 function write(dir: string, file: string, content: string): string {
@@ -34,10 +36,10 @@ function write(dir: string, file: string, content: string): string {
 }
 
 async function main() {
-    const { stack, outDir } = parseArgs(process.argv.slice(2));
+    const { stack, outDir, stackFile } = parseArgs(process.argv.slice(2));
     let config;
     try {
-        config = readStackConfig(stack);
+        config = readStackConfig(stack, PROJECT_DIR, stackFile);
     } catch (err) {
         fail((err as Error).message);
     }

@@ -1,0 +1,241 @@
+import { expect } from "chai";
+import * as path from "path";
+import { declared, resource, childrenOf, json, valueOf } from "./support/mocks";
+import { DedupTable } from "../components/dedupTable";
+import { RunbookDocument } from "../components/runbookDocument";
+import { ResponsePlan } from "../components/responsePlan";
+import { IncidentStateMachine } from "../components/incidentStateMachine";
+import { FindingEventRule } from "../components/findingEventRule";
+import { WorkflowAlarms } from "../components/workflowAlarms";
+import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
+import { buildEventPattern } from "../lib/eventPattern";
+import { renderStateMachineDefinition, requiredTaskPermissions } from "../lib/stateMachineDefinition";
+import { RunbookError } from "../lib/runbook";
+import { PROJECT_DIR } from "../offline/stackConfig";
+
+const types = (resources: Array<{ type: string }>) => resources.map(r => r.type).sort();
+
+describe("DedupTable", () => {
+    it("is an on-demand, encrypted table keyed by FindingId with TTL on ExpiresAt", async () => {
+        const table = new DedupTable("t1");
+        await valueOf(table.arn);
+        expect(types(await childrenOf("t1"))).to.deep.equal(["aws:dynamodb/table:Table"]);
+        const { inputs } = await resource("t1-table");
+        expect(inputs.name).to.equal(undefined);
+        expect(inputs.billingMode).to.equal("PAY_PER_REQUEST");
+        expect(inputs.hashKey).to.equal("FindingId");
+        expect(inputs.attributes).to.deep.equal([{ name: "FindingId", type: "S" }]);
+        expect(inputs.ttl).to.deep.equal({ attributeName: "ExpiresAt", enabled: true });
+        expect(inputs.serverSideEncryption).to.deep.equal({ enabled: true });
+        expect(inputs.pointInTimeRecovery).to.deep.equal({ enabled: false });
+        expect(inputs.deletionProtectionEnabled).to.equal(false);
+    });
+
+    it("takes a name, deletion protection and point-in-time recovery", async () => {
+        const table = new DedupTable("t2", { tableName: "prod-findings", deletionProtection: true, pointInTimeRecovery: true });
+        expect(await valueOf(table.name)).to.equal("prod-findings");
+        const { inputs } = await resource("t2-table");
+        expect(inputs.deletionProtectionEnabled).to.equal(true);
+        expect(inputs.pointInTimeRecovery).to.deep.equal({ enabled: true });
+    });
+});
+
+describe("RunbookDocument", () => {
+    it("deploys the validated YAML as an Automation document", async () => {
+        const file = path.join(PROJECT_DIR, "runbooks", "securityhub-incident.ja.yaml");
+        const doc = new RunbookDocument("r1", { file });
+        await valueOf(doc.arn);
+        const { inputs } = await resource("r1-document");
+        expect(inputs.documentType).to.equal("Automation");
+        expect(inputs.documentFormat).to.equal("YAML");
+        expect(inputs.content).to.equal(doc.runbook.content);
+        expect(inputs.content).to.include("インシデント");
+    });
+
+    it("declares nothing when the runbook is broken", async () => {
+        const before = declared.length;
+        const file = path.join(__dirname, "fixtures", "runbooks", "misspelt-action.yaml");
+        expect(() => new RunbookDocument("r2", { file })).to.throw(RunbookError, /misspelt-action\.yaml is invalid:\n {2}- step "Investigation"/);
+        await new Promise(r => setTimeout(r, 20));
+        expect(declared.slice(before).filter(r => r.name.startsWith("r2-"))).to.deep.equal([]);
+    });
+});
+
+describe("ResponsePlan", () => {
+    it("runs the runbook through a role only this plan's incidents can assume", async () => {
+        const plan = new ResponsePlan("p1", { responsePlanName: "plan-one", runbookDocumentName: "runbook-doc" });
+        await valueOf(plan.arn);
+        expect(types(await childrenOf("p1"))).to.deep.equal(["aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:ssmincidents/responsePlan:ResponsePlan"]);
+        const planInputs = (await resource("p1-plan")).inputs;
+        expect(planInputs.name).to.equal("plan-one");
+        expect(planInputs.incidentTemplate).to.deep.include({ title: "Security Hub finding", impact: 3 });
+        expect(planInputs.incidentTemplate.dedupeString).to.equal(undefined);
+        expect(planInputs.action.ssmAutomations).to.have.length(1);
+        expect(planInputs.action.ssmAutomations[0]).to.deep.include({ documentName: "runbook-doc", targetAccount: "RESPONSE_PLAN_OWNER_ACCOUNT" });
+        expect(planInputs.action.ssmAutomations[0].roleArn).to.match(/^arn:aws:iam::111122223333:role\/p1-runbook-role/);
+
+        const trust = json((await resource("p1-runbook-role")).inputs.assumeRolePolicy);
+        expect(trust.Statement).to.deep.equal([{
+            Effect: "Allow",
+            Principal: { Service: "ssm-incidents.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: {
+                StringEquals: { "aws:SourceAccount": "111122223333" },
+                ArnLike: { "aws:SourceArn": "arn:aws:ssm-incidents::111122223333:incident-record/plan-one/*" },
+            },
+        }]);
+        const policy = json((await resource("p1-runbook-policy")).inputs.policy);
+        expect(policy.Statement).to.deep.equal([{
+            Sid: "StartTheRunbook",
+            Effect: "Allow",
+            Action: ["ssm:StartAutomationExecution"],
+            Resource: ["arn:aws:ssm:*:111122223333:automation-definition/runbook-doc:*"],
+        }]);
+    });
+
+    it("wires chat channels, engagements, notifications and an optional replication set", async () => {
+        const plan = new ResponsePlan("p2", {
+            responsePlanName: "plan-two",
+            runbookDocumentName: "doc",
+            chatChannelTopicArns: ["arn:aws:sns:ap-northeast-1:111122223333:chat"],
+            engagementContactArns: ["arn:aws:ssm-contacts:ap-northeast-1:111122223333:contact/oncall"],
+            notificationTopicArns: ["arn:aws:sns:ap-northeast-1:111122223333:updates"],
+            createReplicationSet: true,
+        });
+        await valueOf(plan.arn);
+        const inputs = (await resource("p2-plan")).inputs;
+        expect(inputs.chatChannels).to.deep.equal(["arn:aws:sns:ap-northeast-1:111122223333:chat"]);
+        expect(inputs.engagements).to.deep.equal(["arn:aws:ssm-contacts:ap-northeast-1:111122223333:contact/oncall"]);
+        expect(inputs.incidentTemplate.notificationTargets).to.deep.equal([{ snsTopicArn: "arn:aws:sns:ap-northeast-1:111122223333:updates" }]);
+        expect((await resource("p2-replication-set")).inputs.regions).to.deep.equal([{ name: "ap-northeast-1" }]);
+    });
+
+    it("creates no replication set unless asked", async () => {
+        const plan = new ResponsePlan("p3", { responsePlanName: "plan-three", runbookDocumentName: "doc" });
+        await valueOf(plan.arn);
+        expect((await childrenOf("p3")).map(r => r.type)).not.to.include("aws:ssmincidents/replicationSet:ReplicationSet");
+    });
+
+    it("refuses a plan name Incident Manager would refuse", () => {
+        expect(() => new ResponsePlan("p4", { responsePlanName: "bad name!", runbookDocumentName: "doc" })).to.throw(/responsePlanName "bad name!" must be 1-200 letters, digits, - or _/);
+    });
+});
+
+describe("IncidentStateMachine", () => {
+    const args = {
+        tableName: "dedup-table",
+        tableArn: "arn:aws:dynamodb:ap-northeast-1:111122223333:table/dedup-table",
+        responsePlanArn: "arn:aws:ssm-incidents::111122223333:response-plan/plan",
+        dedupTtlDays: 30,
+        impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY },
+    };
+
+    it("deploys the rendered definition with a role limited to the actions its tasks call", async () => {
+        const machine = new IncidentStateMachine("m1", args);
+        await valueOf(machine.arn);
+        expect(types(await childrenOf("m1"))).to.deep.equal([
+            "aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicy:RolePolicy", "aws:sfn/stateMachine:StateMachine",
+        ]);
+        const sfn = (await resource("m1-workflow")).inputs;
+        const definition = json(sfn.definition);
+        expect(definition).to.deep.equal(renderStateMachineDefinition(args));
+        expect(sfn.type).to.equal("STANDARD");
+        expect(sfn.loggingConfiguration).to.deep.equal({
+            level: "ERROR", includeExecutionData: false, logDestination: "arn:aws:logs:ap-northeast-1:111122223333:log-group:/aws/vendedlogs/states/m1-0001:*",
+        });
+        expect(sfn.tracingConfiguration).to.deep.equal({ enabled: false });
+
+        const trust = json((await resource("m1-role")).inputs.assumeRolePolicy);
+        expect(trust.Statement[0].Principal).to.deep.equal({ Service: "states.amazonaws.com" });
+        const tasks = json((await resource("m1-tasks")).inputs.policy);
+        const derived = requiredTaskPermissions(definition);
+        expect(tasks.Statement).to.deep.equal([
+            { Sid: "DedupTable", Effect: "Allow", Action: derived.dedupTable, Resource: [args.tableArn] },
+            { Sid: "StartIncident", Effect: "Allow", Action: derived.responsePlan, Resource: [args.responsePlanArn] },
+        ]);
+        const actions = tasks.Statement.flatMap((s: any) => s.Action);
+        expect(actions.some((a: string) => a.includes("*"))).to.equal(false);
+        expect((await resource("m1-logs")).inputs.retentionInDays).to.equal(90);
+    });
+
+    it("turns logging off without a log group, and X-Ray on with its permissions", async () => {
+        const machine = new IncidentStateMachine("m2", { ...args, logLevel: "OFF", tracingEnabled: true });
+        await valueOf(machine.arn);
+        const children = await childrenOf("m2");
+        expect(children.map(r => r.type)).not.to.include("aws:cloudwatch/logGroup:LogGroup");
+        const sfn = (await resource("m2-workflow")).inputs;
+        expect(sfn.loggingConfiguration).to.deep.equal({ level: "OFF" });
+        expect(sfn.tracingConfiguration).to.deep.equal({ enabled: true });
+        const observability = json((await resource("m2-observability")).inputs.policy);
+        expect(observability.Statement.map((s: any) => s.Sid)).to.deep.equal(["SendTraces"]);
+    });
+
+    it("logs execution data only when asked", async () => {
+        const machine = new IncidentStateMachine("m3", { ...args, logLevel: "ALL", logIncludeExecutionData: true, logRetentionDays: 14 });
+        await valueOf(machine.arn);
+        expect((await resource("m3-workflow")).inputs.loggingConfiguration).to.deep.include({ level: "ALL", includeExecutionData: true });
+        expect((await resource("m3-logs")).inputs.retentionInDays).to.equal(14);
+    });
+});
+
+describe("FindingEventRule", () => {
+    const filter = { severityLabels: ["CRITICAL" as const], recordStates: ["ACTIVE" as const], workflowStatuses: ["NEW" as const], productNames: ["Security Hub"] };
+    const stateMachineArn = "arn:aws:states:ap-northeast-1:111122223333:stateMachine:incidents";
+
+    it("sends matching findings to the state machine, with retries and an encrypted dead-letter queue", async () => {
+        const rule = new FindingEventRule("e1", { filter, stateMachineArn });
+        await valueOf(rule.deadLetterQueueUrl);
+        expect(types(await childrenOf("e1"))).to.deep.equal([
+            "aws:cloudwatch/eventRule:EventRule", "aws:cloudwatch/eventTarget:EventTarget", "aws:iam/role:Role",
+            "aws:iam/rolePolicy:RolePolicy", "aws:sqs/queue:Queue", "aws:sqs/queuePolicy:QueuePolicy",
+        ]);
+        expect(json((await resource("e1-rule")).inputs.eventPattern)).to.deep.equal(buildEventPattern(filter));
+        const target = (await resource("e1-target")).inputs;
+        expect(target.arn).to.equal(stateMachineArn);
+        expect(target.roleArn).to.match(/role\/e1-role/);
+        expect(target.deadLetterConfig).to.deep.equal({ arn: "arn:aws:sqs:ap-northeast-1:111122223333:e1-dlq-0001" });
+        expect(target.retryPolicy).to.deep.equal({ maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86400 });
+        expect((await resource("e1-dlq")).inputs.sqsManagedSseEnabled).to.equal(true);
+
+        expect(json((await resource("e1-start-execution")).inputs.policy).Statement).to.deep.equal([
+            { Sid: "StartIncidentWorkflow", Effect: "Allow", Action: ["states:StartExecution"], Resource: [stateMachineArn] },
+        ]);
+        expect(json((await resource("e1-role")).inputs.assumeRolePolicy).Statement[0].Principal).to.deep.equal({ Service: "events.amazonaws.com" });
+        expect(json((await resource("e1-dlq-policy")).inputs.policy).Statement).to.deep.equal([{
+            Sid: "EventBridgeDeadLetters",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: "sqs:SendMessage",
+            Resource: "arn:aws:sqs:ap-northeast-1:111122223333:e1-dlq-0001",
+            Condition: { ArnEquals: { "aws:SourceArn": "arn:aws:events:ap-northeast-1:111122223333:rule/e1-rule-0001" } },
+        }]);
+    });
+
+    it("takes its retry policy from the arguments", async () => {
+        const rule = new FindingEventRule("e2", { filter, stateMachineArn, retryAttempts: 3, maxEventAgeSeconds: 600 });
+        await valueOf(rule.ruleArn);
+        expect((await resource("e2-target")).inputs.retryPolicy).to.deep.equal({ maximumRetryAttempts: 3, maximumEventAgeInSeconds: 600 });
+    });
+});
+
+describe("WorkflowAlarms", () => {
+    it("alarms on failed executions and on dead letters, notifying the topic", async () => {
+        const topic = "arn:aws:sns:ap-northeast-1:111122223333:security-alerts";
+        const alarms = new WorkflowAlarms("a1", { stateMachineArn: "arn:aws:states:ap-northeast-1:111122223333:stateMachine:sm", deadLetterQueueName: "dlq", alarmTopicArn: topic });
+        await valueOf(alarms.deadLetters.arn);
+        const failed = (await resource("a1-failed-executions")).inputs;
+        expect(failed).to.deep.include({ namespace: "AWS/States", metricName: "ExecutionsFailed", threshold: 0, comparisonOperator: "GreaterThanThreshold" });
+        expect(failed.dimensions).to.deep.equal({ StateMachineArn: "arn:aws:states:ap-northeast-1:111122223333:stateMachine:sm" });
+        expect(failed.alarmActions).to.deep.equal([topic]);
+        const dlq = (await resource("a1-dead-letters")).inputs;
+        expect(dlq).to.deep.include({ namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible" });
+        expect(dlq.dimensions).to.deep.equal({ QueueName: "dlq" });
+        expect(dlq.okActions).to.deep.equal([topic]);
+    });
+
+    it("still alarms without a topic", async () => {
+        const alarms = new WorkflowAlarms("a2", { stateMachineArn: "arn:aws:states:ap-northeast-1:111122223333:stateMachine:sm", deadLetterQueueName: "dlq" });
+        await valueOf(alarms.failedExecutions.arn);
+        expect((await resource("a2-failed-executions")).inputs.alarmActions).to.deep.equal([]);
+    });
+});

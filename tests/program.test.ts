@@ -1,0 +1,55 @@
+import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import { declared, valueOf, json } from "./support/mocks";
+import { settled } from "../offline/pulumiMocks";
+import { readStackConfig } from "../offline/stackConfig";
+
+describe("the program (index.ts) with the dev stack's config", () => {
+    let program: Record<string, pulumi.Output<string>>;
+    let mine: typeof declared;
+
+    before(async () => {
+        const first = declared.length;
+        pulumi.runtime.setAllConfig({
+            ...readStackConfig("dev").values,
+            "securityhub-incidents:severityLabels": '["CRITICAL","HIGH","MEDIUM","LOW"]',
+            "securityhub-incidents:alarmTopicArn": "arn:aws:sns:ap-northeast-1:111122223333:alerts",
+        });
+        program = require("../index");
+        await valueOf(program.stateMachineArn);
+        await settled(declared, 20);
+        mine = declared.slice(first);
+    });
+
+    it("declares the five parts and their alarms", () => {
+        const components = mine.filter(r => r.type.startsWith("securityhub-incidents:")).map(r => r.type).sort();
+        expect(components).to.deep.equal([
+            "securityhub-incidents:dedup:DedupTable",
+            "securityhub-incidents:events:FindingEventRule",
+            "securityhub-incidents:incidents:ResponsePlan",
+            "securityhub-incidents:monitoring:WorkflowAlarms",
+            "securityhub-incidents:runbook:RunbookDocument",
+            "securityhub-incidents:workflow:IncidentStateMachine",
+        ]);
+        expect(mine.filter(r => !r.type.startsWith("securityhub-incidents:"))).to.have.length(18);
+    });
+
+    it("exports what operators need", async () => {
+        expect(await valueOf(program.tableName)).to.equal("dedup-table-0001");
+        expect(await valueOf(program.responsePlanArn)).to.equal("arn:aws:ssm-incidents::111122223333:response-plan/securityhub-incidents-test");
+        expect(await valueOf(program.stateMachineArn)).to.match(/^arn:aws:states:ap-northeast-1:111122223333:stateMachine:/);
+        expect(await valueOf(program.ruleArn)).to.match(/^arn:aws:events:/);
+        expect(await valueOf(program.deadLetterQueueUrl)).to.match(/^https:\/\/sqs\.ap-northeast-1\.amazonaws\.com\//);
+    });
+
+    it("carries config into the artefacts: pattern, definition, runbook, alarms", () => {
+        const byName = (name: string) => mine.find(r => r.name === name)!.inputs;
+        expect(json(byName("findings-rule").eventPattern).detail.findings.Severity.Label).to.deep.equal(["CRITICAL", "HIGH", "MEDIUM", "LOW"]);
+        const definition = json(byName("incidents-workflow").definition);
+        expect(definition.States.ClaimFinding.Arguments.TableName).to.equal("dedup-table-0001");
+        expect(definition.States.ClaimFinding.Arguments.Item.ExpiresAt.N).to.include(`+ ${7 * 86400})`);
+        expect(byName("runbook-document").content).to.include("Security Hub finding response");
+        expect(byName("alarms-failed-executions").alarmActions).to.deep.equal(["arn:aws:sns:ap-northeast-1:111122223333:alerts"]);
+        expect(byName("incidents-workflow").loggingConfiguration.level).to.equal("ALL");
+    });
+});

@@ -1,0 +1,71 @@
+import { expect } from "chai";
+import * as path from "path";
+import { loadRunbook, RunbookError } from "../lib/runbook";
+import { bundledRunbookPath, RUNBOOK_LANGUAGES } from "../lib/settings";
+import { PROJECT_DIR } from "../offline/stackConfig";
+
+const fixture = (name: string) => path.join(__dirname, "fixtures", "runbooks", name);
+
+function problemsOf(file: string): string[] {
+    try {
+        loadRunbook(file);
+    } catch (err) {
+        expect(err).to.be.instanceOf(RunbookError);
+        expect((err as Error).message).to.include(file);
+        return (err as RunbookError).problems;
+    }
+    throw new Error(`${file} was accepted`);
+}
+
+describe("runbooks", () => {
+    for (const language of RUNBOOK_LANGUAGES) {
+        it(`the ${language} runbook follows the four phases as pause steps`, () => {
+            const runbook = loadRunbook(bundledRunbookPath(PROJECT_DIR, language));
+            const steps = runbook.document.mainSteps;
+            expect(steps.map(s => s.name)).to.deep.equal(["Understand", "Investigation", "Report", "Recovery"]);
+            expect(steps.every(s => s.action === "aws:pause")).to.equal(true);
+            expect(steps.map(s => s.nextStep)).to.deep.equal(["Investigation", "Report", "Recovery", undefined]);
+            expect(steps[3].isEnd).to.equal(true);
+            for (const step of steps) expect(step.description, step.name).to.be.a("string").and.have.length.above(100);
+            expect(runbook.content).to.include("schemaVersion: '0.3'");
+        });
+    }
+
+    it("tells responders about every related item the workflow adds", () => {
+        for (const language of RUNBOOK_LANGUAGES) {
+            const understand = loadRunbook(bundledRunbookPath(PROJECT_DIR, language)).document.mainSteps[0].description as string;
+            for (const title of ["Security Hub finding", "Related resource", "Finding ID", "Remediation"]) expect(understand, `${language}: ${title}`).to.include(title);
+        }
+    });
+
+    it("rejects a misspelt action, naming the step and the allowed actions", () => {
+        const [problem] = problemsOf(fixture("misspelt-action.yaml"));
+        expect(problem).to.match(/^step "Investigation" \(mainSteps\[1\]\) field action: must be equal to one of the allowed values; allowed: .*aws:pause/);
+    });
+
+    it("rejects a nextStep that is not a step", () => {
+        expect(problemsOf(fixture("dangling-next-step.yaml"))).to.deep.equal([
+            'step "Understand" (mainSteps[0]): nextStep "Investigate" is not a step; steps are Understand, Investigation',
+        ]);
+    });
+
+    it("rejects two steps with one name", () => {
+        expect(problemsOf(fixture("duplicate-step.yaml"))[0]).to.match(/step "Report" \(mainSteps\[1\]\): the name is used by an earlier step/);
+    });
+
+    it("rejects a runbook that never ends", () => {
+        expect(problemsOf(fixture("no-end.yaml"))).to.deep.equal(["no step ends the runbook; set isEnd: true on the last step"]);
+    });
+
+    it("rejects an onFailure jump to a missing step", () => {
+        expect(problemsOf(fixture("bad-on-failure.yaml"))[0]).to.match(/step "Understand" \(mainSteps\[0\]\): onFailure "step:Rollback" is not Abort, Continue or step:<name> of an existing step/);
+    });
+
+    it("rejects text that is not YAML, with the line", () => {
+        expect(problemsOf(fixture("not-yaml.yaml"))[0]).to.match(/^not valid YAML: .*\(\d+:\d+\)/);
+    });
+
+    it("rejects a file that is not there", () => {
+        expect(problemsOf(fixture("missing.yaml"))).to.deep.equal(["cannot be read: ENOENT"]);
+    });
+});

@@ -1,0 +1,127 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigurationError, loadSettings, SETTING_KEYS, Settings } from "../lib/settings";
+import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
+import { readStackConfig, PROJECT_DIR } from "../offline/stackConfig";
+
+function load(values: Record<string, string>): Settings {
+    return loadSettings(key => values[key], PROJECT_DIR);
+}
+
+function problemsOf(values: Record<string, string>): string[] {
+    try {
+        load(values);
+    } catch (err) {
+        expect(err).to.be.instanceOf(ConfigurationError);
+        return (err as ConfigurationError).problems;
+    }
+    throw new Error("expected a ConfigurationError");
+}
+
+describe("settings", () => {
+    it("applies the seed's filter and safe defaults when nothing is set", () => {
+        const s = load({});
+        expect(s.severityLabels).to.deep.equal(["CRITICAL", "HIGH"]);
+        expect(s.recordStates).to.deep.equal(["ACTIVE"]);
+        expect(s.workflowStatuses).to.deep.equal(["NEW"]);
+        expect(s.productNames).to.deep.equal(["Security Hub"]);
+        expect(s.tableName).to.equal(undefined);
+        expect(s.impactBySeverity).to.deep.equal(DEFAULT_IMPACT_BY_SEVERITY);
+        expect(s.dedupTtlDays).to.equal(30);
+        expect(s.createReplicationSet).to.equal(false);
+        expect(s.runbookPath).to.equal(path.join(PROJECT_DIR, "runbooks", "securityhub-incident.en.yaml"));
+    });
+
+    it("parses lists, numbers, booleans and maps as Pulumi hands them over", () => {
+        const s = load({
+            severityLabels: '["CRITICAL"]',
+            tableName: "findings.dedup_table-1",
+            dedupTtlDays: "7",
+            tableDeletionProtection: "true",
+            impactBySeverity: '{"HIGH": 1}',
+            runbookLanguage: "ja",
+            chatChannelTopicArns: '["arn:aws:sns:ap-northeast-1:111122223333:chat"]',
+            engagementContactArns: '["arn:aws:ssm-contacts:ap-northeast-1:111122223333:contact/oncall"]',
+        });
+        expect(s.severityLabels).to.deep.equal(["CRITICAL"]);
+        expect(s.tableName).to.equal("findings.dedup_table-1");
+        expect(s.dedupTtlDays).to.equal(7);
+        expect(s.tableDeletionProtection).to.equal(true);
+        expect(s.impactBySeverity).to.deep.equal({ ...DEFAULT_IMPACT_BY_SEVERITY, HIGH: 1 });
+        expect(s.runbookPath).to.match(/securityhub-incident\.ja\.yaml$/);
+        expect(s.chatChannelTopicArns).to.have.length(1);
+        expect(s.engagementContactArns).to.have.length(1);
+    });
+
+    const cases: Array<[string, Record<string, string>, RegExp]> = [
+        ["an unknown severity label", { severityLabels: '["HIHG"]' }, /severityLabels: "HIHG" is not allowed; use one or more of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL/],
+        ["an empty severity list", { severityLabels: "[]" }, /severityLabels: the list is empty; give at least one of severity labels/],
+        ["a severity list that is not JSON", { severityLabels: "CRITICAL,HIGH" }, /severityLabels: "CRITICAL,HIGH" is not a JSON list of severity labels/],
+        ["a repeated label", { severityLabels: '["HIGH","HIGH"]' }, /severityLabels: .* lists a value twice/],
+        ["a table name under 3 characters", { tableName: "ab" }, /tableName: "ab" is not a DynamoDB table name \(3-255 characters/],
+        ["a table name with a space", { tableName: "my table" }, /tableName: "my table" is not a DynamoDB table name/],
+        ["an unknown runbook language", { runbookLanguage: "fr" }, /runbookLanguage: "fr" is not allowed; use one of en, ja/],
+        ["a missing runbook file", { runbookFile: "runbooks/nope.yaml" }, /runbookFile: runbook file .*runbooks\/nope\.yaml does not exist/],
+        ["a malformed alarm topic ARN", { alarmTopicArn: "arn:aws:sns:topic" }, /alarmTopicArn: "arn:aws:sns:topic" is not an SNS topic ARN/],
+        ["a malformed contact ARN", { engagementContactArns: '["oncall"]' }, /engagementContactArns: "oncall" is not Incident Manager contact ARN/],
+        ["an impact out of range", { impactBySeverity: '{"HIGH": 0}' }, /impactBySeverity: impact 0 for HIGH is not a whole number from 1 \(critical\) to 5/],
+        ["an impact for an unknown label", { impactBySeverity: '{"SEVERE": 1}' }, /impactBySeverity: "SEVERE" is not a severity label/],
+        ["a TTL of zero days", { dedupTtlDays: "0" }, /dedupTtlDays: "0" is not a whole number from 1 to 3650/],
+        ["a boolean spelt wrong", { tableDeletionProtection: "yes" }, /tableDeletionProtection: "yes" is not a boolean; use true or false/],
+        ["an unsupported log retention", { logRetentionDays: "10" }, /logRetentionDays: "10" is not a CloudWatch Logs retention; use one of 1, 3, 5/],
+        ["a retry count above EventBridge's limit", { eventRetryAttempts: "186" }, /eventRetryAttempts: "186" is not a whole number from 0 to 185/],
+        ["replication regions without the replication set", { replicationRegions: '["ap-northeast-1"]' }, /replicationRegions: is set but createReplicationSet is false/],
+        ["an unknown workflow status", { workflowStatuses: '["OPEN"]' }, /workflowStatuses: "OPEN" is not allowed; use one or more of NEW, NOTIFIED, RESOLVED, SUPPRESSED/],
+    ];
+    for (const [what, values, message] of cases) {
+        it(`rejects ${what}, naming the key and what is allowed`, () => {
+            const problems = problemsOf(values);
+            expect(problems).to.have.length(1);
+            expect(problems[0]).to.match(/^securityhub-incidents:/);
+            expect(problems[0]).to.match(message);
+        });
+    }
+
+    it("reports every bad key at once", () => {
+        const problems = problemsOf({ severityLabels: '["HIHG"]', tableName: "ab", logLevel: "DEBUG" });
+        expect(problems.map(p => p.split(":")[1])).to.deep.equal(["severityLabels", "tableName", "logLevel"]);
+    });
+
+    it("is documented key by key in the README configuration table", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        for (const key of SETTING_KEYS) expect(readme, key).to.match(new RegExp("\\| `" + key + "` \\|"));
+    });
+});
+
+describe("stack files", () => {
+    it("dev also takes MEDIUM findings and is easy to tear down", () => {
+        const dev = readStackConfig("dev");
+        const s = loadSettings(dev.read, PROJECT_DIR);
+        expect(s.severityLabels).to.deep.equal(["CRITICAL", "HIGH", "MEDIUM"]);
+        expect(s.tableDeletionProtection).to.equal(false);
+        expect(s.tablePointInTimeRecovery).to.equal(false);
+        expect(dev.region).to.equal("ap-northeast-1");
+    });
+
+    it("prod keeps the seed's filter and protects its table", () => {
+        const s = loadSettings(readStackConfig("prod").read, PROJECT_DIR);
+        expect(s.severityLabels).to.deep.equal(["CRITICAL", "HIGH"]);
+        expect(s.tableName).to.equal("securityhub-incidents-prod-findings");
+        expect(s.tableDeletionProtection).to.equal(true);
+        expect(s.tablePointInTimeRecovery).to.equal(true);
+        expect(s.runbookLanguage).to.equal("ja");
+        expect(s.alarmTopicArn).to.match(/^arn:aws:sns:/);
+    });
+
+    it("names only settings the program knows", () => {
+        for (const stack of ["dev", "prod"]) {
+            const keys = Object.keys(readStackConfig(stack).values).filter(k => k.startsWith("securityhub-incidents:"));
+            for (const key of keys) expect(SETTING_KEYS as string[]).to.include(key.split(":")[1]);
+        }
+    });
+
+    it("refuses an unknown stack, listing the ones there are", () => {
+        expect(() => readStackConfig("staging")).to.throw(/Pulumi\.staging\.yaml does not exist; stacks here: dev, prod/);
+    });
+});

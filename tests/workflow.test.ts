@@ -1,0 +1,248 @@
+import { expect } from "chai";
+import { PutItemCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { renderStateMachineDefinition, requiredTaskPermissions, TASK_INTEGRATIONS, WorkflowInputs } from "../lib/stateMachineDefinition";
+import { DEFAULT_IMPACT_BY_SEVERITY, SEVERITY_LABELS } from "../lib/severity";
+import { INCIDENT_LIMITS } from "../lib/limits";
+import { LocalDynamoDb } from "../offline/localDynamoDb";
+import { IncidentManagerStandIn, OpenedIncident } from "../offline/incidentManagerStandIn";
+import { OfflineWorkflow } from "../offline/offlineWorkflow";
+import { ACCOUNT, findingEvent } from "./support/findings";
+
+const TABLE = "securityhub-incidents-dedup";
+const PLAN = `arn:aws:ssm-incidents::${ACCOUNT}:response-plan/securityhub-incidents-test`;
+const INPUTS: WorkflowInputs = { tableName: TABLE, responsePlanArn: PLAN, dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY } };
+const codePoints = (s: string) => [...s].length;
+
+describe("the incident workflow, executed offline", function () {
+    let dynamoDb: LocalDynamoDb;
+    let incidents: IncidentManagerStandIn;
+    let workflow: OfflineWorkflow;
+
+    before(async () => {
+        dynamoDb = await LocalDynamoDb.start();
+        await dynamoDb.createDedupTable(TABLE);
+        incidents = new IncidentManagerStandIn([PLAN]);
+        workflow = new OfflineWorkflow(renderStateMachineDefinition(INPUTS), { dynamoDb, incidents });
+    });
+    after(async () => dynamoDb.stop());
+    afterEach(() => incidents.recover());
+
+    const incidentsFor = (id: string): OpenedIncident[] =>
+        incidents.incidents.filter(i => i.request.RelatedItems?.some(r => r.Title === "Security Hub finding" && String(r.Identifier.Value.Url).includes(encodeURIComponent(encodeURIComponent(id)))));
+    const record = async (id: string) => (await dynamoDb.client.send(new GetItemCommand({ TableName: TABLE, Key: { FindingId: { S: id } } }))).Item;
+    const relatedTitles = (incident: OpenedIncident) => (incident.request.RelatedItems ?? []).map(r => r.Title);
+
+    it("opens one incident for a new finding, with the title, impact, related items and trigger details", async () => {
+        const event = findingEvent({ severity: "HIGH" });
+        const id = event.detail.findings[0].Id;
+        const before = Math.floor(Date.now() / 1000);
+        const run = await workflow.run(event);
+        expect(run.status).to.equal("SUCCEEDED");
+        expect(run.states).to.deep.equal(["ClaimFinding", "OpenIncident", "RecordIncident"]);
+
+        const [incident, ...others] = incidentsFor(id);
+        expect(others).to.have.length(0);
+        const request = incident.request;
+        expect(request.ResponsePlanArn).to.equal(PLAN);
+        expect(request.Title).to.equal(`[${ACCOUNT}][HIGH]: S3 general purpose buckets should block public access`);
+        expect(request.Impact).to.equal(2);
+        expect(request.ClientToken).to.match(/^[0-9a-f]{64}$/);
+        expect(relatedTitles(incident)).to.deep.equal(["Security Hub finding", "Remediation", "Related resource", "Finding ID"]);
+        expect(request.RelatedItems![1].Identifier).to.deep.equal({ Type: "OTHER", Value: { Url: "https://docs.aws.amazon.com/console/securityhub/S3.8/remediation" } });
+        expect(request.RelatedItems![2].Identifier).to.deep.equal({ Type: "INVOLVED_RESOURCE", Value: { Arn: "arn:aws:s3:::example-public-bucket" } });
+        expect(request.RelatedItems![3].Identifier).to.deep.equal({ Type: "OTHER", Value: { Arn: id } });
+        expect(request.RelatedItems![0].Identifier.Value.Url).to.match(/^https:\/\/console\.aws\.amazon\.com\/securityhub\/home\?region=ap-northeast-1#\/findings\?search=Id%3D%255Coperator%255C%253AEQUALS%255C%253A/);
+        expect(request.TriggerDetails).to.deep.include({ Source: "securityhub-incidents", Timestamp: event.time, TriggerArn: id });
+        const raw = JSON.parse(request.TriggerDetails!.RawData!);
+        expect(raw).to.deep.include({ FindingId: id, Severity: "HIGH", AwsAccountId: ACCOUNT, ComplianceStatus: "FAILED" });
+
+        const item = (await record(id))!;
+        expect(item.IncidentArn.S).to.equal(incident.incidentRecordArn);
+        expect(item.ClaimedBy.S).to.equal(run.executionArn);
+        const expiresAt = Number(item.ExpiresAt.N);
+        expect(expiresAt).to.be.within(before + 30 * 86400, Math.ceil(Date.now() / 1000) + 30 * 86400);
+    });
+
+    it("treats a re-import of the same finding as a duplicate", async () => {
+        const event = findingEvent();
+        const id = event.detail.findings[0].Id;
+        expect((await workflow.run(event)).status).to.equal("SUCCEEDED");
+        const again = await workflow.run({ ...findingEvent({ id }), time: "2026-11-27T01:02:04Z" });
+        expect(again.status).to.equal("SUCCEEDED");
+        expect(again.states).to.deep.equal(["ClaimFinding", "DuplicateFinding"]);
+        expect(incidentsFor(id)).to.have.length(1);
+    });
+
+    it("opens the incident without a Remediation item when the finding has no remediation URL", async () => {
+        const event = findingEvent({ remediationUrl: null });
+        const run = await workflow.run(event);
+        expect(run.status).to.equal("SUCCEEDED");
+        const [incident] = incidentsFor(event.detail.findings[0].Id);
+        expect(relatedTitles(incident)).to.deep.equal(["Security Hub finding", "Related resource", "Finding ID"]);
+    });
+
+    it("cuts a 256-character Japanese title to 200 characters with a visible ellipsis", async () => {
+        const title = "公開アクセスがブロックされていないS3バケットが検出されました".repeat(10).slice(0, 256);
+        expect(codePoints(title)).to.equal(256);
+        const event = findingEvent({ title, severity: "CRITICAL" });
+        expect((await workflow.run(event)).status).to.equal("SUCCEEDED");
+        const [incident] = incidentsFor(event.detail.findings[0].Id);
+        const sent = incident.request.Title!;
+        expect(codePoints(sent)).to.equal(INCIDENT_LIMITS.titleLength);
+        expect(sent.startsWith(`[${ACCOUNT}][CRITICAL]: 公開アクセス`)).to.equal(true);
+        expect(sent.endsWith("…")).to.equal(true);
+        expect(incident.request.Impact).to.equal(1);
+    });
+
+    it("leaves out a resource ID that is not an ARN instead of failing", async () => {
+        const event = findingEvent({ resources: [{ Type: "AwsAccount", Id: `AWS::::Account:${ACCOUNT}` }] });
+        const run = await workflow.run(event);
+        expect(run.status).to.equal("SUCCEEDED");
+        const [incident] = incidentsFor(event.detail.findings[0].Id);
+        expect(relatedTitles(incident)).to.deep.equal(["Security Hub finding", "Remediation", "Finding ID"]);
+        expect(JSON.parse(incident.request.TriggerDetails!.RawData!).Resources).to.deep.equal([{ Type: "AwsAccount", Id: `AWS::::Account:${ACCOUNT}` }]);
+    });
+
+    it("keeps quotes, braces and backslashes in the title as they are", async () => {
+        const title = `Bucket "logs-{prod}" allows s3:* via 'C:\\path\\%s' {} [] $x`;
+        const event = findingEvent({ title });
+        expect((await workflow.run(event)).status).to.equal("SUCCEEDED");
+        expect(incidentsFor(event.detail.findings[0].Id)[0].request.Title).to.equal(`[${ACCOUNT}][HIGH]: ${title}`);
+    });
+
+    it("adds every resource that is an ARN", async () => {
+        const event = findingEvent({
+            resources: [
+                { Type: "AwsS3Bucket", Id: "arn:aws:s3:::bucket-a" },
+                { Type: "AwsAccount", Id: `AWS::::Account:${ACCOUNT}` },
+                { Type: "AwsIamRole", Id: `arn:aws:iam::${ACCOUNT}:role/reader` },
+            ],
+        });
+        expect((await workflow.run(event)).status).to.equal("SUCCEEDED");
+        const [incident] = incidentsFor(event.detail.findings[0].Id);
+        const resources = incident.request.RelatedItems!.filter(r => r.Title === "Related resource").map(r => r.Identifier.Value.Arn);
+        expect(resources).to.deep.equal(["arn:aws:s3:::bucket-a", `arn:aws:iam::${ACCOUNT}:role/reader`]);
+    });
+
+    it("opens exactly one incident for 50 concurrent deliveries of one new finding", async () => {
+        const event = findingEvent();
+        const runs = await Promise.all(Array.from({ length: 50 }, () => workflow.run(event)));
+        expect(runs.every(r => r.status === "SUCCEEDED")).to.equal(true);
+        expect(runs.filter(r => r.states.includes("OpenIncident"))).to.have.length(1);
+        expect(runs.filter(r => r.states.includes("DuplicateFinding"))).to.have.length(49);
+        expect(incidentsFor(event.detail.findings[0].Id)).to.have.length(1);
+    });
+
+    it("retries StartIncident through throttling and opens one incident", async () => {
+        const event = findingEvent();
+        incidents.failNext("ThrottlingException", 3);
+        const calls = incidents.calls;
+        const run = await workflow.run(event);
+        expect(run.status).to.equal("SUCCEEDED");
+        expect(incidents.calls - calls).to.equal(4);
+        expect(run.transitions).to.equal(3 + 3);
+        expect(incidentsFor(event.detail.findings[0].Id)).to.have.length(1);
+    });
+
+    it("retries conflicts and internal errors too", async () => {
+        const event = findingEvent();
+        incidents.failNext("ConflictException");
+        incidents.failNext("InternalServerException");
+        expect((await workflow.run(event)).status).to.equal("SUCCEEDED");
+        expect(incidentsFor(event.detail.findings[0].Id)).to.have.length(1);
+    });
+
+    it("on permanent failure releases the claim and fails; the next delivery opens the incident", async () => {
+        const event = findingEvent();
+        const id = event.detail.findings[0].Id;
+        incidents.failAlways("InternalServerException");
+        const failed = await workflow.run(event);
+        expect(failed.status).to.equal("FAILED");
+        expect(failed.error).to.equal("SsmIncidents.InternalServerException");
+        expect(failed.cause).to.include("InternalServerException");
+        expect(failed.states).to.deep.equal(["ClaimFinding", "OpenIncident", "ReleaseClaim", "IncidentNotOpened"]);
+        expect(await record(id)).to.equal(undefined);
+        expect(incidentsFor(id)).to.have.length(0);
+
+        incidents.recover();
+        const retried = await workflow.run(event);
+        expect(retried.status).to.equal("SUCCEEDED");
+        expect(incidentsFor(id)).to.have.length(1);
+    });
+
+    it("does not retry a request the service rejects as invalid", async () => {
+        const event = findingEvent();
+        incidents.failNext("ValidationException");
+        const calls = incidents.calls;
+        const run = await workflow.run(event);
+        expect(run.status).to.equal("FAILED");
+        expect(run.error).to.equal("SsmIncidents.ValidationException");
+        expect(incidents.calls - calls).to.equal(1);
+        expect(await record(event.detail.findings[0].Id)).to.equal(undefined);
+    });
+
+    it("opens a new incident when the finding's record has expired but not yet been deleted", async () => {
+        const event = findingEvent();
+        const id = event.detail.findings[0].Id;
+        await dynamoDb.client.send(new PutItemCommand({
+            TableName: TABLE,
+            Item: { FindingId: { S: id }, ClaimedBy: { S: "old-execution" }, ExpiresAt: { N: String(Math.floor(Date.now() / 1000) - 60) }, IncidentArn: { S: "arn:aws:ssm-incidents::111122223333:incident-record/old/1" } },
+        }));
+        const run = await workflow.run(event);
+        expect(run.states).to.deep.equal(["ClaimFinding", "OpenIncident", "RecordIncident"]);
+        expect(incidentsFor(id)).to.have.length(1);
+        expect((await record(id))!.ClaimedBy.S).to.equal(run.executionArn);
+    });
+
+    it("treats a finding whose record expires in the future as a duplicate", async () => {
+        const event = findingEvent();
+        const id = event.detail.findings[0].Id;
+        await dynamoDb.client.send(new PutItemCommand({
+            TableName: TABLE,
+            Item: { FindingId: { S: id }, ClaimedBy: { S: "earlier-execution" }, ExpiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) } },
+        }));
+        const run = await workflow.run(event);
+        expect(run.states).to.deep.equal(["ClaimFinding", "DuplicateFinding"]);
+        expect(incidentsFor(id)).to.have.length(0);
+    });
+
+    it("maps every severity label to its configured impact", async () => {
+        const custom = { ...DEFAULT_IMPACT_BY_SEVERITY, MEDIUM: 2 };
+        const customWorkflow = new OfflineWorkflow(renderStateMachineDefinition({ ...INPUTS, impactBySeverity: custom }), { dynamoDb, incidents });
+        for (const label of SEVERITY_LABELS) {
+            const event = findingEvent({ severity: label });
+            expect((await customWorkflow.run(event)).status).to.equal("SUCCEEDED");
+            expect(incidentsFor(event.detail.findings[0].Id)[0].request.Impact, label).to.equal(custom[label]);
+        }
+    });
+
+    it("stays within every Incident Manager limit for an oversized finding", async () => {
+        const id = `arn:aws:securityhub:ap-northeast-1:${ACCOUNT}:product/${ACCOUNT}/default/` + "a/".repeat(220);
+        const resources = Array.from({ length: 32 }, (_, i) => ({ Type: "AwsEc2Instance", Id: `arn:aws:ec2:ap-northeast-1:${ACCOUNT}:instance/i-${String(i).padStart(17, "0")}` + "x".repeat(380) }));
+        const event = findingEvent({ id, resources, title: "界".repeat(256) });
+        const run = await workflow.run(event);
+        expect(run.status, run.cause).to.equal("SUCCEEDED");
+        const incident = incidents.incidents[incidents.incidents.length - 1];
+        expect(incidents.validate(incident.request)).to.deep.equal([]);
+        expect(codePoints(incident.request.TriggerDetails!.RawData!)).to.be.at.most(INCIDENT_LIMITS.triggerRawDataLength);
+        expect(incident.request.RelatedItems!.length).to.be.at.most(INCIDENT_LIMITS.relatedItems);
+        // The direct console link would pass 1,000 characters: the findings page stands in for it.
+        expect(incident.request.RelatedItems![0].Identifier.Value.Url).to.equal("https://console.aws.amazon.com/securityhub/home?region=ap-northeast-1#/findings");
+    });
+
+    it("leaves out the finding ID and trigger ARN when they are not ARNs", async () => {
+        const id = "custom-product/finding-0001";
+        const event = { ...findingEvent({ id }), resources: [] };
+        const run = await workflow.run(event);
+        expect(run.status, run.cause).to.equal("SUCCEEDED");
+        const incident = incidents.incidents[incidents.incidents.length - 1];
+        expect(relatedTitles(incident)).to.deep.equal(["Security Hub finding", "Remediation", "Related resource"]);
+        expect(incident.request.TriggerDetails).not.to.have.property("TriggerArn");
+    });
+
+    it("called exactly the integrations its IAM policy grants", () => {
+        const called = [...workflow.calledResources].map(r => TASK_INTEGRATIONS[r].action).sort();
+        const granted = Object.values(requiredTaskPermissions(workflow.definition)).flat().sort();
+        expect(called).to.deep.equal(granted);
+    });
+});
