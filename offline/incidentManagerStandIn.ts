@@ -37,6 +37,7 @@ export class IncidentManagerStandIn {
     /** Every call, accepted or not: for counting retries. */
     calls = 0;
     private readonly byToken = new Map<string, OpenedIncident>();
+    private readonly byArn = new Map<string, OpenedIncident>();
     private readonly faults: string[] = [];
     private permanentFault?: string;
 
@@ -77,8 +78,14 @@ export class IncidentManagerStandIn {
             request: JSON.parse(JSON.stringify(request)),
         };
         this.incidents.push(incident);
+        this.byArn.set(incident.incidentRecordArn, incident);
         if (request.ClientToken) this.byToken.set(request.ClientToken, incident);
         return { IncidentRecordArn: incident.incidentRecordArn };
+    }
+
+    /** The incident with this ARN, if the stand-in opened it. */
+    incident(incidentRecordArn: string): OpenedIncident | undefined {
+        return this.byArn.get(incidentRecordArn);
     }
 
     private error(name: string, message: string): StatesError {

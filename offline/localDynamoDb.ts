@@ -1,86 +1,107 @@
-import { AddressInfo } from "net";
-import { Server } from "http";
-import {
-    CreateTableCommand, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
+import * as http from "http";
+import * as path from "path";
+import { ChildProcess, fork } from "child_process";
 import { DEDUP_KEY_ATTRIBUTE } from "../lib/stateMachineDefinition";
 import { StatesError } from "./stepFunctionsJsonata";
 
-// dynalite has no type declarations.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const dynalite: (options: Record<string, unknown>) => Server = require("dynalite");
+/** Optimized-integration actions (arn:aws:states:::dynamodb:<action>) → DynamoDB API operation. */
+const OPERATIONS: Record<string, string> = {
+    getItem: "GetItem",
+    putItem: "PutItem",
+    updateItem: "UpdateItem",
+    deleteItem: "DeleteItem",
+};
 
-const COMMANDS = {
-    getItem: GetItemCommand,
-    putItem: PutItemCommand,
-    updateItem: UpdateItemCommand,
-    deleteItem: DeleteItemCommand,
-} as const;
-
-export type DynamoDbAction = keyof typeof COMMANDS;
+/** An error DynamoDB returned: its short name (e.g. ConditionalCheckFailedException) and message. */
+export class DynamoDbError extends Error {}
 
 /**
- * DynamoDB on loopback (dynalite, in memory), called the way Step Functions' optimized
- * integration calls it: the state's parameters are the API request, and service errors come
- * back as `DynamoDB.<ErrorName>`.
+ * DynamoDB on loopback: dynalite, in memory, in a child process of its own (so that it works on a
+ * second core, as the real service would elsewhere), spoken to over DynamoDB's JSON protocol. The
+ * request body of an operation is its API request as Step Functions' optimized integration passes
+ * it (the state's parameters), so the shapes the workflow sends are the shapes DynamoDB checks.
  */
 export class LocalDynamoDb {
-    private constructor(private readonly server: Server, readonly client: DynamoDBClient, readonly endpoint: string) {}
+    private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+    private constructor(private readonly server: ChildProcess, readonly endpoint: URL) {}
 
     static async start(): Promise<LocalDynamoDb> {
-        const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-        await new Promise<void>((resolve, reject) => {
+        const server = fork(path.join(__dirname, "dynalite-process.js"), [], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+        const port = await new Promise<number>((resolve, reject) => {
+            server.once("message", (message: { port: number }) => resolve(message.port));
             server.once("error", reject);
-            server.listen(0, "127.0.0.1", () => resolve());
+            server.once("exit", code => reject(new Error(`dynalite exited with code ${code} before it listened`)));
         });
-        const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-        const client = new DynamoDBClient({
-            endpoint,
-            region: "us-east-1",
-            credentials: { accessKeyId: "offline", secretAccessKey: "offline" },
-            maxAttempts: 1,
+        server.removeAllListeners("exit");
+        return new LocalDynamoDb(server, new URL(`http://127.0.0.1:${port}/`));
+    }
+
+    /** One DynamoDB API call (e.g. "PutItem"); throws DynamoDbError with the service's error name. */
+    request(operation: string, body: unknown): Promise<Record<string, any>> {
+        const payload = JSON.stringify(body);
+        return new Promise((resolve, reject) => {
+            const req = http.request(this.endpoint, {
+                method: "POST",
+                agent: this.agent,
+                headers: {
+                    "Content-Type": "application/x-amz-json-1.0",
+                    "Content-Length": Buffer.byteLength(payload),
+                    "X-Amz-Target": `DynamoDB_20120810.${operation}`,
+                    "X-Amz-Date": "20260101T000000Z",
+                    // dynalite checks that requests are signed, not the signature itself.
+                    "Authorization": "AWS4-HMAC-SHA256 Credential=offline/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=offline",
+                },
+            }, res => {
+                const chunks: Buffer[] = [];
+                res.on("data", chunk => chunks.push(chunk));
+                res.on("end", () => {
+                    const text = Buffer.concat(chunks).toString("utf8");
+                    const data = text ? JSON.parse(text) : {};
+                    if (res.statusCode === 200) return resolve(data);
+                    const error = new DynamoDbError(data.message ?? data.Message ?? `HTTP ${res.statusCode}`);
+                    error.name = String(data.__type ?? "InternalServerError").split("#").pop()!;
+                    reject(error);
+                });
+                res.on("error", reject);
+            });
+            req.on("error", reject);
+            req.end(payload);
         });
-        return new LocalDynamoDb(server, client, endpoint);
     }
 
     /** Creates a table shaped like the DedupTable component's (partition key FindingId, string). */
     async createDedupTable(tableName: string): Promise<void> {
-        await this.client.send(new CreateTableCommand({
+        await this.request("CreateTable", {
             TableName: tableName,
             KeySchema: [{ AttributeName: DEDUP_KEY_ATTRIBUTE, KeyType: "HASH" }],
             AttributeDefinitions: [{ AttributeName: DEDUP_KEY_ATTRIBUTE, AttributeType: "S" }],
             BillingMode: "PAY_PER_REQUEST",
-        }));
+        });
     }
 
-    /** One optimized-integration call (`arn:aws:states:::dynamodb:<action>`). */
+    /** One optimized-integration call; service errors come back as `DynamoDB.<ErrorName>`. */
     async call(action: string, request: Record<string, unknown>): Promise<Record<string, unknown>> {
-        const Command = COMMANDS[action as DynamoDbAction];
-        if (!Command) throw new StatesError("States.Runtime", `dynamodb:${action} is not an optimized DynamoDB integration the offline engine knows`);
+        const operation = OPERATIONS[action];
+        if (!operation) throw new StatesError("States.Runtime", `dynamodb:${action} is not an optimized DynamoDB integration the offline engine knows`);
         try {
-            const { $metadata, ...output } = await this.client.send(new (Command as any)(request)) as unknown as Record<string, unknown>;
-            void $metadata;
-            return output;
+            return await this.request(operation, request);
         } catch (err) {
-            const error = err as Error;
-            throw new StatesError(`DynamoDB.${error.name}`, `${error.message} (Service: DynamoDb, Error Code: ${error.name})`);
+            if (!(err instanceof DynamoDbError)) throw err;
+            throw new StatesError(`DynamoDB.${err.name}`, `${err.message} (Service: DynamoDb, Error Code: ${err.name})`);
         }
     }
 
-    /** Every item in a table (for reports and tests). */
-    async scan(tableName: string): Promise<Array<Record<string, any>>> {
-        const items: Array<Record<string, any>> = [];
-        let start: Record<string, any> | undefined;
-        do {
-            const page = await this.client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
-            items.push(...(page.Items ?? []));
-            start = page.LastEvaluatedKey;
-        } while (start);
-        return items;
+    /** The item with this key, if any. */
+    async getItem(tableName: string, key: Record<string, unknown>): Promise<Record<string, any> | undefined> {
+        return (await this.request("GetItem", { TableName: tableName, Key: key, ConsistentRead: true })).Item;
     }
 
     async stop(): Promise<void> {
-        this.client.destroy();
-        await new Promise<void>(resolve => this.server.close(() => resolve()));
+        this.agent.destroy();
+        if (this.server.exitCode !== null) return;
+        const exited = new Promise<void>(resolve => this.server.once("exit", () => resolve()));
+        this.server.disconnect();
+        await exited;
     }
 }

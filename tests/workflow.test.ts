@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { PutItemCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { renderStateMachineDefinition, requiredTaskPermissions, TASK_INTEGRATIONS, WorkflowInputs } from "../lib/stateMachineDefinition";
 import { DEFAULT_IMPACT_BY_SEVERITY, SEVERITY_LABELS } from "../lib/severity";
 import { INCIDENT_LIMITS } from "../lib/limits";
@@ -29,7 +28,7 @@ describe("the incident workflow, executed offline", function () {
 
     const incidentsFor = (id: string): OpenedIncident[] =>
         incidents.incidents.filter(i => i.request.RelatedItems?.some(r => r.Title === "Security Hub finding" && String(r.Identifier.Value.Url).includes(encodeURIComponent(encodeURIComponent(id)))));
-    const record = async (id: string) => (await dynamoDb.client.send(new GetItemCommand({ TableName: TABLE, Key: { FindingId: { S: id } } }))).Item;
+    const record = (id: string) => dynamoDb.getItem(TABLE, { FindingId: { S: id } });
     const relatedTitles = (incident: OpenedIncident) => (incident.request.RelatedItems ?? []).map(r => r.Title);
 
     it("opens one incident for a new finding, with the title, impact, related items and trigger details", async () => {
@@ -184,10 +183,10 @@ describe("the incident workflow, executed offline", function () {
     it("opens a new incident when the finding's record has expired but not yet been deleted", async () => {
         const event = findingEvent();
         const id = event.detail.findings[0].Id;
-        await dynamoDb.client.send(new PutItemCommand({
+        await dynamoDb.request("PutItem", {
             TableName: TABLE,
             Item: { FindingId: { S: id }, ClaimedBy: { S: "old-execution" }, ExpiresAt: { N: String(Math.floor(Date.now() / 1000) - 60) }, IncidentArn: { S: "arn:aws:ssm-incidents::111122223333:incident-record/old/1" } },
-        }));
+        });
         const run = await workflow.run(event);
         expect(run.states).to.deep.equal(["ClaimFinding", "OpenIncident", "RecordIncident"]);
         expect(incidentsFor(id)).to.have.length(1);
@@ -197,10 +196,10 @@ describe("the incident workflow, executed offline", function () {
     it("treats a finding whose record expires in the future as a duplicate", async () => {
         const event = findingEvent();
         const id = event.detail.findings[0].Id;
-        await dynamoDb.client.send(new PutItemCommand({
+        await dynamoDb.request("PutItem", {
             TableName: TABLE,
             Item: { FindingId: { S: id }, ClaimedBy: { S: "earlier-execution" }, ExpiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) } },
-        }));
+        });
         const run = await workflow.run(event);
         expect(run.states).to.deep.equal(["ClaimFinding", "DuplicateFinding"]);
         expect(incidentsFor(id)).to.have.length(0);

@@ -1,0 +1,12 @@
+// Runs dynalite (in-memory DynamoDB) in its own process on loopback and reports its port to the
+// parent over IPC; it exits when the parent goes away. Plain JavaScript so it starts fast.
+"use strict";
+const dynalite = require("dynalite");
+
+const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+server.listen(0, "127.0.0.1", () => process.send({ port: server.address().port }));
+server.on("error", err => {
+    process.stderr.write(`dynalite: ${err.message}\n`);
+    process.exit(1);
+});
+process.on("disconnect", () => process.exit(0));
