@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { loadSettings } from "./lib/settings";
+import { loadSettings, stackPrefix } from "./lib/settings";
 import { DedupTable } from "./components/dedupTable";
 import { RunbookDocument } from "./components/runbookDocument";
 import { ResponsePlan } from "./components/responsePlan";
@@ -10,7 +10,6 @@ import { WorkflowAlarms } from "./components/workflowAlarms";
 // Validate every setting before declaring anything: bad config stops `pulumi preview` here.
 const config = new pulumi.Config();
 const settings = loadSettings(key => config.get(key), __dirname);
-const prefix = `securityhub-incidents-${pulumi.getStack()}`;
 
 const dedup = new DedupTable("dedup", {
     tableName: settings.tableName,
@@ -21,7 +20,7 @@ const dedup = new DedupTable("dedup", {
 const runbook = new RunbookDocument("runbook", { file: settings.runbookPath });
 
 const plan = new ResponsePlan("response", {
-    responsePlanName: prefix,
+    responsePlanName: stackPrefix(pulumi.getStack()),
     runbookDocumentName: runbook.name,
     chatChannelTopicArns: settings.chatChannelTopicArns,
     engagementContactArns: settings.engagementContactArns,

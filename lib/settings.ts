@@ -180,6 +180,11 @@ const SPEC = {
 export type SettingKey = keyof typeof SPEC;
 export const SETTING_KEYS = Object.keys(SPEC) as SettingKey[];
 
+/** Names of per-stack resources (the response plan) start with this. */
+export function stackPrefix(stack: string): string {
+    return `${PROJECT_NAME}-${stack}`;
+}
+
 /** How the runbook file for a language is named under runbooks/. */
 export function bundledRunbookPath(projectDir: string, language: RunbookLanguage): string {
     return path.join(projectDir, "runbooks", `securityhub-incident.${language}.yaml`);

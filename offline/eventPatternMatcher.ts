@@ -1,0 +1,92 @@
+/**
+ * EventBridge event-pattern matching, for replaying findings offline. It covers the pattern
+ * features this project can produce and a few neighbours (exact values, nested fields, arrays,
+ * prefix, anything-but, exists, numeric); any other operator is refused rather than guessed.
+ *
+ * Semantics (EventBridge user guide, "Event patterns"): every field of the pattern must match
+ * (AND); a field matches when any event value at that path equals any listed matcher (OR); arrays
+ * in the event are flattened along the path, so a pattern value matches when it intersects them.
+ */
+
+export type MatchResult = { matched: true } | { matched: false; field: string };
+
+const SUPPORTED = new Set(["prefix", "anything-but", "exists", "numeric"]);
+
+/** Every value at `key` under the given nodes, arrays flattened. */
+function valuesAt(nodes: unknown[], key: string): unknown[] {
+    const values: unknown[] = [];
+    for (const node of nodes) {
+        if (node === null || typeof node !== "object" || Array.isArray(node)) continue;
+        if (!(key in node)) continue;
+        const value = (node as Record<string, unknown>)[key];
+        if (Array.isArray(value)) values.push(...value.flat(Infinity));
+        else values.push(value);
+    }
+    return values;
+}
+
+function numericMatch(value: unknown, spec: unknown[]): boolean {
+    if (typeof value !== "number") return false;
+    for (let i = 0; i < spec.length; i += 2) {
+        const op = spec[i];
+        const bound = spec[i + 1] as number;
+        const ok = op === "<" ? value < bound : op === "<=" ? value <= bound : op === "=" ? value === bound
+            : op === ">" ? value > bound : op === ">=" ? value >= bound : undefined;
+        if (ok === undefined) throw new Error(`numeric operator ${JSON.stringify(op)} is not supported`);
+        if (!ok) return false;
+    }
+    return true;
+}
+
+function anythingBut(value: unknown, spec: unknown): boolean {
+    if (spec !== null && typeof spec === "object" && !Array.isArray(spec)) {
+        const { prefix } = spec as { prefix?: string };
+        if (prefix === undefined) throw new Error(`anything-but ${JSON.stringify(spec)} is not supported`);
+        return typeof value === "string" && !value.startsWith(prefix);
+    }
+    const excluded = Array.isArray(spec) ? spec : [spec];
+    return (typeof value === "string" || typeof value === "number") && !excluded.includes(value);
+}
+
+/** Does one event value satisfy one matcher of a pattern list? */
+function matchesOne(value: unknown, matcher: unknown): boolean {
+    if (matcher === null || typeof matcher !== "object") return value === matcher;
+    const [operator, ...rest] = Object.keys(matcher);
+    if (rest.length > 0 || !SUPPORTED.has(operator)) {
+        throw new Error(`event pattern operator ${JSON.stringify(matcher)} is not supported by the offline matcher`);
+    }
+    const spec = (matcher as Record<string, unknown>)[operator];
+    switch (operator) {
+        case "prefix": return typeof value === "string" && typeof spec === "string" && value.startsWith(spec);
+        case "anything-but": return anythingBut(value, spec);
+        case "numeric": return numericMatch(value, spec as unknown[]);
+        default: return false;
+    }
+}
+
+function matchLeaf(values: unknown[], matchers: unknown[]): boolean {
+    const existence = matchers.find(m => m !== null && typeof m === "object" && "exists" in (m as object)) as { exists: boolean } | undefined;
+    if (existence) return existence.exists ? values.length > 0 : values.length === 0;
+    return values.some(value => matchers.some(matcher => matchesOne(value, matcher)));
+}
+
+function matchNodes(nodes: unknown[], pattern: Record<string, unknown>, path: string): MatchResult {
+    for (const [key, expected] of Object.entries(pattern)) {
+        const field = path ? `${path}.${key}` : key;
+        const values = valuesAt(nodes, key);
+        if (Array.isArray(expected)) {
+            if (!matchLeaf(values, expected)) return { matched: false, field };
+        } else if (expected !== null && typeof expected === "object") {
+            const inner = matchNodes(values, expected as Record<string, unknown>, field);
+            if (!inner.matched) return inner;
+        } else {
+            throw new Error(`event pattern field ${field} must be a list or an object`);
+        }
+    }
+    return { matched: true };
+}
+
+/** Matches an event against a pattern; when it does not match, names the first field that failed. */
+export function matchEventPattern(pattern: Record<string, unknown>, event: unknown): MatchResult {
+    return matchNodes([event], pattern, "");
+}

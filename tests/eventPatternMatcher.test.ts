@@ -1,0 +1,80 @@
+import { expect } from "chai";
+import { matchEventPattern } from "../offline/eventPatternMatcher";
+import { buildEventPattern } from "../lib/eventPattern";
+import { findingEvent } from "./support/findings";
+
+// The EC2 state-change event the EventBridge user guide uses in its pattern examples.
+const ec2Event = {
+    version: "0",
+    id: "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+    "detail-type": "EC2 Instance State-change Notification",
+    source: "aws.ec2",
+    account: "111122223333",
+    time: "2017-12-22T18:43:48Z",
+    region: "us-west-1",
+    resources: ["arn:aws:ec2:us-west-1:123456789012:instance/i-1234567890abcdef0"],
+    detail: { "instance-id": "i-1234567890abcdef0", state: "terminated", "c-count": 5, "d-count": 3, "x-limit": 301.8, "source-ip": "10.0.0.123" },
+};
+
+describe("event pattern matcher", () => {
+    it("matches exact values and nested fields (AND across fields, OR within a list)", () => {
+        expect(matchEventPattern({ source: ["aws.ec2"], detail: { state: ["running", "terminated"] } }, ec2Event)).to.deep.equal({ matched: true });
+        expect(matchEventPattern({ source: ["aws.ec2"], detail: { state: ["running"] } }, ec2Event)).to.deep.equal({ matched: false, field: "detail.state" });
+    });
+
+    it("matches an event array when it intersects the pattern's values", () => {
+        const pattern = { resources: ["arn:aws:ec2:us-west-1:123456789012:instance/i-1234567890abcdef0", "arn:aws:ec2:us-west-1:123456789012:instance/i-other"] };
+        expect(matchEventPattern(pattern, ec2Event).matched).to.equal(true);
+        expect(matchEventPattern({ resources: ["arn:aws:ec2:us-west-1:123456789012:instance/i-other"] }, ec2Event).matched).to.equal(false);
+    });
+
+    it("does not match a field the event lacks", () => {
+        expect(matchEventPattern({ detail: { "instance-type": ["t3.micro"] } }, ec2Event)).to.deep.equal({ matched: false, field: "detail.instance-type" });
+    });
+
+    it("matches prefixes", () => {
+        expect(matchEventPattern({ time: [{ prefix: "2017-12-22" }] }, ec2Event).matched).to.equal(true);
+        expect(matchEventPattern({ time: [{ prefix: "2017-10-02" }] }, ec2Event).matched).to.equal(false);
+    });
+
+    it("matches anything but a value, a list or a prefix", () => {
+        expect(matchEventPattern({ detail: { state: [{ "anything-but": "initializing" }] } }, ec2Event).matched).to.equal(true);
+        expect(matchEventPattern({ detail: { state: [{ "anything-but": ["stopped", "terminated"] }] } }, ec2Event).matched).to.equal(false);
+        expect(matchEventPattern({ region: [{ "anything-but": { prefix: "us-" } }] }, ec2Event).matched).to.equal(false);
+        expect(matchEventPattern({ detail: { "x-limit": [{ "anything-but": 123 }] } }, ec2Event).matched).to.equal(true);
+    });
+
+    it("matches numeric ranges", () => {
+        expect(matchEventPattern({ detail: { "c-count": [{ numeric: [">", 0, "<=", 5] }] } }, ec2Event).matched).to.equal(true);
+        expect(matchEventPattern({ detail: { "d-count": [{ numeric: ["<", 10] }] } }, ec2Event).matched).to.equal(true);
+        expect(matchEventPattern({ detail: { "x-limit": [{ numeric: ["=", 3.018e2] }] } }, ec2Event).matched).to.equal(true);
+        expect(matchEventPattern({ detail: { "c-count": [{ numeric: [">", 5] }] } }, ec2Event).matched).to.equal(false);
+    });
+
+    it("matches on existence", () => {
+        expect(matchEventPattern({ detail: { state: [{ exists: true }] } }, ec2Event).matched).to.equal(true);
+        expect(matchEventPattern({ detail: { state: [{ exists: false }] } }, ec2Event).matched).to.equal(false);
+        expect(matchEventPattern({ detail: { "no-such-field": [{ exists: false }] } }, ec2Event).matched).to.equal(true);
+    });
+
+    it("matches null and empty-string values only to themselves", () => {
+        const event = { detail: { responseElements: null, eventVersion: "" } };
+        expect(matchEventPattern({ detail: { responseElements: [null] } }, event).matched).to.equal(true);
+        expect(matchEventPattern({ detail: { eventVersion: [""] } }, event).matched).to.equal(true);
+        expect(matchEventPattern({ detail: { eventVersion: [null] } }, event).matched).to.equal(false);
+    });
+
+    it("refuses operators it does not implement", () => {
+        expect(() => matchEventPattern({ detail: { "source-ip": [{ cidr: "10.0.0.0/24" }] } }, ec2Event)).to.throw(/not supported by the offline matcher/);
+    });
+
+    it("applies the project's own pattern to Security Hub events, naming the field that filtered", () => {
+        const pattern = buildEventPattern({ severityLabels: ["CRITICAL", "HIGH"], recordStates: ["ACTIVE"], workflowStatuses: ["NEW"], productNames: ["Security Hub"] });
+        expect(matchEventPattern(pattern, findingEvent({ severity: "HIGH" })).matched).to.equal(true);
+        expect(matchEventPattern(pattern, findingEvent({ severity: "MEDIUM" }))).to.deep.equal({ matched: false, field: "detail.findings.Severity.Label" });
+        expect(matchEventPattern(pattern, findingEvent({ recordState: "ARCHIVED" }))).to.deep.equal({ matched: false, field: "detail.findings.RecordState" });
+        expect(matchEventPattern(pattern, findingEvent({ workflowStatus: "NOTIFIED" }))).to.deep.equal({ matched: false, field: "detail.findings.Workflow.Status" });
+        expect(matchEventPattern(pattern, findingEvent({ productName: "GuardDuty" }))).to.deep.equal({ matched: false, field: "detail.findings.ProductFields.aws/securityhub/ProductName" });
+        expect(matchEventPattern(pattern, { ...findingEvent(), "detail-type": "Findings Imported V2" })).to.deep.equal({ matched: false, field: "detail-type" });
+    });
+});
