@@ -23,6 +23,11 @@ export class DynamoDbError extends Error {}
  */
 export class LocalDynamoDb {
     private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+    /**
+     * Up to this many milliseconds of random delay before each request, so that concurrent
+     * executions interleave their calls the way they can against the real service.
+     */
+    jitterMs = 0;
 
     private constructor(private readonly server: ChildProcess, readonly endpoint: URL) {}
 
@@ -38,8 +43,9 @@ export class LocalDynamoDb {
     }
 
     /** One DynamoDB API call (e.g. "PutItem"); throws DynamoDbError with the service's error name. */
-    request(operation: string, body: unknown): Promise<Record<string, any>> {
+    async request(operation: string, body: unknown): Promise<Record<string, any>> {
         const payload = JSON.stringify(body);
+        if (this.jitterMs > 0) await new Promise(resolve => setTimeout(resolve, Math.random() * this.jitterMs));
         return new Promise((resolve, reject) => {
             const req = http.request(this.endpoint, {
                 method: "POST",

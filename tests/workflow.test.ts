@@ -125,7 +125,10 @@ describe("the incident workflow, executed offline", function () {
 
     it("opens exactly one incident for 50 concurrent deliveries of one new finding", async () => {
         const event = findingEvent();
-        const runs = await Promise.all(Array.from({ length: 50 }, () => workflow.run(event)));
+        // Random delays make the 50 executions' DynamoDB calls interleave (a read-then-write check
+        // opens many incidents under this load).
+        dynamoDb.jitterMs = 10;
+        const runs = await Promise.all(Array.from({ length: 50 }, () => workflow.run(event))).finally(() => { dynamoDb.jitterMs = 0; });
         expect(runs.every(r => r.status === "SUCCEEDED")).to.equal(true);
         expect(runs.filter(r => r.states.includes("OpenIncident"))).to.have.length(1);
         expect(runs.filter(r => r.states.includes("DuplicateFinding"))).to.have.length(49);
