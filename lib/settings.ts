@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { DEFAULT_IMPACT_BY_SEVERITY, SEVERITY_LABELS, SeverityLabel, isSeverityLabel, MIN_IMPACT, MAX_IMPACT } from "./severity";
-import { EVENT_RETRY_LIMITS, LOG_RETENTION_DAYS } from "./limits";
+import { DEFAULT_IMPACT_BY_SEVERITY, SEVERITY_LABELS, SeverityLabel, isSeverityLabel } from "./severity";
+import { EVENT_RETRY_LIMITS, INCIDENT_LIMITS, LOG_RETENTION_DAYS } from "./limits";
 
 /** The Pulumi project name: every setting lives under this config namespace. */
 export const PROJECT_NAME = "securityhub-incidents";
@@ -132,8 +132,9 @@ function impactMap(raw: string): Record<SeverityLabel, number> {
         if (!isSeverityLabel(label)) {
             throw new SettingError(`${describe(label)} is not a severity label; use ${SEVERITY_LABELS.join(", ")}`);
         }
-        if (!Number.isInteger(impact) || (impact as number) < MIN_IMPACT || (impact as number) > MAX_IMPACT) {
-            throw new SettingError(`impact ${describe(impact)} for ${label} is not a whole number from ${MIN_IMPACT} (critical) to ${MAX_IMPACT} (no impact)`);
+        const { minImpact, maxImpact } = INCIDENT_LIMITS;
+        if (!Number.isInteger(impact) || (impact as number) < minImpact || (impact as number) > maxImpact) {
+            throw new SettingError(`impact ${describe(impact)} for ${label} is not a whole number from ${minImpact} (critical) to ${maxImpact} (no impact)`);
         }
         merged[label] = impact as number;
     }

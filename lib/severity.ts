@@ -5,11 +5,7 @@
 export const SEVERITY_LABELS = ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
 export type SeverityLabel = (typeof SEVERITY_LABELS)[number];
 
-/** Incident Manager impact: 1 (critical) … 5 (no impact). */
-export const MIN_IMPACT = 1;
-export const MAX_IMPACT = 5;
-
-/** Default impact per label: the more severe the finding, the more urgent the incident. */
+/** Default Incident Manager impact (1 critical … 5 no impact) per label: the more severe the finding, the more urgent the incident. */
 export const DEFAULT_IMPACT_BY_SEVERITY: Readonly<Record<SeverityLabel, number>> = {
     CRITICAL: 1,
     HIGH: 2,

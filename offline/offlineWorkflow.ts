@@ -58,11 +58,12 @@ export class OfflineWorkflow {
         this.machine = new StateMachine(definition as any, { validationOptions: { noValidate: true } });
     }
 
+    /** Routes a task to the service its integration targets (TASK_INTEGRATIONS). */
     private async callService(resource: string, request: any): Promise<unknown> {
         this.calledResources.add(resource);
-        const dynamo = /^arn:aws:states:::dynamodb:(\w+)$/.exec(resource);
-        if (dynamo) return this.services.dynamoDb.call(dynamo[1], request);
-        if (resource === "arn:aws:states:::aws-sdk:ssmincidents:startIncident") return this.services.incidents.startIncident(request as StartIncidentRequest);
+        const integration = TASK_INTEGRATIONS[resource];
+        if (integration?.target === "dedupTable") return this.services.dynamoDb.call(resource.split(":").pop()!, request);
+        if (integration?.action === "ssm-incidents:StartIncident") return this.services.incidents.startIncident(request as StartIncidentRequest);
         throw new StatesError("States.Runtime", `no offline service for ${resource}`);
     }
 
