@@ -11,13 +11,14 @@ import { WorkflowAlarms } from "./components/workflowAlarms";
 const config = new pulumi.Config();
 const settings = loadSettings(key => config.get(key), __dirname);
 
+// The runbook is validated when its component is constructed: declare it first.
+const runbook = new RunbookDocument("runbook", { file: settings.runbookPath });
+
 const dedup = new DedupTable("dedup", {
     tableName: settings.tableName,
     deletionProtection: settings.tableDeletionProtection,
     pointInTimeRecovery: settings.tablePointInTimeRecovery,
 });
-
-const runbook = new RunbookDocument("runbook", { file: settings.runbookPath });
 
 const plan = new ResponsePlan("response", {
     responsePlanName: stackPrefix(pulumi.getStack()),

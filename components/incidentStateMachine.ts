@@ -46,6 +46,14 @@ export class IncidentStateMachine extends pulumi.ComponentResource {
         const tracing = args.tracingEnabled ?? false;
         const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
+        // Render once with stand-in names now, so a broken template stops `pulumi preview` before
+        // anything is declared; the real rendering waits for the table name and plan ARN.
+        requiredTaskPermissions(renderStateMachineDefinition({
+            tableName: "template-check",
+            responsePlanArn: "arn:aws:ssm-incidents::000000000000:response-plan/template-check",
+            dedupTtlDays: args.dedupTtlDays,
+            impactBySeverity: args.impactBySeverity,
+        }));
         const definition = pulumi.all([args.tableName, args.responsePlanArn]).apply(([tableName, responsePlanArn]) =>
             renderStateMachineDefinition({ tableName, responsePlanArn, dedupTtlDays: args.dedupTtlDays, impactBySeverity: args.impactBySeverity }));
         this.definition = definition.apply(d => JSON.stringify(d, null, 2));

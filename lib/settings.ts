@@ -128,7 +128,9 @@ function impactMap(raw: string): Record<SeverityLabel, number> {
         throw new SettingError(`${describe(value)} is not an object of severity label to impact (e.g. {"HIGH": 1})`);
     }
     const merged: Record<SeverityLabel, number> = { ...DEFAULT_IMPACT_BY_SEVERITY };
-    for (const [label, impact] of Object.entries(value)) {
+    for (const [label, given] of Object.entries(value)) {
+        // `pulumi config set --path 'impactBySeverity.HIGH' 1` may store the number as a string.
+        const impact = typeof given === "string" && /^\d+$/.test(given) ? Number(given) : given;
         if (!isSeverityLabel(label)) {
             throw new SettingError(`${describe(label)} is not a severity label; use ${SEVERITY_LABELS.join(", ")}`);
         }

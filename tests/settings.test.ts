@@ -125,3 +125,10 @@ describe("stack files", () => {
         expect(() => readStackConfig("staging")).to.throw(/Pulumi\.staging\.yaml does not exist; stacks here: dev, prod/);
     });
 });
+
+describe("settings set item by item with --path", () => {
+    it("accepts impacts stored as strings", () => {
+        const s = loadSettings(key => ({ impactBySeverity: '{"HIGH":"1"}' } as Record<string, string>)[key], PROJECT_DIR);
+        expect(s.impactBySeverity.HIGH).to.equal(1);
+    });
+});
