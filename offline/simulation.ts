@@ -119,8 +119,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
             }
         };
         const pending = [...queues.values()];
+        let next = 0;
         const workers = Array.from({ length: Math.min(options.concurrency ?? 16, pending.length) }, async () => {
-            for (let queue = pending.shift(); queue; queue = pending.shift()) await replayQueue(queue);
+            while (next < pending.length) await replayQueue(pending[next++]);
         });
         await Promise.all(workers);
 
