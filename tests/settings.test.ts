@@ -111,7 +111,7 @@ describe("stack files", () => {
         expect(s.tableDeletionProtection).to.equal(true);
         expect(s.tablePointInTimeRecovery).to.equal(true);
         expect(s.runbookLanguage).to.equal("ja");
-        expect(s.alarmTopicArn).to.match(/^arn:aws:sns:/);
+        expect(s.logRetentionDays).to.equal(365);
     });
 
     it("names only settings the program knows", () => {
