@@ -4,13 +4,13 @@
  *   npm run simulate -- [--stack dev|prod] [--deliveries N] [--json] [FILE...]
  */
 import * as path from "path";
-import { ConfigurationError, loadSettings } from "../lib/settings";
+import { loadSettings } from "../lib/settings";
 import { readFindingInputs, InputProblem } from "../offline/findingInput";
 import { simulate, SimulationReport } from "../offline/simulation";
 import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
 
 const USAGE = "usage: npm run simulate -- [--stack <name>] [--deliveries N] [--json] [FILE|DIR ...]";
-export const SAMPLES_DIR = path.join(PROJECT_DIR, "samples", "findings");
+const SAMPLES_DIR = path.join(PROJECT_DIR, "samples", "findings");
 
 interface Args { stack: string; deliveries: number; json: boolean; files: string[] }
 
@@ -111,14 +111,17 @@ async function main(): Promise<number> {
     });
 
     if (args.json) {
-        const { executions, ...rest } = report;
-        void executions;
-        process.stdout.write(JSON.stringify({
-            ...rest,
-            incidents: rest.incidents.map(({ source, ...incident }) => { void source; return incident; }),
-            failures: rest.failures.map(({ findingId, error }) => ({ findingId, error })),
+        const document = {
+            events: report.events,
+            matched: report.matched,
+            filtered: report.filtered,
+            incidents: report.incidents.map(i => ({ findingId: i.findingId, title: i.title, impact: i.impact, relatedItems: i.relatedItems })),
+            duplicates: report.duplicates,
+            failures: report.failures.map(f => ({ findingId: f.findingId, error: f.error, source: f.source })),
+            transitions: report.transitions,
             skipped: inputs.skipped,
-        }, null, 2) + "\n");
+        };
+        process.stdout.write(JSON.stringify(document, null, 2) + "\n");
     } else {
         const filter = `rule matches severity ${settings.severityLabels.join("/")}, record state ${settings.recordStates.join("/")}, workflow status ${settings.workflowStatuses.join("/")}, product ${settings.productNames.join("/")}`;
         const shown = args.files.length > 0 ? files.join(", ") : `the bundled samples (${path.relative(process.cwd(), SAMPLES_DIR) || SAMPLES_DIR})`;
@@ -128,7 +131,6 @@ async function main(): Promise<number> {
 }
 
 main().then(code => process.exit(code), err => {
-    const message = err instanceof ConfigurationError ? err.message : (err as Error).message;
-    process.stderr.write(`simulate: ${message}\n`);
+    process.stderr.write(`simulate: ${(err as Error).message}\n`);
     process.exit(2);
 });
