@@ -28,6 +28,12 @@ export class LocalDynamoDb {
      * executions interleave their calls the way they can against the real service.
      */
     jitterMs = 0;
+    private readonly faults: Array<{ operation: string; errorName: string }> = [];
+
+    /** The next `times` calls of `operation` (e.g. "PutItem") fail with `errorName`, as DynamoDB would. */
+    failNext(operation: string, errorName: string, times = 1): void {
+        for (let i = 0; i < times; i++) this.faults.push({ operation, errorName });
+    }
 
     private constructor(private readonly server: ChildProcess, readonly endpoint: URL) {}
 
@@ -44,6 +50,12 @@ export class LocalDynamoDb {
 
     /** One DynamoDB API call (e.g. "PutItem"); throws DynamoDbError with the service's error name. */
     async request(operation: string, body: unknown): Promise<Record<string, any>> {
+        const fault = this.faults.findIndex(f => f.operation === operation);
+        if (fault >= 0) {
+            const error = new DynamoDbError(`injected ${this.faults[fault].errorName}`);
+            error.name = this.faults.splice(fault, 1)[0].errorName;
+            throw error;
+        }
         const payload = JSON.stringify(body);
         if (this.jitterMs > 0) await new Promise(resolve => setTimeout(resolve, Math.random() * this.jitterMs));
         return new Promise((resolve, reject) => {

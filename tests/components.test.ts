@@ -110,6 +110,12 @@ describe("ResponsePlan", () => {
         expect((await resource("p2-replication-set")).inputs.regions).to.deep.equal([{ name: "ap-northeast-1" }]);
     });
 
+    it("replicates to the Regions it is given", async () => {
+        const plan = new ResponsePlan("p5", { responsePlanName: "plan-five", runbookDocumentName: "doc", createReplicationSet: true, replicationRegions: ["ap-northeast-1", "ap-northeast-3"] });
+        await valueOf(plan.arn);
+        expect((await resource("p5-replication-set")).inputs.regions).to.deep.equal([{ name: "ap-northeast-1" }, { name: "ap-northeast-3" }]);
+    });
+
     it("creates no replication set unless asked", async () => {
         const plan = new ResponsePlan("p3", { responsePlanName: "plan-three", runbookDocumentName: "doc" });
         await valueOf(plan.arn);

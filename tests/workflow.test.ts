@@ -5,6 +5,7 @@ import { INCIDENT_LIMITS } from "../lib/limits";
 import { LocalDynamoDb } from "../offline/localDynamoDb";
 import { IncidentManagerStandIn, OpenedIncident } from "../offline/incidentManagerStandIn";
 import { OfflineWorkflow } from "../offline/offlineWorkflow";
+import { StatesError } from "../offline/stepFunctionsJsonata";
 import { ACCOUNT, findingEvent } from "./support/findings";
 
 const TABLE = "securityhub-incidents-dedup";
@@ -181,6 +182,43 @@ describe("the incident workflow, executed offline", function () {
         expect(run.error).to.equal("SsmIncidents.ValidationException");
         expect(incidents.calls - calls).to.equal(1);
         expect(await record(event.detail.findings[0].Id)).to.equal(undefined);
+    });
+
+    it("retries a throttled claim and opens the incident", async () => {
+        const event = findingEvent();
+        dynamoDb.failNext("PutItem", "ProvisionedThroughputExceededException", 2);
+        const run = await workflow.run(event);
+        expect(run.status).to.equal("SUCCEEDED");
+        expect(run.transitions).to.equal(3 + 2);
+        expect(incidentsFor(event.detail.findings[0].Id)).to.have.length(1);
+    });
+
+    it("still fails with StartIncident's error when the claim cannot be released", async () => {
+        const event = findingEvent();
+        incidents.failAlways("AccessDeniedException");
+        dynamoDb.failNext("DeleteItem", "InternalServerError", 6);
+        const run = await workflow.run(event);
+        expect(run.status).to.equal("FAILED");
+        expect(run.error).to.equal("SsmIncidents.AccessDeniedException");
+        expect(run.states).to.deep.equal(["ClaimFinding", "OpenIncident", "ReleaseClaim", "IncidentNotOpened"]);
+        // The claim stays until it expires: the failed-executions alarm is what tells people.
+        expect(await record(event.detail.findings[0].Id)).to.not.equal(undefined);
+    });
+
+    it("releases only its own claim", async () => {
+        const event = findingEvent();
+        const id = event.detail.findings[0].Id;
+        // While this execution retries StartIncident, another execution takes the claim over.
+        const startIncident = incidents.startIncident;
+        incidents.startIncident = async () => {
+            await dynamoDb.request("PutItem", { TableName: TABLE, Item: { FindingId: { S: id }, ClaimedBy: { S: "another-execution" }, ExpiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) } } });
+            throw new StatesError("SsmIncidents.InternalServerException", "injected");
+        };
+        const run = await workflow.run(event).finally(() => { incidents.startIncident = startIncident; });
+        expect(run.status).to.equal("FAILED");
+        expect(run.error).to.equal("SsmIncidents.InternalServerException");
+        expect(run.states).to.deep.equal(["ClaimFinding", "OpenIncident", "ReleaseClaim", "IncidentNotOpened"]);
+        expect((await record(id))!.ClaimedBy.S).to.equal("another-execution");
     });
 
     it("opens a new incident when the finding's record has expired but not yet been deleted", async () => {
