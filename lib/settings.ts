@@ -230,15 +230,3 @@ export function loadSettings(read: RawConfigReader, projectDir: string): Setting
     if (problems.length > 0) throw new ConfigurationError(problems);
     return { ...(values as Omit<Settings, "runbookPath">), runbookPath } as Settings;
 }
-
-/**
- * Reads the raw values of a stack file (Pulumi.<stack>.yaml, already parsed) the way Pulumi
- * hands them to the program: strings stay strings, lists/maps/numbers/booleans become JSON.
- */
-export function rawReaderFromStackConfig(config: Record<string, unknown> | undefined): RawConfigReader {
-    return (key: string) => {
-        const value = config?.[`${PROJECT_NAME}:${key}`];
-        if (value === undefined || value === null) return undefined;
-        return typeof value === "string" ? value : JSON.stringify(value);
-    };
-}

@@ -1,11 +1,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { PROJECT_NAME, rawReaderFromStackConfig, RawConfigReader } from "../lib/settings";
+import { PROJECT_NAME, RawConfigReader, SETTING_KEYS } from "../lib/settings";
 
 export const PROJECT_DIR = path.join(__dirname, "..");
 
-/** A stack's config file (Pulumi.<stack>.yaml), read the way the Pulumi CLI hands it over. */
+/**
+ * A stack's config file (Pulumi.<stack>.yaml), read the way the Pulumi CLI hands it to the program:
+ * strings stay strings; lists, maps, numbers and booleans become JSON.
+ */
 export interface StackConfig {
     stack: string;
     file: string;
@@ -32,5 +35,11 @@ export function readStackConfig(stack: string, projectDir: string = PROJECT_DIR,
     }
     const unknownNamespace = Object.keys(values).filter(k => !k.startsWith(`${PROJECT_NAME}:`) && !k.startsWith("aws:"));
     if (unknownNamespace.length > 0) throw new Error(`${path.basename(file)}: keys outside ${PROJECT_NAME}: and aws:: ${unknownNamespace.join(", ")}`);
-    return { stack, file, values, region: values["aws:region"] ?? "us-east-1", read: rawReaderFromStackConfig(config) };
+    // Pulumi passes unknown keys through silently; a misspelt setting would just be ignored.
+    const unknownKeys = Object.keys(values)
+        .filter(k => k.startsWith(`${PROJECT_NAME}:`))
+        .map(k => k.slice(PROJECT_NAME.length + 1))
+        .filter(k => !(SETTING_KEYS as string[]).includes(k));
+    if (unknownKeys.length > 0) throw new Error(`${path.basename(file)}: unknown settings ${unknownKeys.join(", ")}; known: ${SETTING_KEYS.join(", ")}`);
+    return { stack, file, values, region: values["aws:region"] ?? "us-east-1", read: key => values[`${PROJECT_NAME}:${key}`] };
 }

@@ -8,7 +8,6 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, settled, DeclaredResource } from "../offline/pulumiMocks";
 import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
-import { SETTING_KEYS, PROJECT_NAME } from "../lib/settings";
 
 function fail(message: string): never {
     process.stderr.write(`synth: ${message}\n`);
@@ -43,12 +42,6 @@ async function main() {
     } catch (err) {
         fail((err as Error).message);
     }
-    const unknownKeys = Object.keys(config.values)
-        .filter(k => k.startsWith(`${PROJECT_NAME}:`))
-        .map(k => k.slice(PROJECT_NAME.length + 1))
-        .filter(k => !(SETTING_KEYS as string[]).includes(k));
-    if (unknownKeys.length > 0) fail(`${path.basename(config.file)}: unknown settings ${unknownKeys.join(", ")}; known: ${SETTING_KEYS.join(", ")}`);
-
     // Errors inside the program's apply callbacks surface as rejections: report them the same way.
     process.on("unhandledRejection", err => fail((err as Error).message ?? String(err)));
     const declared: DeclaredResource[] = installMocks(config.region, stack);

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { ConfigurationError, loadSettings, SETTING_KEYS, Settings } from "../lib/settings";
 import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
@@ -130,5 +131,13 @@ describe("settings set item by item with --path", () => {
     it("accepts impacts stored as strings", () => {
         const s = loadSettings(key => ({ impactBySeverity: '{"HIGH":"1"}' } as Record<string, string>)[key], PROJECT_DIR);
         expect(s.impactBySeverity.HIGH).to.equal(1);
+    });
+});
+
+describe("stack files with a misspelt setting", () => {
+    it("are refused, naming the key and the known ones", () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "stack-")), "Pulumi.typo.yaml");
+        fs.writeFileSync(file, "config:\n  securityhub-incidents:severityLables: [HIGH]\n");
+        expect(() => readStackConfig("typo", PROJECT_DIR, file)).to.throw(/Pulumi\.typo\.yaml: unknown settings severityLables; known: severityLabels, /);
     });
 });
