@@ -46,16 +46,12 @@ export class IncidentStateMachine extends pulumi.ComponentResource {
         const tracing = args.tracingEnabled ?? false;
         const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
+        const render = (tableName: string, responsePlanArn: string) =>
+            renderStateMachineDefinition({ tableName, responsePlanArn, dedupTtlDays: args.dedupTtlDays, impactBySeverity: args.impactBySeverity });
         // Render once with stand-in names now, so a broken template stops `pulumi preview` before
         // anything is declared; the real rendering waits for the table name and plan ARN.
-        requiredTaskPermissions(renderStateMachineDefinition({
-            tableName: "template-check",
-            responsePlanArn: "arn:aws:ssm-incidents::000000000000:response-plan/template-check",
-            dedupTtlDays: args.dedupTtlDays,
-            impactBySeverity: args.impactBySeverity,
-        }));
-        const definition = pulumi.all([args.tableName, args.responsePlanArn]).apply(([tableName, responsePlanArn]) =>
-            renderStateMachineDefinition({ tableName, responsePlanArn, dedupTtlDays: args.dedupTtlDays, impactBySeverity: args.impactBySeverity }));
+        requiredTaskPermissions(render("template-check", "arn:aws:ssm-incidents::000000000000:response-plan/template-check"));
+        const definition = pulumi.all([args.tableName, args.responsePlanArn]).apply(([tableName, responsePlanArn]) => render(tableName, responsePlanArn));
         this.definition = definition.apply(d => JSON.stringify(d, null, 2));
 
         this.role = new aws.iam.Role(`${name}-role`, {

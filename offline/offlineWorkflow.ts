@@ -1,9 +1,10 @@
 import * as crypto from "crypto";
 import { StateMachine } from "aws-local-stepfunctions";
-import { TASK_INTEGRATIONS, taskStates } from "../lib/stateMachineDefinition";
+import { requiredTaskPermissions, TASK_INTEGRATIONS, taskStates } from "../lib/stateMachineDefinition";
 import { evaluateTemplate, StatesError } from "./stepFunctionsJsonata";
 import { LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn, StartIncidentRequest } from "./incidentManagerStandIn";
+import { MOCK_ACCOUNT } from "./pulumiMocks";
 
 /** What one offline execution did. */
 export interface ExecutionReport {
@@ -38,7 +39,7 @@ export class OfflineWorkflow {
     /** Every Task resource this workflow has called, for comparing with its IAM policy. */
     readonly calledResources = new Set<string>();
 
-    constructor(readonly definition: Record<string, any>, private readonly services: OfflineServices, private readonly options: { retryDelayMs?: number; accountId?: string } = {}) {
+    constructor(readonly definition: Record<string, any>, private readonly services: OfflineServices) {
         if ((definition.QueryLanguage ?? "JSONPath") !== "JSONPath") {
             throw new Error("the offline engine runs JSONPath state machines (JSONata allowed on single Task states)");
         }
@@ -50,11 +51,9 @@ export class OfflineWorkflow {
                 throw new Error(`state ${name}: JSONata ${state.Type} states with ${unsupported.join(", ") || "catcher Output/Assign"} are not supported offline`);
             }
         }
-        for (const { name, state } of taskStates(definition)) {
-            if (!TASK_INTEGRATIONS[state.Resource]) throw new Error(`state ${name}: no offline service for ${state.Resource}`);
-        }
-        const account = options.accountId ?? "123456789012";
-        this.stateMachineArn = `arn:aws:states:us-east-1:${account}:stateMachine:securityhub-incidents-offline`;
+        // Throws on a task whose integration is unknown, as rendering the IAM policy would.
+        requiredTaskPermissions(definition);
+        this.stateMachineArn = `arn:aws:states:us-east-1:${MOCK_ACCOUNT}:stateMachine:securityhub-incidents-offline`;
         this.machine = new StateMachine(definition as any, { validationOptions: { noValidate: true } });
     }
 
@@ -78,7 +77,8 @@ export class OfflineWorkflow {
         const handlers: Record<string, (input: any) => Promise<any>> = {};
         const retryIntervalOverrides: Record<string, number> = {};
         for (const { name, state } of taskStates(this.definition)) {
-            retryIntervalOverrides[name] = this.options.retryDelayMs ?? 0;
+            // Backoff is the definition's business; offline, retries run at once.
+            retryIntervalOverrides[name] = 0;
             handlers[name] = state.QueryLanguage === "JSONata"
                 ? async (input) => {
                     const states = { input, context: { ...context, State: { Name: name, EnteredTime: new Date().toISOString() } } };
