@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -7,17 +6,14 @@ import { loadSettings, Settings } from "../lib/settings";
 import { readFindingInputs } from "../offline/findingInput";
 import { simulate } from "../offline/simulation";
 import { IncidentManagerStandIn } from "../offline/incidentManagerStandIn";
+import { runScript } from "./support/scripts";
 import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
 import { findingEvent } from "./support/findings";
 
 const SAMPLES = path.join(PROJECT_DIR, "samples", "findings");
 const settingsOf = (stack: string): Settings => loadSettings(readStackConfig(stack).read, PROJECT_DIR);
 
-/** `npm run simulate` in a child process, as a user runs it. */
-function cli(args: string[]) {
-    const result = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(PROJECT_DIR, "scripts", "simulate.ts"), ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (args: string[]) => runScript("simulate", args);
 
 describe("simulate", function () {
     this.timeout(120000);

@@ -1,17 +1,11 @@
 import { expect } from "chai";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { runScript } from "./support/scripts";
 import { PROJECT_DIR } from "../offline/stackConfig";
 
-/** Runs `npm run synth` the way a reviewer would, in a child process. */
-function synth(args: string[]) {
-    const result = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(PROJECT_DIR, "scripts", "synth.ts"), ...args], {
-        cwd: PROJECT_DIR, encoding: "utf8",
-    });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const synth = (args: string[]) => runScript("synth", args);
 
 describe("npm run synth", function () {
     this.timeout(120000);

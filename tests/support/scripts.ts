@@ -1,0 +1,11 @@
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { PROJECT_DIR } from "../../offline/stackConfig";
+
+/** Runs `npm run <script>` the way a user does: scripts/<name>.ts in a child process. */
+export function runScript(name: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const result = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(PROJECT_DIR, "scripts", `${name}.ts`), ...args], {
+        cwd: PROJECT_DIR, encoding: "utf8",
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
