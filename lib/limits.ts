@@ -35,3 +35,15 @@ export const EVENT_RETRY_LIMITS = {
 export const LOG_RETENTION_DAYS = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
+
+/** DynamoDB limits the dedup table must respect (Developer Guide, "Service, account, and table quotas"). */
+const PARTITION_KEY_BYTES = 2048;
+export const DYNAMODB_LIMITS = {
+    /** A partition key value is at most 2,048 bytes of UTF-8 (bytes, not characters). */
+    partitionKeyBytes: PARTITION_KEY_BYTES,
+    /**
+     * Keys of at most this many code points always fit (UTF-8 takes at most 4 bytes per code
+     * point); the workflow hashes longer finding IDs (statemachine/dedup-key.jsonata).
+     */
+    plainKeyCodePoints: Math.floor(PARTITION_KEY_BYTES / 4),
+} as const;

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { SeverityLabel } from "./severity";
-import { INCIDENT_ARN_PATTERN, INCIDENT_LIMITS } from "./limits";
+import { DYNAMODB_LIMITS, INCIDENT_ARN_PATTERN, INCIDENT_LIMITS } from "./limits";
 
 export const STATE_MACHINE_DIR = path.join(__dirname, "..", "statemachine");
 export const STATE_MACHINE_TEMPLATE = "incident-workflow.asl.json";
@@ -24,7 +24,10 @@ export interface WorkflowInputs {
 /** The template files: the ASL document and the JSONata programs it includes by placeholder. */
 export interface WorkflowTemplates {
     template: { name: string; text: string };
-    /** Placeholder name → JSONata program, inserted as a whole "{% … %}" expression. */
+    /**
+     * Placeholder name → JSONata program, inserted as a whole "{% … %}" expression. The placeholder
+     * is the file's name in camelCase: `dedup-key.jsonata` fills `${dedupKey}`.
+     */
     expressions: Record<string, { name: string; text: string }>;
 }
 
@@ -35,13 +38,17 @@ export class TemplateError extends Error {
     }
 }
 
+/** `start-incident-arguments.jsonata` → `startIncidentArguments`. */
+export function placeholderForProgram(file: string): string {
+    return file.replace(/\.jsonata$/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
 /** Reads statemachine/: the ASL template and every `<name>.jsonata` program beside it. */
 export function loadWorkflowTemplates(dir: string = STATE_MACHINE_DIR): WorkflowTemplates {
     const read = (file: string) => ({ name: path.join(path.basename(dir), file), text: fs.readFileSync(path.join(dir, file), "utf8") });
     const expressions: WorkflowTemplates["expressions"] = {};
     for (const file of fs.readdirSync(dir).filter(f => f.endsWith(".jsonata")).sort()) {
-        const placeholder = file.replace(/\.jsonata$/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) + "Arguments";
-        expressions[placeholder] = read(file);
+        expressions[placeholderForProgram(file)] = read(file);
     }
     return { template: read(STATE_MACHINE_TEMPLATE), expressions };
 }
@@ -114,6 +121,7 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         maxArnLength: INCIDENT_LIMITS.identifierArnLength,
         maxUrlLength: INCIDENT_LIMITS.identifierUrlLength,
         maxTitleLength: INCIDENT_LIMITS.titleLength,
+        maxPlainKeyLength: DYNAMODB_LIMITS.plainKeyCodePoints,
         maxRelatedItems: INCIDENT_LIMITS.relatedItems,
         maxRawDataLength: INCIDENT_LIMITS.triggerRawDataLength,
     };

@@ -2,6 +2,7 @@ import * as http from "http";
 import * as path from "path";
 import { ChildProcess, fork } from "child_process";
 import { DEDUP_KEY_ATTRIBUTE } from "../lib/stateMachineDefinition";
+import { DYNAMODB_LIMITS } from "../lib/limits";
 import { StatesError } from "./stepFunctionsJsonata";
 
 /** Optimized-integration actions (arn:aws:states:::dynamodb:<action>) → DynamoDB API operation. */
@@ -28,11 +29,18 @@ export class LocalDynamoDb {
      * executions interleave their calls the way they can against the real service.
      */
     jitterMs = 0;
-    private readonly faults: Array<{ operation: string; errorName: string }> = [];
+    private readonly faults: Array<{ operation: string; errorName: string; afterApplying: boolean }> = [];
+    /** Each table's key attributes (from CreateTable), whose values DynamoDB limits in bytes. */
+    private readonly keyAttributes = new Map<string, string[]>();
 
-    /** The next `times` calls of `operation` (e.g. "PutItem") fail with `errorName`, as DynamoDB would. */
-    failNext(operation: string, errorName: string, times = 1): void {
-        for (let i = 0; i < times; i++) this.faults.push({ operation, errorName });
+    /**
+     * The next `times` calls of `operation` (e.g. "PutItem") fail with `errorName`, as DynamoDB
+     * would. With `afterApplying`, each call is carried out first and only its response is lost
+     * (a 500 or a timeout after the write was applied): the caller sees the error, the table has
+     * the change.
+     */
+    failNext(operation: string, errorName: string, times = 1, options: { afterApplying?: boolean } = {}): void {
+        for (let i = 0; i < times; i++) this.faults.push({ operation, errorName, afterApplying: options.afterApplying ?? false });
     }
 
     private constructor(private readonly server: ChildProcess, readonly endpoint: URL) {}
@@ -50,12 +58,15 @@ export class LocalDynamoDb {
 
     /** One DynamoDB API call (e.g. "PutItem"); throws DynamoDbError with the service's error name. */
     async request(operation: string, body: unknown): Promise<Record<string, any>> {
-        const fault = this.faults.findIndex(f => f.operation === operation);
-        if (fault >= 0) {
-            const error = new DynamoDbError(`injected ${this.faults[fault].errorName}`);
-            error.name = this.faults.splice(fault, 1)[0].errorName;
+        const index = this.faults.findIndex(f => f.operation === operation);
+        if (index >= 0) {
+            const fault = this.faults.splice(index, 1)[0];
+            if (fault.afterApplying) await this.request(operation, body).catch(() => undefined);
+            const error = new DynamoDbError(`injected ${fault.errorName}${fault.afterApplying ? " after the request was applied" : ""}`);
+            error.name = fault.errorName;
             throw error;
         }
+        this.checkKeySize(operation, body as Record<string, any>);
         const payload = JSON.stringify(body);
         if (this.jitterMs > 0) await new Promise(resolve => setTimeout(resolve, Math.random() * this.jitterMs));
         return new Promise((resolve, reject) => {
@@ -88,6 +99,24 @@ export class LocalDynamoDb {
         });
     }
 
+    /**
+     * dynalite measures key values in characters; DynamoDB limits a partition key to 2,048 bytes
+     * of UTF-8. Refuse what DynamoDB refuses, with its error, before dynalite sees the request.
+     */
+    private checkKeySize(operation: string, body: Record<string, any>): void {
+        const keys = this.keyAttributes.get(body?.TableName) ?? [];
+        const item = operation === "PutItem" ? body.Item : body?.Key;
+        for (const attribute of keys) {
+            const value = item?.[attribute]?.S;
+            if (typeof value === "string" && Buffer.byteLength(value, "utf8") > DYNAMODB_LIMITS.partitionKeyBytes) {
+                // DynamoDB's own wording, missing space included (as seen in real error traces).
+                const error = new DynamoDbError(`One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of${DYNAMODB_LIMITS.partitionKeyBytes} bytes`);
+                error.name = "ValidationException";
+                throw error;
+            }
+        }
+    }
+
     /** Creates a table shaped like the DedupTable component's (partition key FindingId, string). */
     async createDedupTable(tableName: string): Promise<void> {
         await this.request("CreateTable", {
@@ -96,6 +125,7 @@ export class LocalDynamoDb {
             AttributeDefinitions: [{ AttributeName: DEDUP_KEY_ATTRIBUTE, AttributeType: "S" }],
             BillingMode: "PAY_PER_REQUEST",
         });
+        this.keyAttributes.set(tableName, [DEDUP_KEY_ATTRIBUTE]);
     }
 
     /** One optimized-integration call; service errors come back as `DynamoDB.<ErrorName>`. */

@@ -24,6 +24,9 @@ export interface OfflineServices {
     incidents: IncidentManagerStandIn;
 }
 
+/** Names (and resource) of the bridge states that evaluate JSONata catcher outputs. */
+const CATCHER_BRIDGE = "offline:catcher-output:";
+
 const JSONATA_TASK_FIELDS = new Set(["Type", "QueryLanguage", "Resource", "Arguments", "Output", "Retry", "Catch", "Next", "End", "Comment", "TimeoutSeconds"]);
 
 /**
@@ -38,6 +41,8 @@ export class OfflineWorkflow {
     private readonly stateMachineArn: string;
     /** Every Task resource this workflow has called, for comparing with its IAM policy. */
     readonly calledResources = new Set<string>();
+    /** Bridge state → the JSONata state whose catcher it stands for, and the catcher's Output. */
+    private readonly catcherOutputs = new Map<string, { state: string; output: unknown }>();
 
     constructor(readonly definition: Record<string, any>, private readonly services: OfflineServices) {
         if ((definition.QueryLanguage ?? "JSONPath") !== "JSONPath") {
@@ -46,15 +51,37 @@ export class OfflineWorkflow {
         for (const [name, state] of Object.entries<Record<string, any>>(definition.States)) {
             if (state.QueryLanguage !== "JSONata") continue;
             const unsupported = Object.keys(state).filter(k => !JSONATA_TASK_FIELDS.has(k));
-            const catcherExtras = (state.Catch ?? []).some((c: Record<string, unknown>) => "Output" in c || "Assign" in c);
+            const catcherExtras = (state.Catch ?? []).some((c: Record<string, unknown>) => "Assign" in c);
             if (state.Type !== "Task" || unsupported.length > 0 || catcherExtras) {
-                throw new Error(`state ${name}: JSONata ${state.Type} states with ${unsupported.join(", ") || "catcher Output/Assign"} are not supported offline`);
+                throw new Error(`state ${name}: JSONata ${state.Type} states with ${unsupported.join(", ") || "catcher Assign"} are not supported offline`);
             }
         }
         // Throws on a task whose integration is unknown, as rendering the IAM policy would.
         requiredTaskPermissions(definition);
         this.stateMachineArn = `arn:aws:states:us-east-1:${MOCK_ACCOUNT}:stateMachine:securityhub-incidents-offline`;
-        this.machine = new StateMachine(definition as any, { validationOptions: { noValidate: true } });
+        this.machine = new StateMachine(this.withCatcherOutputs(definition) as any, { validationOptions: { noValidate: true } });
+    }
+
+    /**
+     * The engine only knows JSONPath catchers, whose output is the error (or the error placed into
+     * the input). A JSONata catcher's `Output` is an expression over the failed state's input and
+     * `$states.errorOutput`; the engine is given a bridge state after each such catcher that
+     * evaluates it (the catcher's own output, not a state: it is neither listed nor billed).
+     */
+    private withCatcherOutputs(definition: Record<string, any>): Record<string, any> {
+        const copy = JSON.parse(JSON.stringify(definition));
+        for (const [name, state] of Object.entries<Record<string, any>>(copy.States)) {
+            if (state.QueryLanguage !== "JSONata") continue;
+            (state.Catch ?? []).forEach((catcher: Record<string, any>, i: number) => {
+                if (!("Output" in catcher)) return;
+                const bridge = `${CATCHER_BRIDGE}${name}.Catch[${i}]`;
+                this.catcherOutputs.set(bridge, { state: name, output: catcher.Output });
+                copy.States[bridge] = { Type: "Task", Resource: CATCHER_BRIDGE, Next: catcher.Next };
+                delete catcher.Output;
+                catcher.Next = bridge;
+            });
+        }
+        return copy;
     }
 
     /** Routes a task to the service its integration targets (TASK_INTEGRATIONS). */
@@ -76,17 +103,27 @@ export class OfflineWorkflow {
         };
         const handlers: Record<string, (input: any) => Promise<any>> = {};
         const retryIntervalOverrides: Record<string, number> = {};
+        // Each JSONata state's input, for its catchers' Output expressions.
+        const inputs = new Map<string, unknown>();
         for (const { name, state } of taskStates(this.definition)) {
             // Backoff is the definition's business; offline, retries run at once.
             retryIntervalOverrides[name] = 0;
             handlers[name] = state.QueryLanguage === "JSONata"
                 ? async (input) => {
+                    inputs.set(name, input);
                     const states = { input, context: { ...context, State: { Name: name, EnteredTime: new Date().toISOString() } } };
                     const request = await evaluateTemplate(state.Arguments ?? {}, states);
                     const result = await this.callService(state.Resource, request);
                     return "Output" in state ? evaluateTemplate(state.Output, { ...states, result }) : result;
                 }
                 : (request) => this.callService(state.Resource, request) as Promise<any>;
+        }
+        for (const [bridge, { state, output }] of this.catcherOutputs) {
+            handlers[bridge] = (errorOutput) => evaluateTemplate(output, {
+                input: inputs.get(state),
+                errorOutput,
+                context: { ...context, State: { Name: state, EnteredTime: new Date().toISOString() } },
+            }) as Promise<any>;
         }
 
         const execution = this.machine.run(event as any, {
@@ -97,7 +134,7 @@ export class OfflineWorkflow {
         let retries = 0;
         const logging = (async () => {
             for await (const entry of execution.eventLogs as AsyncGenerator<any>) {
-                if (entry.type === "StateEntered") states.push(entry.state.name);
+                if (entry.type === "StateEntered" && !entry.state.name.startsWith(CATCHER_BRIDGE)) states.push(entry.state.name);
                 if (entry.type === "StateRetried") retries++;
             }
         })();

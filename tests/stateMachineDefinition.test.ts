@@ -5,6 +5,7 @@ import {
     TASK_INTEGRATIONS, taskStates, TemplateError, toOneLine, WorkflowInputs, WorkflowTemplates,
 } from "../lib/stateMachineDefinition";
 import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
+import { DYNAMODB_LIMITS } from "../lib/limits";
 
 const INPUTS: WorkflowInputs = {
     tableName: "securityhub-incidents-test",
@@ -27,8 +28,8 @@ describe("state machine definition", () => {
         expect(text).not.to.match(/\$\{/);
         expect(text).to.include(INPUTS.responsePlanArn);
         expect(definition.States.ClaimFinding.Arguments.TableName).to.equal(INPUTS.tableName);
-        expect(definition.States.RecordIncident.Parameters.TableName).to.equal(INPUTS.tableName);
-        expect(definition.States.ReleaseClaim.Parameters.TableName).to.equal(INPUTS.tableName);
+        expect(definition.States.RecordIncident.Arguments.TableName).to.equal(INPUTS.tableName);
+        expect(definition.States.ReleaseClaim.Arguments.TableName).to.equal(INPUTS.tableName);
         expect(definition.States.ClaimFinding.Arguments.Item.ExpiresAt.N).to.include(`+ ${30 * 86400})`);
     });
 
@@ -51,8 +52,25 @@ describe("state machine definition", () => {
         expect(definition.StartAt).to.equal("ClaimFinding");
         expect(claim.Resource).to.equal("arn:aws:states:::dynamodb:putItem");
         expect(Object.keys(claim.Arguments.Item)).to.include.members([DEDUP_KEY_ATTRIBUTE, DEDUP_EXPIRY_ATTRIBUTE]);
-        expect(claim.Arguments.ConditionExpression).to.equal(`attribute_not_exists(${DEDUP_KEY_ATTRIBUTE}) OR ${DEDUP_EXPIRY_ATTRIBUTE} < :now`);
+        // Its own earlier write (a retry after a lost response) is not someone else's claim.
+        expect(claim.Arguments.ConditionExpression).to.equal(`attribute_not_exists(${DEDUP_KEY_ATTRIBUTE}) OR ${DEDUP_EXPIRY_ATTRIBUTE} < :now OR ClaimedBy = :execution`);
+        expect(claim.Arguments.ExpressionAttributeValues[":execution"]).to.deep.equal({ S: "{% $states.context.Execution.Id %}" });
         expect(taskStates(definition).map(t => t.state.Resource)).not.to.include("arn:aws:states:::dynamodb:getItem");
+    });
+
+    it("keys the record the same way in every state that touches it", () => {
+        const keyOf = (state: string) => {
+            const args = definition.States[state].Arguments;
+            return (args.Item ?? args.Key)[DEDUP_KEY_ATTRIBUTE].S as string;
+        };
+        const states = taskStates(definition).filter(t => t.state.Resource.startsWith("arn:aws:states:::dynamodb:")).map(t => t.name);
+        expect(states).to.have.members(["ClaimFinding", "RecordIncident", "ReleaseClaim"]);
+        const keys = new Set(states.map(keyOf));
+        expect(keys.size).to.equal(1);
+        const [key] = keys;
+        expect(key).to.match(/^\{% \(.*\$hash\(\$id, 'SHA-256'\).*\) %\}$/);
+        expect(key).to.include(`$length($id) <= ${DYNAMODB_LIMITS.plainKeyCodePoints} ?`);
+        expect(DYNAMODB_LIMITS.plainKeyCodePoints * 4).to.be.at.most(DYNAMODB_LIMITS.partitionKeyBytes);
     });
 
     it("derives exactly the IAM actions its tasks call", () => {
@@ -74,7 +92,7 @@ describe("state machine definition", () => {
     });
 
     it("throws on a placeholder left without a value", () => {
-        expect(() => renderStateMachineDefinition({ ...INPUTS, responsePlanArn: "" })).to.throw(TemplateError, /start-incident\.jsonata: placeholder \$\{responsePlanArn\} has no value/);
+        expect(() => renderStateMachineDefinition({ ...INPUTS, responsePlanArn: "" })).to.throw(TemplateError, /start-incident-arguments\.jsonata: placeholder \$\{responsePlanArn\} has no value/);
     });
 
     it("throws when a value is never used by any placeholder", () => {

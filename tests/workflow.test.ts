@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { renderStateMachineDefinition, requiredTaskPermissions, TASK_INTEGRATIONS, WorkflowInputs } from "../lib/stateMachineDefinition";
 import { DEFAULT_IMPACT_BY_SEVERITY, SEVERITY_LABELS } from "../lib/severity";
-import { INCIDENT_LIMITS } from "../lib/limits";
+import * as crypto from "crypto";
+import { DYNAMODB_LIMITS, INCIDENT_LIMITS } from "../lib/limits";
 import { LocalDynamoDb } from "../offline/localDynamoDb";
 import { IncidentManagerStandIn, OpenedIncident } from "../offline/incidentManagerStandIn";
 import { OfflineWorkflow } from "../offline/offlineWorkflow";
@@ -219,6 +220,81 @@ describe("the incident workflow, executed offline", function () {
         expect(run.error).to.equal("SsmIncidents.InternalServerException");
         expect(run.states).to.deep.equal(["ClaimFinding", "OpenIncident", "ReleaseClaim", "IncidentNotOpened"]);
         expect((await record(id))!.ClaimedBy.S).to.equal("another-execution");
+    });
+
+    it("opens the incident when the claim was written but its response was lost", async () => {
+        const event = findingEvent();
+        const id = event.detail.findings[0].Id;
+        // DynamoDB applies the conditional put, then the call fails (500, timeout): the retry
+        // meets the execution's own record and must not call it a duplicate.
+        dynamoDb.failNext("PutItem", "InternalServerError", 1, { afterApplying: true });
+        const run = await workflow.run(event);
+        expect(run.status, run.cause).to.equal("SUCCEEDED");
+        expect(run.states).to.deep.equal(["ClaimFinding", "OpenIncident", "RecordIncident"]);
+        expect(run.transitions).to.equal(3 + 1);
+        expect(incidentsFor(id)).to.have.length(1);
+        expect((await record(id))!.ClaimedBy.S).to.equal(run.executionArn);
+    });
+
+    it("still treats another execution's live claim as a duplicate after a lost claim response", async () => {
+        const event = findingEvent();
+        const id = event.detail.findings[0].Id;
+        expect((await workflow.run(event)).status).to.equal("SUCCEEDED");
+        dynamoDb.failNext("PutItem", "InternalServerError", 1, { afterApplying: true });
+        const again = await workflow.run(event);
+        expect(again.states).to.deep.equal(["ClaimFinding", "DuplicateFinding"]);
+        expect(incidentsFor(id)).to.have.length(1);
+    });
+
+    it("records the incident when the first RecordIncident response was lost", async () => {
+        const event = findingEvent();
+        const id = event.detail.findings[0].Id;
+        dynamoDb.failNext("UpdateItem", "InternalServerError", 1, { afterApplying: true });
+        const run = await workflow.run(event);
+        expect(run.status, run.cause).to.equal("SUCCEEDED");
+        expect(incidentsFor(id)).to.have.length(1);
+        expect((await record(id))!.IncidentArn.S).to.equal(incidentsFor(id)[0].incidentRecordArn);
+    });
+
+    it("releases the claim and fails with StartIncident's error when the release response was lost", async () => {
+        const event = findingEvent();
+        const id = event.detail.findings[0].Id;
+        incidents.failAlways("AccessDeniedException");
+        dynamoDb.failNext("DeleteItem", "InternalServerError", 1, { afterApplying: true });
+        const run = await workflow.run(event);
+        expect(run.status).to.equal("FAILED");
+        expect(run.error).to.equal("SsmIncidents.AccessDeniedException");
+        expect(await record(id)).to.equal(undefined);
+        incidents.recover();
+        expect((await workflow.run(event)).states).to.deep.equal(["ClaimFinding", "OpenIncident", "RecordIncident"]);
+        expect(incidentsFor(id)).to.have.length(1);
+    });
+
+    it("keys a finding ID too long for a DynamoDB partition key by its hash, and opens one incident", async () => {
+        // 1,050 Japanese characters: 3,150 bytes of UTF-8, over DynamoDB's 2,048-byte key limit.
+        const id = `custom/${"検出".repeat(521)}-1`;
+        expect(Buffer.byteLength(id, "utf8")).to.be.above(DYNAMODB_LIMITS.partitionKeyBytes);
+        // The offline table refuses such a key as DynamoDB does (dynalite alone counts characters).
+        const direct = await dynamoDb.request("PutItem", { TableName: TABLE, Item: { FindingId: { S: id } } }).catch(e => e);
+        expect(direct.name).to.equal("ValidationException");
+        expect(direct.message).to.include("maximum size limit of2048 bytes");
+
+        const event = findingEvent({ id });
+        const run = await workflow.run(event);
+        expect(run.status, run.cause).to.equal("SUCCEEDED");
+        const key = `sha256:${crypto.createHash("sha256").update(id, "utf8").digest("hex")}`;
+        const item = (await record(key))!;
+        expect(item.FullFindingId.S).to.equal(id);
+        expect(item.IncidentArn.S).to.match(/^arn:aws:ssm-incidents::/);
+        expect((await workflow.run(event)).states).to.deep.equal(["ClaimFinding", "DuplicateFinding"]);
+        expect(incidents.incidents.filter(i => i.incidentRecordArn === item.IncidentArn.S)).to.have.length(1);
+    });
+
+    it("keys a finding ID that fits by the ID itself", async () => {
+        const id = `custom/${"検".repeat(DYNAMODB_LIMITS.plainKeyCodePoints - 7)}`;
+        expect([...id].length).to.equal(DYNAMODB_LIMITS.plainKeyCodePoints);
+        expect((await workflow.run(findingEvent({ id }))).status).to.equal("SUCCEEDED");
+        expect((await record(id))!.FullFindingId.S).to.equal(id);
     });
 
     it("opens a new incident when the finding's record has expired but not yet been deleted", async () => {
