@@ -19,6 +19,22 @@ export const INCIDENT_LIMITS = {
 /** The ARN pattern Incident Manager applies to related-item and trigger ARNs. */
 export const INCIDENT_ARN_PATTERN = "^arn:aws(-cn|-us-gov)?:[a-z0-9-]*:[a-z0-9-]*:([0-9]{12})?:.+$";
 
+/**
+ * What an AWS Region name looks like (us-east-1, ap-southeast-7, us-gov-west-1, eu-isoe-west-1).
+ * Settings check Region lists with it; the workflow puts a finding's Region into console links only
+ * when it matches.
+ */
+export const AWS_REGION_PATTERN = "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$";
+export const MAX_REGION_LENGTH = 32;
+
+/**
+ * ISO-8601 date and time (e.g. 2026-11-26T01:02:04Z, 2026-11-26T01:02:04.123+09:00): the form in
+ * which Step Functions' SDK integrations return timestamps and in which the workflow passes
+ * StartIncident's TriggerDetails.Timestamp. (AWS documents no other form for SDK-integration
+ * inputs; whether epoch seconds would also be accepted is not documented.)
+ */
+export const ISO_TIMESTAMP_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$";
+
 /** Incident Manager related-item identifier types. */
 export const RELATED_ITEM_TYPES = [
     "ANALYSIS", "INCIDENT", "METRIC", "PARENT", "ATTACHMENT", "OTHER", "AUTOMATION", "INVOLVED_RESOURCE", "TASK",

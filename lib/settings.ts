@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DEFAULT_IMPACT_BY_SEVERITY, SEVERITY_LABELS, SeverityLabel, isSeverityLabel } from "./severity";
-import { EVENT_RETRY_LIMITS, INCIDENT_LIMITS, LOG_RETENTION_DAYS } from "./limits";
+import { AWS_REGION_PATTERN, EVENT_RETRY_LIMITS, INCIDENT_LIMITS, LOG_RETENTION_DAYS } from "./limits";
 
 /** The Pulumi project name: every setting lives under this config namespace. */
 export const PROJECT_NAME = "securityhub-incidents";
@@ -59,7 +59,7 @@ class SettingError extends Error {}
 
 const SNS_TOPIC_ARN = /^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 const CONTACT_ARN = /^arn:aws(-cn|-us-gov)?:ssm-contacts:[a-z0-9-]+:\d{12}:contact\/[a-z0-9_-]+$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const REGION = new RegExp(AWS_REGION_PATTERN);
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 
 function describe(value: unknown): string {

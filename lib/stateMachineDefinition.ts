@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { SeverityLabel } from "./severity";
-import { DYNAMODB_LIMITS, INCIDENT_ARN_PATTERN, INCIDENT_LIMITS } from "./limits";
+import { AWS_REGION_PATTERN, DYNAMODB_LIMITS, INCIDENT_ARN_PATTERN, INCIDENT_LIMITS, ISO_TIMESTAMP_PATTERN, MAX_REGION_LENGTH } from "./limits";
 
 export const STATE_MACHINE_DIR = path.join(__dirname, "..", "statemachine");
 export const STATE_MACHINE_TEMPLATE = "incident-workflow.asl.json";
@@ -118,6 +118,9 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         impactBySeverity: { ...inputs.impactBySeverity },
         triggerSource: TRIGGER_SOURCE,
         arnPattern: INCIDENT_ARN_PATTERN,
+        regionPattern: AWS_REGION_PATTERN,
+        maxRegionLength: MAX_REGION_LENGTH,
+        timestampPattern: ISO_TIMESTAMP_PATTERN,
         maxArnLength: INCIDENT_LIMITS.identifierArnLength,
         maxUrlLength: INCIDENT_LIMITS.identifierUrlLength,
         maxTitleLength: INCIDENT_LIMITS.titleLength,

@@ -1,5 +1,5 @@
 import * as crypto from "crypto";
-import { INCIDENT_ARN_PATTERN, INCIDENT_LIMITS, RELATED_ITEM_TYPES } from "../lib/limits";
+import { INCIDENT_ARN_PATTERN, INCIDENT_LIMITS, ISO_TIMESTAMP_PATTERN, RELATED_ITEM_TYPES } from "../lib/limits";
 import { StatesError } from "./stepFunctionsJsonata";
 
 /** One incident the stand-in opened, with the request that opened it. */
@@ -21,6 +21,7 @@ const REQUEST_FIELDS = ["ResponsePlanArn", "Title", "Impact", "ClientToken", "Re
 const VALUE_FIELDS = ["Arn", "Url", "MetricDefinition", "PagerDutyIncidentDetail"];
 const TRIGGER_FIELDS = ["Source", "Timestamp", "TriggerArn", "RawData"];
 const ARN = new RegExp(INCIDENT_ARN_PATTERN);
+const TIMESTAMP = new RegExp(ISO_TIMESTAMP_PATTERN);
 
 /** Length as the service model counts it: Unicode code points. */
 function length(text: string): number {
@@ -130,7 +131,9 @@ export class IncidentManagerStandIn {
             if (typeof trigger.Source !== "string" || length(trigger.Source) < 1 || length(trigger.Source) > L.triggerSourceLength || trigger.Source.startsWith("aws.")) {
                 problems.push(`triggerDetails.source must be 1-${L.triggerSourceLength} characters and must not start with "aws."`);
             }
-            if (typeof trigger.Timestamp !== "string" || Number.isNaN(Date.parse(trigger.Timestamp))) problems.push("triggerDetails.timestamp is required");
+            if (typeof trigger.Timestamp !== "string" || !TIMESTAMP.test(trigger.Timestamp)) {
+                problems.push(`triggerDetails.timestamp ${JSON.stringify(trigger.Timestamp)} is not an ISO-8601 date and time`);
+            }
             if (trigger.TriggerArn !== undefined && (typeof trigger.TriggerArn !== "string" || !ARN.test(trigger.TriggerArn))) {
                 problems.push(`triggerDetails.triggerArn ${JSON.stringify(trigger.TriggerArn)} does not match the ARN pattern`);
             }

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { renderStateMachineDefinition, requiredTaskPermissions, TASK_INTEGRATIONS, WorkflowInputs } from "../lib/stateMachineDefinition";
 import { DEFAULT_IMPACT_BY_SEVERITY, SEVERITY_LABELS } from "../lib/severity";
 import * as crypto from "crypto";
-import { DYNAMODB_LIMITS, INCIDENT_LIMITS } from "../lib/limits";
+import { DYNAMODB_LIMITS, INCIDENT_LIMITS, ISO_TIMESTAMP_PATTERN } from "../lib/limits";
 import { LocalDynamoDb } from "../offline/localDynamoDb";
 import { IncidentManagerStandIn, OpenedIncident } from "../offline/incidentManagerStandIn";
 import { OfflineWorkflow } from "../offline/offlineWorkflow";
@@ -295,6 +295,74 @@ describe("the incident workflow, executed offline", function () {
         expect([...id].length).to.equal(DYNAMODB_LIMITS.plainKeyCodePoints);
         expect((await workflow.run(findingEvent({ id }))).status).to.equal("SUCCEEDED");
         expect((await record(id))!.FullFindingId.S).to.equal(id);
+    });
+
+    describe("findings that lack or garble fields AWS always sends", () => {
+        const openOne = async (event: Record<string, any>) => {
+            const run = await workflow.run(event);
+            expect(run.status, run.cause).to.equal("SUCCEEDED");
+            const incident = incidents.incident((run.output as { IncidentRecordArn: string }).IncidentRecordArn)!;
+            expect(incidents.validate(incident.request)).to.deep.equal([]);
+            return incident.request;
+        };
+        const findingLink = (request: { RelatedItems?: Array<{ Identifier: { Value: Record<string, unknown> } }> }) => String(request.RelatedItems![0].Identifier.Value.Url);
+
+        it("leaves a 1,100-character Region out of the console link and uses the event's Region", async () => {
+            const event = findingEvent();
+            event.detail.findings[0].Region = "ap-northeast-1".repeat(79).slice(0, 1100);
+            const request = await openOne(event);
+            expect(findingLink(request)).to.match(/^https:\/\/console\.aws\.amazon\.com\/securityhub\/home\?region=ap-northeast-1#\/findings\?search=/);
+            expect(JSON.parse(request.TriggerDetails!.RawData!).Region).to.equal("ap-northeast-1");
+        });
+
+        it("never puts a Region that is not a Region name into the link", async () => {
+            const event = findingEvent();
+            event.detail.findings[0].Region = "us-east-1&x=<script>#";
+            event.region = "../evil";
+            const request = await openOne(event);
+            expect(findingLink(request)).to.match(/^https:\/\/console\.aws\.amazon\.com\/securityhub\/home#\/findings\?search=/);
+            expect(findingLink(request)).not.to.include("script");
+        });
+
+        it("links the findings page without region= when neither the finding nor the event has one", async () => {
+            const event = findingEvent();
+            delete event.detail.findings[0].Region;
+            delete event.region;
+            const request = await openOne(event);
+            expect(findingLink(request)).not.to.include("region=");
+            expect(findingLink(request)).to.match(/\/securityhub\/home#\/findings\?search=/);
+        });
+
+        it("takes the account from the event when the finding has no AwsAccountId", async () => {
+            const event = findingEvent({ severity: "CRITICAL" });
+            delete event.detail.findings[0].AwsAccountId;
+            const request = await openOne(event);
+            expect(request.Title).to.equal(`[${ACCOUNT}][CRITICAL]: S3 general purpose buckets should block public access`);
+            delete event.account;
+            const none = await openOne({ ...event, detail: { findings: [{ ...event.detail.findings[0], Id: `${event.detail.findings[0].Id}-2` }] } });
+            expect(none.Title).to.equal("[unknown account][CRITICAL]: S3 general purpose buckets should block public access");
+        });
+
+        it("titles a finding without Title by its generator, never ending in ': '", async () => {
+            const event = findingEvent();
+            delete event.detail.findings[0].Title;
+            expect((await openOne(event)).Title).to.equal(`[${ACCOUNT}][HIGH]: security-control/S3.8`);
+            const blank = findingEvent({ title: "   " });
+            delete blank.detail.findings[0].GeneratorId;
+            expect((await openOne(blank)).Title).to.equal(`[${ACCOUNT}][HIGH]: Security Hub finding`);
+        });
+
+        it("sends the event time as the trigger timestamp only when it is an ISO-8601 date and time", async () => {
+            const valid = findingEvent();
+            valid.time = "2026-11-26T01:02:04.5+09:00";
+            expect((await openOne(valid)).TriggerDetails!.Timestamp).to.equal("2026-11-26T01:02:04.5+09:00");
+            for (const time of ["yesterday", "2026-11-26", 1764118924, "2026-13-01T00:00:00Z"]) {
+                const event = { ...findingEvent(), time };
+                const request = await openOne(event);
+                expect(request.TriggerDetails!.Timestamp, String(time)).to.not.equal(time);
+                expect(request.TriggerDetails!.Timestamp).to.match(new RegExp(ISO_TIMESTAMP_PATTERN));
+            }
+        });
     });
 
     it("opens a new incident when the finding's record has expired but not yet been deleted", async () => {
