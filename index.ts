@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { loadSettings, stackPrefix } from "./lib/settings";
+import { ConfigurationError, loadSettings, responsePlanNameFor } from "./lib/settings";
+import { RunbookError } from "./lib/runbook";
 import { DedupTable } from "./components/dedupTable";
 import { RunbookDocument } from "./components/runbookDocument";
 import { ResponsePlan } from "./components/responsePlan";
@@ -7,12 +8,28 @@ import { IncidentStateMachine } from "./components/incidentStateMachine";
 import { FindingEventRule } from "./components/findingEventRule";
 import { WorkflowAlarms } from "./components/workflowAlarms";
 
-// Validate every setting before declaring anything: bad config stops `pulumi preview` here.
+/**
+ * Validates every setting (and that no key of ours is misspelt or secret) before declaring
+ * anything, so bad config stops `pulumi preview` here. A RunError prints its message alone, without
+ * Pulumi's stack trace.
+ */
+function checked<T>(step: () => T): T {
+    try {
+        return step();
+    } catch (err) {
+        if (err instanceof ConfigurationError || err instanceof RunbookError) throw new pulumi.RunError(err.message);
+        throw err;
+    }
+}
+
 const config = new pulumi.Config();
-const settings = loadSettings(key => config.get(key), __dirname);
+// isConfigSecret is Pulumi's own test for `secure:` values (exported by the runtime, not typed).
+const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret ?? (() => false);
+const settings = checked(() => loadSettings(key => config.get(key), __dirname, { keys: Object.keys(pulumi.runtime.allConfig()), isSecret: isConfigSecret }));
+const responsePlanName = checked(() => responsePlanNameFor(pulumi.getStack()));
 
 // The runbook is validated when its component is constructed: declare it first.
-const runbook = new RunbookDocument("runbook", { file: settings.runbookPath });
+const runbook = checked(() => new RunbookDocument("runbook", { file: settings.runbookPath, pauseTimeoutSeconds: settings.runbookPauseTimeoutDays * 86400 }));
 
 const dedup = new DedupTable("dedup", {
     tableName: settings.tableName,
@@ -21,7 +38,7 @@ const dedup = new DedupTable("dedup", {
 });
 
 const plan = new ResponsePlan("response", {
-    responsePlanName: stackPrefix(pulumi.getStack()),
+    responsePlanName,
     runbookDocumentName: runbook.name,
     chatChannelTopicArns: settings.chatChannelTopicArns,
     engagementContactArns: settings.engagementContactArns,

@@ -1,12 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { incidentRecordArnPattern, runbookRolePolicy, serviceTrustPolicy } from "../lib/policies";
+import { RESPONSE_PLAN_NAME } from "../lib/limits";
 
 export interface ResponsePlanArgs {
     /** Response plan name (letters, digits, - and _). Also scopes the runbook role's trust. */
     responsePlanName: string;
     /** Name of the SSM Automation document to run for every incident. */
     runbookDocumentName: pulumi.Input<string>;
+    /** Version of that document to run: `$DEFAULT`, `$LATEST` or a version number. Default: `$DEFAULT`. */
+    runbookDocumentVersion?: string;
     /** Title of incidents started without one. Default: "Security Hub finding". */
     incidentTitle?: string;
     /** Impact of incidents started without one (1 critical … 5 none). Default: 3. */
@@ -26,7 +29,6 @@ export interface ResponsePlanArgs {
     replicationRegions?: string[];
 }
 
-const RESPONSE_PLAN_NAME = /^[a-zA-Z0-9_-]{1,200}$/;
 
 /**
  * The Incident Manager response plan the workflow starts incidents with. Its action runs the
@@ -42,8 +44,8 @@ export class ResponsePlan extends pulumi.ComponentResource {
 
     constructor(name: string, args: ResponsePlanArgs, opts?: pulumi.ComponentResourceOptions) {
         super("securityhub-incidents:incidents:ResponsePlan", name, args, opts);
-        if (!RESPONSE_PLAN_NAME.test(args.responsePlanName)) {
-            throw new Error(`ResponsePlan ${name}: responsePlanName ${JSON.stringify(args.responsePlanName)} must be 1-200 letters, digits, - or _`);
+        if (!new RegExp(RESPONSE_PLAN_NAME.pattern).test(args.responsePlanName) || args.responsePlanName.length > RESPONSE_PLAN_NAME.maxLength) {
+            throw new Error(`ResponsePlan ${name}: responsePlanName ${JSON.stringify(args.responsePlanName)} must be 1-${RESPONSE_PLAN_NAME.maxLength} letters, digits, - or _`);
         }
         const partition = aws.getPartitionOutput({}, { parent: this }).partition;
         const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
@@ -84,6 +86,9 @@ export class ResponsePlan extends pulumi.ComponentResource {
             action: {
                 ssmAutomations: [{
                     documentName: args.runbookDocumentName,
+                    // Left unset, the provider sends an empty version; $DEFAULT is the document's
+                    // default version (SSM's Runbook type: $DEFAULT, $LATEST or a number).
+                    documentVersion: args.runbookDocumentVersion ?? "$DEFAULT",
                     roleArn: this.runbookRole.arn,
                     targetAccount: "RESPONSE_PLAN_OWNER_ACCOUNT",
                 }],

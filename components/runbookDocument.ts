@@ -7,12 +7,19 @@ export interface RunbookDocumentArgs {
     file: string;
     /** Document name. Default: auto-named by Pulumi from the component name. */
     documentName?: string;
+    /**
+     * Seconds each aws:pause step (a runbook phase) waits for Resume before it times out, for
+     * steps that set no timeoutSeconds themselves (1 to 2,592,000, i.e. 30 days). Default: the
+     * steps as written (aws:pause's own default is 7 days).
+     */
+    pauseTimeoutSeconds?: number;
 }
 
 /**
  * The runbook Incident Manager starts for every incident: an SSM Automation document in YAML.
- * The file is validated against AWS's Automation schema and for a sound step graph before any
- * resource is declared, so a broken runbook stops `pulumi preview` with the file and step named.
+ * The file is validated against AWS's Automation schema, for a sound step graph, for pause
+ * timeouts and for Systems Manager's 64 KB document limit before any resource is declared, so a
+ * broken runbook stops `pulumi preview` with the file and step named.
  */
 export class RunbookDocument extends pulumi.ComponentResource {
     readonly runbook: Runbook;
@@ -22,7 +29,7 @@ export class RunbookDocument extends pulumi.ComponentResource {
 
     constructor(name: string, args: RunbookDocumentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("securityhub-incidents:runbook:RunbookDocument", name, args, opts);
-        this.runbook = loadRunbook(args.file);
+        this.runbook = loadRunbook(args.file, { pauseTimeoutSeconds: args.pauseTimeoutSeconds });
         this.document = new aws.ssm.Document(`${name}-document`, {
             name: args.documentName,
             documentType: "Automation",

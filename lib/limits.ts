@@ -63,3 +63,19 @@ export const DYNAMODB_LIMITS = {
      */
     plainKeyCodePoints: Math.floor(PARTITION_KEY_BYTES / 4),
 } as const;
+
+/** Incident Manager response plan names (API reference, CreateResponsePlan `name`). */
+export const RESPONSE_PLAN_NAME = { pattern: "^[a-zA-Z0-9_-]+$", maxLength: 200 } as const;
+
+/**
+ * Systems Manager Automation limits for the runbook (Systems Manager user guide, "aws:pause" and
+ * CreateDocument's MaxDocumentSizeExceeded).
+ */
+export const AUTOMATION_LIMITS = {
+    /** aws:pause times out after 7 days unless its step sets timeoutSeconds. */
+    pauseDefaultTimeoutSeconds: 7 * 86400,
+    /** … and at most 30 days. */
+    pauseMaxTimeoutSeconds: 30 * 86400,
+    /** Document content: at most 64 KB (counted here in bytes of UTF-8). */
+    documentContentBytes: 64 * 1024,
+} as const;

@@ -28,7 +28,21 @@ export function incidentRecordArnPattern(partition: string, accountId: string, r
     return `arn:${partition}:ssm-incidents::${accountId}:incident-record/${responsePlanName}/*`;
 }
 
-/** Runbook role: Incident Manager may start this one Automation document, nothing else. */
+/**
+ * Runbook role: Incident Manager may start this one Automation document, nothing else.
+ *
+ * AWS's sources name different resources for ssm:StartAutomationExecution, so the role is granted
+ * each of them, all scoped to this document:
+ * - `automation-definition/<doc>:<version>`: the Service Authorization Reference (Systems Manager,
+ *   StartAutomationExecution) and the role example in the Incident Manager user guide's
+ *   response-plan procedure (docs.aws.amazon.com/incident-manager/latest/userguide/response-plans.html);
+ * - `document/<doc>` with `automation-execution/*`: the Incident Manager user guide's runbooks page,
+ *   "IAM permissions required to start and run runbook workflows"
+ *   (docs.aws.amazon.com/incident-manager/latest/userguide/runbooks.html), and Systems Manager's
+ *   Automation identity-based policy examples (userguide/automation-setup-identity-based-policies.html).
+ * `automation-execution/*` names executions, which get their IDs only when started; it grants no
+ * other document.
+ */
 export function runbookRolePolicy(partition: string, accountId: string, documentName: string): PolicyDocument {
     return document({
         Sid: "StartTheRunbook",
@@ -36,6 +50,8 @@ export function runbookRolePolicy(partition: string, accountId: string, document
         Action: ["ssm:StartAutomationExecution"],
         Resource: [
             `arn:${partition}:ssm:*:${accountId}:automation-definition/${documentName}:*`,
+            `arn:${partition}:ssm:*:${accountId}:document/${documentName}`,
+            `arn:${partition}:ssm:*:${accountId}:automation-execution/*`,
         ],
     });
 }

@@ -2,12 +2,13 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import Ajv, { ErrorObject, ValidateFunction } from "ajv";
+import { AUTOMATION_LIMITS } from "./limits";
 
 /** A runbook read from YAML and checked against AWS's Automation document schema. */
 export interface Runbook {
     /** The file it came from. */
     file: string;
-    /** The YAML text, deployed as written (document format YAML). */
+    /** The YAML text as deployed (document format YAML): as written, or re-written with pause timeouts. */
     content: string;
     /** The parsed document. */
     document: { schemaVersion: string; description?: string; mainSteps: RunbookStep[]; [key: string]: unknown };
@@ -99,8 +100,45 @@ export function stepGraphProblems(steps: RunbookStep[]): string[] {
     return problems;
 }
 
-/** Parses and validates runbook YAML text; `file` names it in errors. */
-export function parseRunbook(file: string, content: string): Runbook {
+/** How the runbook is adapted for deployment. */
+export interface RunbookOptions {
+    /**
+     * `timeoutSeconds` for every aws:pause step that does not set its own (1 s to 30 days). A
+     * pause without one times out after AWS's default of 7 days, which fails the runbook while the
+     * responder may still be working. Default: leave the steps as written.
+     */
+    pauseTimeoutSeconds?: number;
+}
+
+/**
+ * Gives every aws:pause step the configured timeout and checks the ones steps set themselves
+ * against aws:pause's maximum. Returns the problems; changes `steps` in place.
+ */
+function applyPauseTimeouts(steps: RunbookStep[], options: RunbookOptions): string[] {
+    const max = AUTOMATION_LIMITS.pauseMaxTimeoutSeconds;
+    const problems: string[] = [];
+    if (options.pauseTimeoutSeconds !== undefined && !(Number.isInteger(options.pauseTimeoutSeconds) && options.pauseTimeoutSeconds >= 1 && options.pauseTimeoutSeconds <= max)) {
+        throw new RangeError(`pauseTimeoutSeconds ${options.pauseTimeoutSeconds} is not a whole number from 1 to ${max}`);
+    }
+    steps.forEach((step, index) => {
+        if (step.action !== "aws:pause") return;
+        const own = step.timeoutSeconds;
+        // The schema takes a number or a string of digits.
+        const seconds = typeof own === "string" && /^\d+$/.test(own) ? Number(own) : own;
+        if (own === undefined) {
+            if (options.pauseTimeoutSeconds !== undefined) step.timeoutSeconds = options.pauseTimeoutSeconds;
+        } else if (!Number.isInteger(seconds) || (seconds as number) < 1 || (seconds as number) > max) {
+            problems.push(`step "${step.name}" (mainSteps[${index}]): timeoutSeconds ${JSON.stringify(own)} is not a whole number of seconds from 1 to ${max} (aws:pause waits at most 30 days)`);
+        }
+    });
+    return problems;
+}
+
+/**
+ * Parses and validates runbook YAML text; `file` names it in errors. With options, the document
+ * is adapted first (see RunbookOptions) and what is validated and returned is what would be deployed.
+ */
+export function parseRunbook(file: string, content: string, options: RunbookOptions = {}): Runbook {
     let document: unknown;
     try {
         document = yaml.load(content, { filename: file });
@@ -115,18 +153,29 @@ export function parseRunbook(file: string, content: string): Runbook {
     if (!validate(doc)) {
         throw new RunbookError(file, schemaProblems(doc, validate.errors ?? []));
     }
-    const graph = stepGraphProblems(doc.mainSteps);
+    const graph = [...stepGraphProblems(doc.mainSteps), ...applyPauseTimeouts(doc.mainSteps, options)];
     if (graph.length > 0) throw new RunbookError(file, graph);
-    return { file, content, document: doc };
+    // Deployed as written unless a step was given a timeout (then re-written; comments are dropped).
+    const deployed = options.pauseTimeoutSeconds !== undefined ? yaml.dump(doc, { lineWidth: -1, noRefs: true }) : content;
+    if (options.pauseTimeoutSeconds !== undefined && !validate(doc)) {
+        throw new RunbookError(file, schemaProblems(doc, validate.errors ?? []));
+    }
+    const bytes = Buffer.byteLength(deployed, "utf8");
+    if (bytes > AUTOMATION_LIMITS.documentContentBytes) {
+        throw new RunbookError(file, [
+            `the document is ${bytes.toLocaleString("en")} bytes as deployed; Systems Manager accepts at most ${AUTOMATION_LIMITS.documentContentBytes.toLocaleString("en")} (64 KB, MaxDocumentSizeExceeded). Shorten the step descriptions or split the runbook`,
+        ]);
+    }
+    return { file, content: deployed, document: doc };
 }
 
-/** Reads and validates a runbook file. */
-export function loadRunbook(file: string): Runbook {
+/** Reads and validates a runbook file (adapted as `options` say). */
+export function loadRunbook(file: string, options: RunbookOptions = {}): Runbook {
     let content: string;
     try {
         content = fs.readFileSync(file, "utf8");
     } catch (err) {
         throw new RunbookError(file, [`cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
     }
-    return parseRunbook(file, content);
+    return parseRunbook(file, content, options);
 }

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DEFAULT_IMPACT_BY_SEVERITY, SEVERITY_LABELS, SeverityLabel, isSeverityLabel } from "./severity";
-import { AWS_REGION_PATTERN, EVENT_RETRY_LIMITS, INCIDENT_LIMITS, LOG_RETENTION_DAYS } from "./limits";
+import { AUTOMATION_LIMITS, AWS_REGION_PATTERN, EVENT_RETRY_LIMITS, INCIDENT_LIMITS, LOG_RETENTION_DAYS, RESPONSE_PLAN_NAME } from "./limits";
 
 /** The Pulumi project name: every setting lives under this config namespace. */
 export const PROJECT_NAME = "securityhub-incidents";
@@ -30,6 +30,8 @@ export interface Settings {
     runbookLanguage: RunbookLanguage;
     /** Absolute path of the runbook YAML the stack deploys (from runbookFile or runbookLanguage). */
     runbookPath: string;
+    /** Days each aws:pause step of the runbook waits for Resume before it times out. */
+    runbookPauseTimeoutDays: number;
     chatChannelTopicArns: string[];
     engagementContactArns: string[];
     notificationTopicArns: string[];
@@ -159,6 +161,7 @@ const SPEC = {
     impactBySeverity: { parse: impactMap, default: { ...DEFAULT_IMPACT_BY_SEVERITY } },
     runbookLanguage: { parse: (r: string) => oneOf(r, RUNBOOK_LANGUAGES), default: "en" },
     runbookFile: { parse: (r: string) => r, default: undefined },
+    runbookPauseTimeoutDays: { parse: (r: string) => integer(r, 1, AUTOMATION_LIMITS.pauseMaxTimeoutSeconds / 86400), default: AUTOMATION_LIMITS.pauseMaxTimeoutSeconds / 86400 },
     chatChannelTopicArns: { parse: (r: string) => stringList(r, { pattern: SNS_TOPIC_ARN, what: "SNS topic ARNs", allowEmpty: true }), default: [] },
     engagementContactArns: { parse: (r: string) => stringList(r, { pattern: CONTACT_ARN, what: "Incident Manager contact ARNs", allowEmpty: true }), default: [] },
     notificationTopicArns: { parse: (r: string) => stringList(r, { pattern: SNS_TOPIC_ARN, what: "SNS topic ARNs", allowEmpty: true }), default: [] },
@@ -188,6 +191,49 @@ export function stackPrefix(stack: string): string {
     return `${PROJECT_NAME}-${stack}`;
 }
 
+/**
+ * The stack's response plan name. Pulumi allows stack names Incident Manager does not allow in a
+ * plan name (a dot, or a name too long), so a stack whose plan could not be created is refused
+ * here, before anything is declared.
+ */
+export function responsePlanNameFor(stack: string): string {
+    const name = stackPrefix(stack);
+    const { pattern, maxLength } = RESPONSE_PLAN_NAME;
+    if (!new RegExp(pattern).test(name) || name.length > maxLength) {
+        throw new ConfigurationError([
+            `stack ${JSON.stringify(stack)}: its response plan would be named ${JSON.stringify(name)}, which Incident Manager refuses; ` +
+            `a plan name is 1-${maxLength} letters, digits, - or _, so use a stack name of those characters of at most ${maxLength - PROJECT_NAME.length - 1}`,
+        ]);
+    }
+    return name;
+}
+
+/** Where the program's config keys come from, so that misspelt and secret keys can be refused. */
+export interface ConfigKeys {
+    /** Every config key set for the stack, namespaced (e.g. "securityhub-incidents:tableName"). */
+    keys: string[];
+    /** Whether a key's value was stored as a secret (`secure:` in the stack file). */
+    isSecret: (key: string) => boolean;
+}
+
+/**
+ * Problems with the keys themselves: settings of ours that do not exist (Pulumi passes a misspelt
+ * key through silently, so the setting would just be ignored) and settings stored as secrets
+ * (none of ours is secret; a secret value would end up in plain resource inputs).
+ */
+export function configKeyProblems(config: ConfigKeys): string[] {
+    const problems: string[] = [];
+    const ours = config.keys.filter(k => k.startsWith(`${PROJECT_NAME}:`));
+    const unknown = ours.map(k => k.slice(PROJECT_NAME.length + 1)).filter(k => !(SETTING_KEYS as string[]).includes(k));
+    if (unknown.length > 0) problems.push(`unknown settings ${unknown.join(", ")}; known: ${SETTING_KEYS.join(", ")}`);
+    for (const key of ours.filter(k => config.isSecret(k))) {
+        const name = key.slice(PROJECT_NAME.length + 1);
+        if (!(SETTING_KEYS as string[]).includes(name)) continue;
+        problems.push(`${key}: is stored as a secret, but none of this project's settings is secret; set it in plain text: pulumi config set ${name} <value>`);
+    }
+    return problems;
+}
+
 /** How the runbook file for a language is named under runbooks/. */
 export function bundledRunbookPath(projectDir: string, language: RunbookLanguage): string {
     return path.join(projectDir, "runbooks", `securityhub-incident.${language}.yaml`);
@@ -197,8 +243,8 @@ export function bundledRunbookPath(projectDir: string, language: RunbookLanguage
  * Reads, validates and completes every setting. Throws one ConfigurationError naming each bad
  * key, its value and what is allowed, so `pulumi preview` stops before declaring anything.
  */
-export function loadSettings(read: RawConfigReader, projectDir: string): Settings {
-    const problems: string[] = [];
+export function loadSettings(read: RawConfigReader, projectDir: string, config?: ConfigKeys): Settings {
+    const problems: string[] = config ? configKeyProblems(config) : [];
     const values: Record<string, unknown> = {};
     for (const key of SETTING_KEYS) {
         const raw = read(key);

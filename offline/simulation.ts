@@ -1,4 +1,4 @@
-import { Settings, stackPrefix } from "../lib/settings";
+import { responsePlanNameFor, Settings, stackPrefix } from "../lib/settings";
 import { buildEventPattern } from "../lib/eventPattern";
 import { renderStateMachineDefinition } from "../lib/stateMachineDefinition";
 import { matchEventPattern } from "./eventPatternMatcher";
@@ -58,7 +58,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     const { settings, stack, events } = options;
     const deliveries = options.deliveries ?? 1;
     const tableName = settings.tableName ?? `${stackPrefix(stack)}-dedup`;
-    const responsePlanArn = `arn:aws:ssm-incidents::${MOCK_ACCOUNT}:response-plan/${stackPrefix(stack)}`;
+    const responsePlanArn = `arn:aws:ssm-incidents::${MOCK_ACCOUNT}:response-plan/${responsePlanNameFor(stack)}`;
     const pattern = buildEventPattern(settings);
     const definition = renderStateMachineDefinition({ tableName, responsePlanArn, dedupTtlDays: settings.dedupTtlDays, impactBySeverity: settings.impactBySeverity });
 

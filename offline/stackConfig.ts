@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { PROJECT_NAME, RawConfigReader, SETTING_KEYS } from "../lib/settings";
+import { configKeyProblems, PROJECT_NAME, RawConfigReader } from "../lib/settings";
 
 export const PROJECT_DIR = path.join(__dirname, "..");
 
@@ -30,16 +30,16 @@ export function readStackConfig(stack: string, projectDir: string = PROJECT_DIR,
     const parsed = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
     const config = parsed?.config ?? {};
     const values: Record<string, string> = {};
+    const secrets: string[] = [];
     for (const [key, value] of Object.entries(config)) {
+        // A secret is stored as `key: {secure: <ciphertext>}`.
+        if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).join() === "secure") secrets.push(key);
         if (value !== null && value !== undefined) values[key] = typeof value === "string" ? value : JSON.stringify(value);
     }
     const unknownNamespace = Object.keys(values).filter(k => !k.startsWith(`${PROJECT_NAME}:`) && !k.startsWith("aws:"));
     if (unknownNamespace.length > 0) throw new Error(`${path.basename(file)}: keys outside ${PROJECT_NAME}: and aws:: ${unknownNamespace.join(", ")}`);
-    // Pulumi passes unknown keys through silently; a misspelt setting would just be ignored.
-    const unknownKeys = Object.keys(values)
-        .filter(k => k.startsWith(`${PROJECT_NAME}:`))
-        .map(k => k.slice(PROJECT_NAME.length + 1))
-        .filter(k => !(SETTING_KEYS as string[]).includes(k));
-    if (unknownKeys.length > 0) throw new Error(`${path.basename(file)}: unknown settings ${unknownKeys.join(", ")}; known: ${SETTING_KEYS.join(", ")}`);
+    // Misspelt and secret settings, refused with the message the program itself gives.
+    const keyProblems = configKeyProblems({ keys: Object.keys(values), isSecret: key => secrets.includes(key) });
+    if (keyProblems.length > 0) throw new Error(keyProblems.map(p => `${path.basename(file)}: ${p}`).join("\n"));
     return { stack, file, values, region: values["aws:region"] ?? "us-east-1", read: key => values[`${PROJECT_NAME}:${key}`] };
 }

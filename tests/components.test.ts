@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import * as yaml from "js-yaml";
 import * as path from "path";
 import { declared, resource, childrenOf, json, valueOf } from "./support/mocks";
 import { DedupTable } from "../components/dedupTable";
@@ -52,6 +53,15 @@ describe("RunbookDocument", () => {
         expect(inputs.content).to.include("インシデント");
     });
 
+    it("gives every pause step the configured timeout and deploys that", async () => {
+        const file = path.join(PROJECT_DIR, "runbooks", "securityhub-incident.en.yaml");
+        const doc = new RunbookDocument("r3", { file, pauseTimeoutSeconds: 30 * 86400 });
+        await valueOf(doc.arn);
+        const deployed = yaml.load((await resource("r3-document")).inputs.content) as { mainSteps: Array<{ action: string; timeoutSeconds?: number }> };
+        expect(deployed.mainSteps.map(s => [s.action, s.timeoutSeconds])).to.deep.equal(Array(4).fill(["aws:pause", 2592000]));
+        expect(() => new RunbookDocument("r4", { file, pauseTimeoutSeconds: 31 * 86400 })).to.throw(/pauseTimeoutSeconds 2678400 is not a whole number from 1 to 2592000/);
+    });
+
     it("declares nothing when the runbook is broken", async () => {
         const before = declared.length;
         const file = path.join(__dirname, "fixtures", "runbooks", "misspelt-action.yaml");
@@ -71,7 +81,8 @@ describe("ResponsePlan", () => {
         expect(planInputs.incidentTemplate).to.deep.include({ title: "Security Hub finding", impact: 3 });
         expect(planInputs.incidentTemplate.dedupeString).to.equal(undefined);
         expect(planInputs.action.ssmAutomations).to.have.length(1);
-        expect(planInputs.action.ssmAutomations[0]).to.deep.include({ documentName: "runbook-doc", targetAccount: "RESPONSE_PLAN_OWNER_ACCOUNT" });
+        // An unset version reaches AWS as an empty string: the plan names the default version.
+        expect(planInputs.action.ssmAutomations[0]).to.deep.include({ documentName: "runbook-doc", documentVersion: "$DEFAULT", targetAccount: "RESPONSE_PLAN_OWNER_ACCOUNT" });
         expect(planInputs.action.ssmAutomations[0].roleArn).to.match(/^arn:aws:iam::111122223333:role\/p1-runbook-role/);
 
         const trust = json((await resource("p1-runbook-role")).inputs.assumeRolePolicy);
@@ -89,7 +100,12 @@ describe("ResponsePlan", () => {
             Sid: "StartTheRunbook",
             Effect: "Allow",
             Action: ["ssm:StartAutomationExecution"],
-            Resource: ["arn:aws:ssm:*:111122223333:automation-definition/runbook-doc:*"],
+            // Both readings of AWS's docs, each scoped to this document (see runbookRolePolicy).
+            Resource: [
+                "arn:aws:ssm:*:111122223333:automation-definition/runbook-doc:*",
+                "arn:aws:ssm:*:111122223333:document/runbook-doc",
+                "arn:aws:ssm:*:111122223333:automation-execution/*",
+            ],
         }]);
     });
 

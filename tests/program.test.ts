@@ -2,7 +2,11 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { declared, valueOf, json } from "./support/mocks";
 import { settled } from "../offline/pulumiMocks";
-import { readStackConfig } from "../offline/stackConfig";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
+import { runScript } from "./support/scripts";
 
 describe("the program (index.ts) with the dev stack's config", () => {
     let program: Record<string, pulumi.Output<string>>;
@@ -51,5 +55,39 @@ describe("the program (index.ts) with the dev stack's config", () => {
         expect(byName("runbook-document").content).to.include("Security Hub finding response");
         expect(byName("alarms-failed-executions").alarmActions).to.deep.equal(["arn:aws:sns:ap-northeast-1:111122223333:alerts"]);
         expect(byName("incidents-workflow").loggingConfiguration.level).to.equal("ALL");
+    });
+});
+
+describe("the program (index.ts) with bad config keys or a bad stack name", () => {
+    const run = (config: Record<string, string>, secretKeys: string[] = []) => {
+        pulumi.runtime.setAllConfig({ ...readStackConfig("dev").values, ...config }, secretKeys);
+        delete require.cache[require.resolve("../index")];
+        return () => require("../index");
+    };
+    after(() => pulumi.runtime.setAllConfig(readStackConfig("dev").values));
+
+    it("refuses a misspelt setting as synth and simulate do, without a stack trace", () => {
+        const before = declared.length;
+        expect(run({ "securityhub-incidents:severityLables": '["HIGH"]' })).to.throw(pulumi.RunError, /Invalid configuration for securityhub-incidents:\n {2}- unknown settings severityLables; known: severityLabels, /);
+        expect(declared.length).to.equal(before);
+    });
+
+    it("refuses one of its settings stored as a secret, naming it", () => {
+        expect(run({ "securityhub-incidents:tableName": "findings" }, ["securityhub-incidents:tableName"]))
+            .to.throw(pulumi.RunError, /securityhub-incidents:tableName: is stored as a secret, but none of this project's settings is secret/);
+    });
+
+    it("refuses a stack name that would make an invalid response plan name (synth)", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stackname-"));
+        try {
+            const stackFile = path.join(dir, "Pulumi.team.prod.yaml");
+            fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), stackFile);
+            const synth = runScript("synth", ["--stack", "team.prod", "--stack-file", stackFile, "--out", path.join(dir, "out")]);
+            expect(synth.status).to.equal(1);
+            expect(synth.stderr).to.include(`stack "team.prod": its response plan would be named "securityhub-incidents-team.prod", which Incident Manager refuses`);
+            expect(synth.stderr).not.to.match(/\n\s+at /);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

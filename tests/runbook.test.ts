@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import * as path from "path";
-import { loadRunbook, RunbookError } from "../lib/runbook";
+import * as yaml from "js-yaml";
+import { loadRunbook, parseRunbook, RunbookError } from "../lib/runbook";
+import { AUTOMATION_LIMITS } from "../lib/limits";
 import { bundledRunbookPath, RUNBOOK_LANGUAGES } from "../lib/settings";
 import { PROJECT_DIR } from "../offline/stackConfig";
 
@@ -67,5 +69,34 @@ describe("runbooks", () => {
 
     it("rejects a file that is not there", () => {
         expect(problemsOf(fixture("missing.yaml"))).to.deep.equal(["cannot be read: ENOENT"]);
+    });
+
+    describe("as deployed", () => {
+        const source = (steps: string) => `schemaVersion: '0.3'\ndescription: test\nmainSteps:\n${steps}`;
+        const pause = (name: string, extra = "") => `  - name: ${name}\n    action: aws:pause\n    inputs: {}\n${extra}`;
+
+        it("sets the pause timeout on pause steps without one and keeps a step's own", () => {
+            const runbook = parseRunbook("mine.yaml", source(pause("A") + pause("B", "    timeoutSeconds: '3600'\n") + pause("C", "    isEnd: true\n")), { pauseTimeoutSeconds: 86400 });
+            const deployed = yaml.load(runbook.content) as { mainSteps: Array<{ timeoutSeconds: unknown }> };
+            expect(deployed.mainSteps.map(s => s.timeoutSeconds)).to.deep.equal([86400, "3600", 86400]);
+        });
+
+        it("rejects a step whose own timeout is over aws:pause's 30 days, naming the step", () => {
+            expect(() => parseRunbook("mine.yaml", source(pause("Wait", "    timeoutSeconds: 2592001\n")), { pauseTimeoutSeconds: 86400 }))
+                .to.throw(RunbookError, /mine\.yaml is invalid:\n {2}- step "Wait" \(mainSteps\[0\]\): timeoutSeconds 2592001 is not a whole number of seconds from 1 to 2592000/);
+        });
+
+        it("rejects a runbook over Systems Manager's 64 KB document limit at preview, with its size", () => {
+            const long = "      " + "Check the resource's configuration history and who changed it. ".repeat(1700) + "\n";
+            const text = source(`  - name: Long\n    action: aws:pause\n    inputs: {}\n    description: |\n${long}`);
+            expect(Buffer.byteLength(text)).to.be.within(100_000, 120_000);
+            expect(() => parseRunbook("big.yaml", text)).to.throw(RunbookError, /big\.yaml is invalid:\n {2}- the document is 1\d\d,\d{3} bytes as deployed; Systems Manager accepts at most 65,536 \(64 KB, MaxDocumentSizeExceeded\)/);
+        });
+
+        it("counts the limit in bytes: 30,000 Japanese characters are over it", () => {
+            const text = source(`  - name: Long\n    action: aws:pause\n    inputs: {}\n    description: ${"確".repeat(30000)}\n`);
+            expect(text.length).to.be.below(AUTOMATION_LIMITS.documentContentBytes);
+            expect(() => parseRunbook("ja.yaml", text)).to.throw(RunbookError, /MaxDocumentSizeExceeded/);
+        });
     });
 });

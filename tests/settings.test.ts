@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigurationError, loadSettings, SETTING_KEYS, Settings } from "../lib/settings";
+import { ConfigurationError, configKeyProblems, loadSettings, responsePlanNameFor, SETTING_KEYS, Settings } from "../lib/settings";
 import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
 import { readStackConfig, PROJECT_DIR } from "../offline/stackConfig";
 
@@ -32,6 +32,8 @@ describe("settings", () => {
         expect(s.dedupTtlDays).to.equal(30);
         expect(s.createReplicationSet).to.equal(false);
         expect(s.runbookPath).to.equal(path.join(PROJECT_DIR, "runbooks", "securityhub-incident.en.yaml"));
+        // aws:pause's maximum, so a phase left open for weeks does not time the runbook out.
+        expect(s.runbookPauseTimeoutDays).to.equal(30);
     });
 
     it("parses lists, numbers, booleans and maps as Pulumi hands them over", () => {
@@ -74,6 +76,8 @@ describe("settings", () => {
         ["a retry count above EventBridge's limit", { eventRetryAttempts: "186" }, /eventRetryAttempts: "186" is not a whole number from 0 to 185/],
         ["replication regions without the replication set", { replicationRegions: '["ap-northeast-1"]' }, /replicationRegions: is set but createReplicationSet is false/],
         ["an unknown workflow status", { workflowStatuses: '["OPEN"]' }, /workflowStatuses: "OPEN" is not allowed; use one or more of NEW, NOTIFIED, RESOLVED, SUPPRESSED/],
+        ["a pause timeout over aws:pause's 30 days", { runbookPauseTimeoutDays: "31" }, /runbookPauseTimeoutDays: "31" is not a whole number from 1 to 30/],
+        ["a pause timeout of zero days", { runbookPauseTimeoutDays: "0" }, /runbookPauseTimeoutDays: "0" is not a whole number from 1 to 30/],
     ];
     for (const [what, values, message] of cases) {
         it(`rejects ${what}, naming the key and what is allowed`, () => {
@@ -139,5 +143,37 @@ describe("stack files with a misspelt setting", () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "stack-")), "Pulumi.typo.yaml");
         fs.writeFileSync(file, "config:\n  securityhub-incidents:severityLables: [HIGH]\n");
         expect(() => readStackConfig("typo", PROJECT_DIR, file)).to.throw(/Pulumi\.typo\.yaml: unknown settings severityLables; known: severityLabels, /);
+    });
+
+    it("refuse a setting stored as a secret, naming it", () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "stack-")), "Pulumi.secret.yaml");
+        fs.writeFileSync(file, "config:\n  securityhub-incidents:tableName:\n    secure: AAABAExampleCiphertext==\n");
+        expect(() => readStackConfig("secret", PROJECT_DIR, file)).to.throw(/Pulumi\.secret\.yaml: securityhub-incidents:tableName: is stored as a secret, but none of this project's settings is secret; set it in plain text: pulumi config set tableName <value>/);
+    });
+});
+
+describe("config keys, as the program checks them (pulumi.runtime.allConfig())", () => {
+    const keysOf = (keys: string[], secret: string[] = []) => ({ keys, isSecret: (k: string) => secret.includes(k) });
+
+    it("are refused when misspelt, with the message synth and simulate give", () => {
+        const problems = configKeyProblems(keysOf(["aws:region", "securityhub-incidents:severityLables", "securityhub-incidents:tableName"]));
+        expect(problems).to.deep.equal([`unknown settings severityLables; known: ${SETTING_KEYS.join(", ")}`]);
+        expect(() => loadSettings(() => undefined, PROJECT_DIR, keysOf(["securityhub-incidents:severityLables"]))).to.throw(ConfigurationError, /unknown settings severityLables; known: /);
+    });
+
+    it("are refused when one of ours is a secret; other namespaces may hold secrets", () => {
+        expect(configKeyProblems(keysOf(["securityhub-incidents:alarmTopicArn", "aws:secretKey"], ["securityhub-incidents:alarmTopicArn", "aws:secretKey"])))
+            .to.deep.equal(["securityhub-incidents:alarmTopicArn: is stored as a secret, but none of this project's settings is secret; set it in plain text: pulumi config set alarmTopicArn <value>"]);
+    });
+});
+
+describe("stack names", () => {
+    it("give the response plan its name", () => {
+        expect(responsePlanNameFor("prod")).to.equal("securityhub-incidents-prod");
+    });
+
+    it("are refused when Incident Manager would refuse the plan name, saying why", () => {
+        expect(() => responsePlanNameFor("team.prod")).to.throw(ConfigurationError, /stack "team\.prod": its response plan would be named "securityhub-incidents-team\.prod", which Incident Manager refuses; a plan name is 1-200 letters, digits, - or _/);
+        expect(() => responsePlanNameFor("x".repeat(190))).to.throw(ConfigurationError, /at most 178/);
     });
 });

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { runScript } from "./support/scripts";
+import { loadRunbook } from "../lib/runbook";
 import { PROJECT_DIR } from "../offline/stackConfig";
 
 const synth = (args: string[]) => runScript("synth", args);
@@ -24,7 +25,9 @@ describe("npm run synth", function () {
         const asl = read(out, "state-machine.asl.json");
         expect(asl).not.to.include("${");
         expect(asl).to.include("arn:aws:ssm-incidents::111122223333:response-plan/securityhub-incidents-dev");
-        expect(read(out, "runbook.yaml")).to.equal(read(PROJECT_DIR, "runbooks/securityhub-incident.en.yaml"));
+        // The bundled runbook, each phase given aws:pause's longest timeout (30 days).
+        expect(read(out, "runbook.yaml")).to.equal(loadRunbook(path.join(PROJECT_DIR, "runbooks/securityhub-incident.en.yaml"), { pauseTimeoutSeconds: 30 * 86400 }).content);
+        expect(read(out, "runbook.yaml")).to.include("timeoutSeconds: 2592000");
         const policies = fs.readdirSync(path.join(out, "policies")).sort();
         expect(policies).to.include.members(["incidents-tasks.json", "incidents-role.trust.json", "response-runbook-policy.json", "findings-dlq-policy.json", "findings-start-execution.json"]);
     });
