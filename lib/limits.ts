@@ -79,3 +79,20 @@ export const AUTOMATION_LIMITS = {
     /** Document content: at most 64 KB (counted here in bytes of UTF-8). */
     documentContentBytes: 64 * 1024,
 } as const;
+
+/**
+ * Security Hub (ASFF) BatchUpdateFindings limits (API reference, BatchUpdateFindings and Note):
+ * the workflow's write-back stays within them and the offline stand-in enforces them.
+ */
+export const SECURITY_HUB_LIMITS = {
+    findingIdentifiersPerCall: 100,
+    noteTextLength: 512,
+    noteUpdatedByLength: 512,
+    findingIdLength: 512,
+} as const;
+
+/** ASFF workflow statuses, and the error codes BatchUpdateFindings reports per unprocessed finding. */
+export const WORKFLOW_STATUS_VALUES = ["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"] as const;
+export const UNPROCESSED_FINDING_ERROR_CODES = [
+    "ConcurrentUpdateError", "DuplicatedFindingIdentifier", "FindingNotFound", "FindingSizeExceeded", "InternalFailure", "InvalidInput",
+] as const;

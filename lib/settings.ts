@@ -1,13 +1,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DEFAULT_IMPACT_BY_SEVERITY, SEVERITY_LABELS, SeverityLabel, isSeverityLabel } from "./severity";
-import { AUTOMATION_LIMITS, AWS_REGION_PATTERN, EVENT_RETRY_LIMITS, INCIDENT_LIMITS, LOG_RETENTION_DAYS, RESPONSE_PLAN_NAME } from "./limits";
+import { AUTOMATION_LIMITS, AWS_REGION_PATTERN, EVENT_RETRY_LIMITS, INCIDENT_LIMITS, LOG_RETENTION_DAYS, RESPONSE_PLAN_NAME, WORKFLOW_STATUS_VALUES } from "./limits";
 
 /** The Pulumi project name: every setting lives under this config namespace. */
 export const PROJECT_NAME = "securityhub-incidents";
 
 export const RECORD_STATES = ["ACTIVE", "ARCHIVED"] as const;
-export const WORKFLOW_STATUSES = ["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"] as const;
+export const WORKFLOW_STATUSES = WORKFLOW_STATUS_VALUES;
 export const RUNBOOK_LANGUAGES = ["en", "ja"] as const;
 export const LOG_LEVELS = ["ALL", "ERROR", "FATAL", "OFF"] as const;
 
