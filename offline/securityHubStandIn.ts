@@ -1,0 +1,494 @@
+import * as crypto from "crypto";
+import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../lib/eventPattern";
+import { ISO_TIMESTAMP_PATTERN, SECURITY_HUB_LIMITS, UNPROCESSED_FINDING_ERROR_CODES, WORKFLOW_STATUS_VALUES } from "../lib/limits";
+import { SEVERITY_LABELS } from "../lib/severity";
+import { StatesError } from "./stepFunctionsJsonata";
+
+/** An ASFF finding as Security Hub CSPM stores and sends it (only the fields the stand-in reads are typed). */
+export type Finding = Record<string, any>;
+
+export type WorkflowStatus = (typeof WORKFLOW_STATUS_VALUES)[number];
+export type UnprocessedFindingErrorCode = (typeof UNPROCESSED_FINDING_ERROR_CODES)[number];
+
+/** A "Security Hub Findings - Imported" event as EventBridge delivers it. */
+export interface SecurityHubEvent {
+    version: string;
+    id: string;
+    "detail-type": string;
+    source: string;
+    account: string;
+    time: string;
+    region: string;
+    resources: string[];
+    detail: { findings: Finding[] };
+}
+
+export interface FindingIdentifier {
+    Id: string;
+    ProductArn: string;
+}
+
+/** BatchUpdateFindings' request, as the state machine's aws-sdk:securityhub:batchUpdateFindings task passes it. */
+export interface BatchUpdateFindingsRequest {
+    FindingIdentifiers: FindingIdentifier[];
+    Workflow?: { Status: string };
+    Note?: { Text: string; UpdatedBy: string };
+    Severity?: { Label?: string; Normalized?: number; Product?: number };
+    VerificationState?: string;
+    Confidence?: number;
+    Criticality?: number;
+    Types?: string[];
+    UserDefinedFields?: Record<string, string>;
+    RelatedFindings?: FindingIdentifier[];
+}
+
+export interface UnprocessedFinding {
+    FindingIdentifier: FindingIdentifier;
+    ErrorCode: UnprocessedFindingErrorCode;
+    ErrorMessage: string;
+}
+
+export interface BatchUpdateFindingsResponse {
+    ProcessedFindings: FindingIdentifier[];
+    UnprocessedFindings: UnprocessedFinding[];
+}
+
+/** One finding a BatchUpdateFindings call changed (for reports). */
+export interface AppliedUpdate {
+    id: string;
+    productArn: string;
+    /** The workflow status the call set, if it set one. */
+    status?: string;
+    /** The note text the call set, if it set one. */
+    noteText?: string;
+    /** The stand-in's clock when the call was applied. */
+    time: string;
+    /** The id of the Imported event the update emitted. */
+    eventId: string;
+}
+
+/**
+ * Why a provider import left a finding with the workflow status it has:
+ * - `first-import`: the finding was new; stored as given.
+ * - `kept`: the stored status (and note) survived the re-import.
+ * - `set-in-account`: the input carried a status other than NEW, which someone in the account set.
+ * - `reset-compliance`: compliance went PASSED → FAILED/WARNING/NOT_AVAILABLE; NOTIFIED/RESOLVED → NEW.
+ * - `reset-record-state`: the record went ARCHIVED → ACTIVE; NOTIFIED/RESOLVED → NEW.
+ * - `resolved-compliance-passed`: compliance is PASSED; NEW/NOTIFIED → RESOLVED.
+ */
+export type ImportReason = "first-import" | "kept" | "set-in-account" | "reset-compliance" | "reset-record-state" | "resolved-compliance-passed";
+
+/** What one provider import did to one finding's workflow status. */
+export interface ImportOutcome {
+    id: string;
+    /** Stored status before the import (undefined on the first import or when the finding had none). */
+    before?: string;
+    /** Status the emitted event carries. */
+    after?: string;
+    /** The status the input event carried. */
+    input?: string;
+    reason: ImportReason;
+    /** The stand-in's clock at the import. */
+    time: string;
+}
+
+/** Fields a BatchUpdateFindings request may carry; every other top-level field is rejected. */
+const REQUEST_FIELDS = ["FindingIdentifiers", "Workflow", "Note", "Severity", "VerificationState", "Confidence", "Criticality", "Types", "UserDefinedFields", "RelatedFindings"];
+const UPDATE_FIELDS = REQUEST_FIELDS.filter(field => field !== "FindingIdentifiers");
+/**
+ * Top-level fields that, once set with BatchUpdateFindings, provider re-imports no longer change
+ * (Workflow and Note are handled by the workflow-status rules of `importEvent`).
+ */
+const CUSTOMER_FIELDS = ["Severity", "VerificationState", "Confidence", "Criticality", "Types", "UserDefinedFields", "RelatedFindings"];
+const IDENTIFIER_FIELDS = ["Id", "ProductArn"];
+const NOTE_FIELDS = ["Text", "UpdatedBy"];
+const SEVERITY_FIELDS = ["Label", "Normalized", "Product"];
+/** VerificationState values (securityhub service model, BatchUpdateFindings `VerificationState`). */
+const VERIFICATION_STATES = ["UNKNOWN", "TRUE_POSITIVE", "FALSE_POSITIVE", "BENIGN_POSITIVE"];
+/** RatioScale: Confidence, Criticality and Severity.Normalized are whole numbers 0–100 (securityhub service model). */
+const RATIO_SCALE = { min: 0, max: 100 } as const;
+/** Compliance statuses that reset a PASSED finding (Workflow API reference). */
+const NOT_PASSED = ["FAILED", "WARNING", "NOT_AVAILABLE"];
+const TIMESTAMP = new RegExp(ISO_TIMESTAMP_PATTERN);
+const EPOCH = "1970-01-01T00:00:00Z";
+
+/** Length as the service model counts it: Unicode code points. */
+function length(text: string): number {
+    return [...text].length;
+}
+
+/** NonEmptyString in the securityhub model: a string with at least one non-whitespace character. */
+function nonEmpty(value: unknown): value is string {
+    return typeof value === "string" && /\S/.test(value);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function ratio(value: unknown): boolean {
+    return Number.isInteger(value) && (value as number) >= RATIO_SCALE.min && (value as number) <= RATIO_SCALE.max;
+}
+
+function copy<T>(value: T): T {
+    return structuredClone(value);
+}
+
+/**
+ * Security Hub CSPM's side of a finding's life, offline. Sources: ../shared/reference/aws-facts.md
+ * ("Security Hub (ASFF)", lines 82–106, and "EventBridge", lines 73–75), which cite the
+ * BatchUpdateFindings API reference, the Workflow / WorkflowUpdate API reference ("Security Hub
+ * CSPM also resets the workflow status from NOTIFIED or RESOLVED to NEW ...") and the Security Hub
+ * CSPM User Guide pages on finding workflow status, BatchUpdateFindings for customers and
+ * BatchImportFindings for finding providers ("Using FindingProviderFields").
+ *
+ * **BatchUpdateFindings** (`batchUpdateFindings`), as the Step Functions SDK integration calls it:
+ * - Request constraints (aws-facts.md 91–96, 103–106; BatchUpdateFindings API reference):
+ *   1–{@link SECURITY_HUB_LIMITS.findingIdentifiersPerCall} `FindingIdentifiers`, each `{Id, ProductArn}`
+ *   non-empty strings; at least one field to update; `Workflow.Status` ∈ NEW | NOTIFIED | RESOLVED |
+ *   SUPPRESSED; `Note.Text` 1–512 code points and `Note.UpdatedBy` (required with it) 1–512;
+ *   `Confidence`, `Criticality`, `Severity.Normalized` 0–100; `Severity.Label` a severity label;
+ *   `VerificationState` one of its four values; unknown fields refused. A broken request fails
+ *   the whole call with `SecurityHub.InvalidInputException`. The stand-in requires `Status` when
+ *   `Workflow` is given (the model leaves it optional, but an empty Workflow updates nothing) and
+ *   checks "non-empty" as "has a non-whitespace character".
+ * - Partial failure is reported per finding in `UnprocessedFindings` (aws-facts.md 93–95, 104–105):
+ *   a finding the stand-in never imported, or imported under another ProductArn, is
+ *   `FindingNotFound`; an identifier listed twice is `DuplicatedFindingIdentifier` for every
+ *   occurrence and none of them is applied (the API reference describes the code as "two or more
+ *   findings with the same FindingIdentifier"; whether AWS applies one of them is not documented).
+ * - Whole-call errors are `SecurityHub.<ErrorName>`: throttling is `LimitExceededException`, not
+ *   ThrottlingException (aws-facts.md 91–93); `InternalException` and `InvalidAccessException` can
+ *   be injected too.
+ * - A processed update sets `Workflow.Status` and/or `Note` (stored as `{Text, UpdatedBy, UpdatedAt}`,
+ *   UpdatedAt = the stand-in's clock) and any other field the request carries (Severity is merged
+ *   field by field; Label and Normalized are not derived from each other here); it does not change
+ *   the finding's `UpdatedAt` (aws-facts.md 98; API reference). Each processed finding emits one new
+ *   "Security Hub Findings - Imported" event carrying the stored finding (aws-facts.md 74–75, 99).
+ * - Where the stand-in differs from the account: AWS applies the update asynchronously, "it can take
+ *   several minutes" (aws-facts.md 98); here it applies, and the event is handed to `onEvent`, before
+ *   the call returns. AWS also authorises (IAM, administrator vs member account); the stand-in does not.
+ *
+ * **Provider imports** (`importEvent`): input events are what Security Hub sent without this
+ * project's write-back; the stand-in returns the event Security Hub would send given what it stores.
+ * - First import: stored and emitted as given.
+ * - Re-imports keep the stored `Workflow.Status` and `Note`: a Note or Workflow set by
+ *   BatchUpdateFindings survives provider re-imports (aws-facts.md 97–98; BatchImportFindings cannot
+ *   change them). Fields customers set with BatchUpdateFindings (Severity, VerificationState,
+ *   Confidence, Criticality, Types, UserDefinedFields, RelatedFindings) likewise keep the customer's
+ *   value (User Guide, "Using FindingProviderFields": providers update FindingProviderFields, not the
+ *   top-level fields a customer changed; not in aws-facts.md). Exceptions, in this order:
+ *   1. An input status other than NEW stands (someone in the account set it); its Note too, if it has one.
+ *   2. Reset to NEW: stored NOTIFIED or RESOLVED (never SUPPRESSED) and compliance goes PASSED →
+ *      FAILED/WARNING/NOT_AVAILABLE, or the record goes ARCHIVED → ACTIVE (aws-facts.md 89–90, 101–102;
+ *      Workflow API reference). The Note is kept.
+ *   3. Compliance PASSED and stored NEW or NOTIFIED → RESOLVED: Security Hub resolves control findings
+ *      itself (aws-facts.md 90, 100); SUPPRESSED is never overridden ("The finding is no longer updated").
+ * - Everything else (severity, RecordState, Compliance, UpdatedAt, Title, ...) comes from the input.
+ *   `WorkflowState` (deprecated) is set to the resulting `Workflow.Status` when the finding has it;
+ *   its enum has no NOTIFIED or SUPPRESSED, and what AWS writes there is not documented.
+ * - Findings are keyed by `Id` alone (AWS keys them by Id and ProductArn).
+ *
+ * **Clock**: the stand-in's "now" comes from events, not the wall clock: `setTime`, and `importEvent`
+ * with the event's `time`. It starts at 1970-01-01T00:00:00Z. One clock serves all findings, so
+ * replays that interleave findings share it.
+ */
+export class SecurityHubStandIn {
+    /** Every BatchUpdateFindings call, accepted or not: for counting retries. */
+    calls = 0;
+    /** Every finding update BatchUpdateFindings applied, in order. */
+    readonly updates: AppliedUpdate[] = [];
+    /** What every provider import did to each finding's workflow status, in order. */
+    readonly imports: ImportOutcome[] = [];
+    private readonly findings = new Map<string, Finding>();
+    /** Account and Region of the events each finding arrived in (the hub that stores it). */
+    private readonly origin = new Map<string, { account: string; region: string }>();
+    /** Top-level fields a customer set with BatchUpdateFindings, per finding. */
+    private readonly customerSet = new Map<string, Set<string>>();
+    private readonly faults: string[] = [];
+    private permanentFault?: string;
+    private readonly unprocessFaults: UnprocessedFindingErrorCode[] = [];
+    private clock = EPOCH;
+
+    /**
+     * @param onEvent receives each Imported event BatchUpdateFindings emits, synchronously, before
+     * the call returns. It should queue the event rather than run the workflow on it.
+     */
+    constructor(private readonly onEvent: (event: SecurityHubEvent) => void = () => undefined) {}
+
+    /** The stand-in's clock (ISO-8601). */
+    get now(): string {
+        return this.clock;
+    }
+
+    /** Sets the stand-in's clock; `iso` must be an ISO-8601 date and time. */
+    setTime(iso: string): void {
+        if (typeof iso !== "string" || !TIMESTAMP.test(iso)) throw new Error(`setTime: ${JSON.stringify(iso)} is not an ISO-8601 date and time`);
+        this.clock = iso;
+    }
+
+    /** The next `times` calls fail with `SecurityHub.<errorName>` (e.g. "LimitExceededException"). */
+    failNext(errorName: string, times = 1): void {
+        for (let i = 0; i < times; i++) this.faults.push(errorName);
+    }
+
+    /** Every call fails with `SecurityHub.<errorName>` until `recover()`. */
+    failAlways(errorName: string): void {
+        this.permanentFault = errorName;
+    }
+
+    /**
+     * The next `times` valid calls report every finding unprocessed with `errorCode` (e.g.
+     * "ConcurrentUpdateError") and apply nothing. Invalid requests fail before and do not use one up.
+     */
+    unprocessNext(errorCode: UnprocessedFindingErrorCode, times = 1): void {
+        if (!(UNPROCESSED_FINDING_ERROR_CODES as readonly string[]).includes(errorCode)) {
+            throw new Error(`unprocessNext: ${errorCode} is not one of ${UNPROCESSED_FINDING_ERROR_CODES.join(", ")}`);
+        }
+        for (let i = 0; i < times; i++) this.unprocessFaults.push(errorCode);
+    }
+
+    /** Clears every injected fault (whole-call and unprocessed). */
+    recover(): void {
+        this.permanentFault = undefined;
+        this.faults.length = 0;
+        this.unprocessFaults.length = 0;
+    }
+
+    /** A copy of the stored finding with this Id, if the stand-in has imported it. */
+    finding(id: string): Finding | undefined {
+        const stored = this.findings.get(id);
+        return stored === undefined ? undefined : copy(stored);
+    }
+
+    /** The outcome of the most recent provider import (the last finding of the last event). */
+    get lastImport(): ImportOutcome | undefined {
+        return this.imports[this.imports.length - 1];
+    }
+
+    async batchUpdateFindings(request: BatchUpdateFindingsRequest): Promise<BatchUpdateFindingsResponse> {
+        this.calls++;
+        const fault = this.faults.shift() ?? this.permanentFault;
+        if (fault) throw this.error(fault, `injected ${fault}`);
+        const problems = this.validate(request);
+        if (problems.length > 0) throw this.error("InvalidInputException", problems.join("; "));
+
+        const response: BatchUpdateFindingsResponse = { ProcessedFindings: [], UnprocessedFindings: [] };
+        const identifiers = request.FindingIdentifiers.map(({ Id, ProductArn }) => ({ Id, ProductArn }));
+        const unprocess = this.unprocessFaults.shift();
+        if (unprocess) {
+            for (const identifier of identifiers) {
+                response.UnprocessedFindings.push({ FindingIdentifier: identifier, ErrorCode: unprocess, ErrorMessage: `injected ${unprocess}` });
+            }
+            return response;
+        }
+        const key = (identifier: FindingIdentifier) => JSON.stringify([identifier.Id, identifier.ProductArn]);
+        const counts = new Map<string, number>();
+        for (const identifier of identifiers) counts.set(key(identifier), (counts.get(key(identifier)) ?? 0) + 1);
+
+        const events: SecurityHubEvent[] = [];
+        for (const identifier of identifiers) {
+            if (counts.get(key(identifier))! > 1) {
+                response.UnprocessedFindings.push({ FindingIdentifier: identifier, ErrorCode: "DuplicatedFindingIdentifier", ErrorMessage: "The request lists this finding identifier more than once" });
+                continue;
+            }
+            const stored = this.findings.get(identifier.Id);
+            if (stored === undefined || stored.ProductArn !== identifier.ProductArn) {
+                response.UnprocessedFindings.push({ FindingIdentifier: identifier, ErrorCode: "FindingNotFound", ErrorMessage: "Finding not found" });
+                continue;
+            }
+            this.apply(stored, request);
+            const event = this.event(identifier.Id, stored);
+            events.push(event);
+            this.updates.push({
+                id: identifier.Id,
+                productArn: identifier.ProductArn,
+                ...(request.Workflow ? { status: request.Workflow.Status } : {}),
+                ...(request.Note ? { noteText: request.Note.Text } : {}),
+                time: this.clock,
+                eventId: event.id,
+            });
+            response.ProcessedFindings.push(identifier);
+        }
+        for (const event of events) this.onEvent(event);
+        return response;
+    }
+
+    /** BatchUpdateFindings' changes to one stored finding (UpdatedAt untouched). */
+    private apply(stored: Finding, request: BatchUpdateFindingsRequest): void {
+        if (request.Workflow) {
+            stored.Workflow = { ...(isObject(stored.Workflow) ? stored.Workflow : {}), Status: request.Workflow.Status };
+            if ("WorkflowState" in stored) stored.WorkflowState = request.Workflow.Status;
+        }
+        if (request.Note) stored.Note = { Text: request.Note.Text, UpdatedBy: request.Note.UpdatedBy, UpdatedAt: this.clock };
+        const owned = this.customerSet.get(stored.Id) ?? new Set<string>();
+        for (const field of CUSTOMER_FIELDS) {
+            const value = (request as unknown as Record<string, unknown>)[field];
+            if (value === undefined) continue;
+            stored[field] = field === "Severity" ? { ...(isObject(stored.Severity) ? stored.Severity : {}), ...copy(value as object) } : copy(value);
+            owned.add(field);
+        }
+        if (owned.size > 0) this.customerSet.set(stored.Id, owned);
+    }
+
+    /** The Imported event Security Hub emits for a stored finding, stamped with the stand-in's clock. */
+    private event(id: string, stored: Finding): SecurityHubEvent {
+        const origin = this.origin.get(id);
+        return {
+            version: "0",
+            id: crypto.randomUUID(),
+            "detail-type": EVENT_DETAIL_TYPE,
+            source: EVENT_SOURCE,
+            account: origin?.account ?? String(stored.AwsAccountId ?? ""),
+            time: this.clock,
+            region: origin?.region ?? String(stored.Region ?? ""),
+            resources: [id],
+            detail: { findings: [copy(stored)] },
+        };
+    }
+
+    /**
+     * A provider import: the event Security Hub would emit for `event` given what it stores, per
+     * finding of `detail.findings`. The input is not changed. Sets the clock to the event's time
+     * when that is an ISO-8601 timestamp.
+     */
+    importEvent(event: Record<string, any>): SecurityHubEvent {
+        const findings = event?.detail?.findings;
+        if (!Array.isArray(findings) || findings.some(f => !isObject(f) || typeof f.Id !== "string")) {
+            throw new Error("importEvent: the event has no detail.findings list of findings with an Id");
+        }
+        if (typeof event.time === "string" && TIMESTAMP.test(event.time)) this.clock = event.time;
+        const output = copy(event) as SecurityHubEvent;
+        output.detail.findings = findings.map(finding => this.importFinding(finding, event));
+        return output;
+    }
+
+    private importFinding(input: Finding, event: Record<string, any>): Finding {
+        const id: string = input.Id;
+        const result = copy(input);
+        const stored = this.findings.get(id);
+        const inputStatus: string | undefined = input.Workflow?.Status;
+        if (typeof event.account === "string" && typeof event.region === "string") this.origin.set(id, { account: event.account, region: event.region });
+
+        if (stored === undefined) {
+            this.findings.set(id, copy(result));
+            this.imports.push({ id, after: inputStatus, input: inputStatus, reason: "first-import", time: this.clock });
+            return result;
+        }
+
+        const before: string | undefined = stored.Workflow?.Status;
+        let after = before;
+        let note = stored.Note ?? input.Note;
+        let reason: ImportReason = "kept";
+        const reopen = before === "NOTIFIED" || before === "RESOLVED";
+        if (inputStatus !== undefined && inputStatus !== "NEW") {
+            after = inputStatus;
+            note = input.Note ?? stored.Note;
+            reason = "set-in-account";
+        } else if (reopen && stored.Compliance?.Status === "PASSED" && NOT_PASSED.includes(input.Compliance?.Status)) {
+            after = "NEW";
+            reason = "reset-compliance";
+        } else if (reopen && stored.RecordState === "ARCHIVED" && input.RecordState === "ACTIVE") {
+            after = "NEW";
+            reason = "reset-record-state";
+        } else if (input.Compliance?.Status === "PASSED" && (before === "NEW" || before === "NOTIFIED")) {
+            after = "RESOLVED";
+            reason = "resolved-compliance-passed";
+        } else if (after === undefined) {
+            // Nothing stored to keep: the input's status (NEW or none) is the finding's.
+            after = inputStatus;
+        }
+
+        if (after === undefined) delete result.Workflow;
+        else result.Workflow = { ...(isObject(result.Workflow) ? result.Workflow : {}), Status: after };
+        if ("WorkflowState" in result && after !== undefined) result.WorkflowState = after;
+        if (note === undefined) delete result.Note;
+        else result.Note = copy(note);
+        for (const field of this.customerSet.get(id) ?? []) {
+            if (stored[field] === undefined) delete result[field];
+            else result[field] = copy(stored[field]);
+        }
+
+        this.findings.set(id, copy(result));
+        this.imports.push({ id, before, after, input: inputStatus, reason, time: this.clock });
+        return result;
+    }
+
+    private error(name: string, message: string): StatesError {
+        return new StatesError(`SecurityHub.${name}`, `${message} (Service: SecurityHub, Error Code: ${name})`);
+    }
+
+    /** The request constraints of BatchUpdateFindings (securityhub service model and API reference). */
+    validate(request: BatchUpdateFindingsRequest): string[] {
+        const problems: string[] = [];
+        const L = SECURITY_HUB_LIMITS;
+        if (!isObject(request)) return ["the request must be an object"];
+        for (const key of Object.keys(request)) if (!REQUEST_FIELDS.includes(key)) problems.push(`unknown field ${key}`);
+
+        const identifiers: unknown = request.FindingIdentifiers;
+        if (!Array.isArray(identifiers) || identifiers.length < 1 || identifiers.length > L.findingIdentifiersPerCall) {
+            problems.push(`findingIdentifiers must be a list of 1 to ${L.findingIdentifiersPerCall} identifiers`);
+        }
+        (Array.isArray(identifiers) ? identifiers : []).forEach((identifier: unknown, i) => {
+            const where = `findingIdentifiers[${i}]`;
+            if (!isObject(identifier)) return problems.push(`${where} must be an object with Id and ProductArn`);
+            for (const key of Object.keys(identifier)) if (!IDENTIFIER_FIELDS.includes(key)) problems.push(`unknown field ${where}.${key}`);
+            if (!nonEmpty(identifier.Id)) problems.push(`${where}.id must be a non-empty string`);
+            if (!nonEmpty(identifier.ProductArn)) problems.push(`${where}.productArn must be a non-empty string`);
+        });
+
+        if (!UPDATE_FIELDS.some(field => (request as unknown as Record<string, unknown>)[field] !== undefined)) {
+            problems.push(`at least one of ${UPDATE_FIELDS.join(", ")} must be given`);
+        }
+
+        const workflow: unknown = request.Workflow;
+        if (workflow !== undefined) {
+            if (!isObject(workflow)) problems.push("workflow must be an object");
+            else {
+                for (const key of Object.keys(workflow)) if (key !== "Status") problems.push(`unknown field workflow.${key}`);
+                if (!(WORKFLOW_STATUS_VALUES as readonly unknown[]).includes(workflow.Status)) {
+                    problems.push(`workflow.status ${JSON.stringify(workflow.Status)} is not one of ${WORKFLOW_STATUS_VALUES.join(", ")}`);
+                }
+            }
+        }
+
+        const note: unknown = request.Note;
+        if (note !== undefined) {
+            if (!isObject(note)) problems.push("note must be an object with Text and UpdatedBy");
+            else {
+                for (const key of Object.keys(note)) if (!NOTE_FIELDS.includes(key)) problems.push(`unknown field note.${key}`);
+                if (!nonEmpty(note.Text) || length(note.Text) > L.noteTextLength) problems.push(`note.text must be 1-${L.noteTextLength} characters`);
+                if (!nonEmpty(note.UpdatedBy) || length(note.UpdatedBy) > L.noteUpdatedByLength) problems.push(`note.updatedBy is required, 1-${L.noteUpdatedByLength} characters`);
+            }
+        }
+
+        const severity: unknown = request.Severity;
+        if (severity !== undefined) {
+            if (!isObject(severity)) problems.push("severity must be an object");
+            else {
+                for (const key of Object.keys(severity)) if (!SEVERITY_FIELDS.includes(key)) problems.push(`unknown field severity.${key}`);
+                if (severity.Label !== undefined && !(SEVERITY_LABELS as readonly unknown[]).includes(severity.Label)) {
+                    problems.push(`severity.label ${JSON.stringify(severity.Label)} is not one of ${SEVERITY_LABELS.join(", ")}`);
+                }
+                if (severity.Normalized !== undefined && !ratio(severity.Normalized)) problems.push(`severity.normalized must be a whole number from ${RATIO_SCALE.min} to ${RATIO_SCALE.max}`);
+                if (severity.Product !== undefined && (typeof severity.Product !== "number" || !Number.isFinite(severity.Product))) problems.push("severity.product must be a number");
+            }
+        }
+        if (request.VerificationState !== undefined && !VERIFICATION_STATES.includes(request.VerificationState)) {
+            problems.push(`verificationState ${JSON.stringify(request.VerificationState)} is not one of ${VERIFICATION_STATES.join(", ")}`);
+        }
+        for (const field of ["Confidence", "Criticality"] as const) {
+            if (request[field] !== undefined && !ratio(request[field])) problems.push(`${field[0].toLowerCase()}${field.slice(1)} must be a whole number from ${RATIO_SCALE.min} to ${RATIO_SCALE.max}`);
+        }
+        if (request.Types !== undefined && (!Array.isArray(request.Types) || !request.Types.every(nonEmpty))) problems.push("types must be a list of non-empty strings");
+        const fields: unknown = request.UserDefinedFields;
+        if (fields !== undefined && (!isObject(fields) || !Object.entries(fields).every(([k, v]) => nonEmpty(k) && nonEmpty(v)))) {
+            problems.push("userDefinedFields must map non-empty strings to non-empty strings");
+        }
+        const related: unknown = request.RelatedFindings;
+        if (related !== undefined && (!Array.isArray(related) || !related.every(r => isObject(r) && nonEmpty(r.Id) && nonEmpty(r.ProductArn)))) {
+            problems.push("relatedFindings must be a list of {Id, ProductArn}");
+        }
+        return problems;
+    }
+}
