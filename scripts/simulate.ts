@@ -46,7 +46,7 @@ function progressBar(enabled: boolean) {
     };
 }
 
-function human(report: SimulationReport, context: { stack: string; filter: string; inputs: string; skipped: InputProblem[]; deliveries: number }): string {
+function human(report: SimulationReport, context: { stack: string; filter: string; inputs: string; skipped: InputProblem[]; warnings: InputProblem[]; deliveries: number }): string {
     const lines: string[] = [];
     const pad = (label: string, value: number | string) => `  ${label.padEnd(22)}${value}`;
     lines.push(`Stack ${context.stack}: ${context.filter}`);
@@ -71,6 +71,10 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
     if (report.failures.length > 0) {
         lines.push("", "Failures:");
         for (const f of report.failures) lines.push(`  ${f.source}: ${f.findingId}: ${f.error}: ${f.cause ?? ""}`);
+    }
+    if (context.warnings.length > 0) {
+        lines.push("", "Warnings:");
+        for (const w of context.warnings) lines.push(`  ${w.source}: ${w.reason}`);
     }
     if (context.skipped.length > 0) {
         lines.push("", "Skipped input:");
@@ -125,7 +129,7 @@ async function main(): Promise<number> {
     } else {
         const filter = `rule matches severity ${settings.severityLabels.join("/")}, record state ${settings.recordStates.join("/")}, workflow status ${settings.workflowStatuses.join("/")}, product ${settings.productNames.join("/")}`;
         const shown = args.files.length > 0 ? files.join(", ") : `the bundled samples (${path.relative(process.cwd(), SAMPLES_DIR) || SAMPLES_DIR})`;
-        process.stdout.write(human(report, { stack: args.stack, filter, inputs: shown, skipped: inputs.skipped, deliveries: args.deliveries }));
+        process.stdout.write(human(report, { stack: args.stack, filter, inputs: shown, skipped: inputs.skipped, warnings: inputs.warnings, deliveries: args.deliveries }));
     }
     return report.failures.length > 0 ? 1 : 0;
 }

@@ -104,7 +104,7 @@ describe("simulate", function () {
             fs.writeFileSync(broken, "not json");
             const run = cli([broken]);
             expect(run.status).to.equal(2);
-            expect(run.stderr).to.include(`simulate: ${broken}: not JSON`);
+            expect(run.stderr).to.include(`simulate: ${broken}:1:1: not JSON: expected a JSON value but found "n"`);
             expect(run.stderr).not.to.match(/\n\s+at /);
             const bad = cli(["--deliveries", "zero"]);
             expect(bad.status).to.equal(2);
