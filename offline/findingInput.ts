@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { isUtf8 } from "buffer";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../lib/eventPattern";
+import { fsReason, specialKind } from "./fsMessages";
 import { escapeControls } from "./safeText";
 
 /** One event to replay, and where it came from (file and position). */
@@ -351,32 +352,6 @@ function decode(buf: Buffer): { text: string } | { problem: string } {
         return { problem: `is not UTF-8 text: byte 0x${buf[bad].toString(16).padStart(2, "0")} at line ${line}, column ${column} (byte ${bad}); save it as UTF-8` };
     }
     return { text: buf.toString("utf8", start) };
-}
-
-const ERRNO_TEXT: Record<string, string> = {
-    ENOENT: "no such file or directory",
-    EACCES: "permission denied",
-    EPERM: "operation not permitted",
-    ELOOP: "too many levels of symbolic links (a symlink loop?)",
-    ENOTDIR: "a part of the path is not a directory",
-    EISDIR: "is a directory",
-    ENAMETOOLONG: "the name is too long",
-};
-
-/** "cannot be read: permission denied (EACCES)" from a file-system error. */
-export function fsReason(err: unknown): string {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code && ERRNO_TEXT[code]) return `${ERRNO_TEXT[code]} (${code})`;
-    return escapeControls(code ?? (err as Error).message);
-}
-
-/** What a path is, when it is not a regular file or directory. */
-export function specialKind(stat: fs.Stats): string | undefined {
-    if (stat.isFIFO()) return "a FIFO (named pipe)";
-    if (stat.isCharacterDevice()) return "a character device";
-    if (stat.isBlockDevice()) return "a block device";
-    if (stat.isSocket()) return "a socket";
-    return undefined;
 }
 
 function readFile(file: string, out: FindingInputs): void {
