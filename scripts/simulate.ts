@@ -59,6 +59,7 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
     for (const [field, n] of Object.entries(report.filtered).sort()) lines.push(`    - ${field}: ${n}`);
     lines.push(pad("incidents opened", report.incidents.length));
     lines.push(pad("duplicates suppressed", report.duplicates));
+    if (report.droppedDeliveries > 0) lines.push(pad("dropped deliveries", `${report.droppedDeliveries} (stopped as duplicates while a failed attempt held the claim: no incident)`));
     lines.push(pad("failures", report.failures.length));
     lines.push(pad("executions", `${report.executions} (${report.transitions} state transitions)`));
     if (report.incidents.length > 0) {

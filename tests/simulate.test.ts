@@ -58,6 +58,7 @@ describe("simulate", function () {
         expect(report.incidents).to.have.length(6);
         expect(report.executions).to.equal(8 * 5);
         expect(report.duplicates).to.equal(8 * 5 - 6);
+        expect(report.droppedDeliveries).to.equal(0);
     });
 
     it("replays one finding's events in order and reports failures with the finding", async () => {
@@ -76,6 +77,44 @@ describe("simulate", function () {
         // The first delivery fails and gives its claim back; the second opens the incident.
         expect(report.failures).to.deep.equal([{ findingId: id, source: "a.json[0]", error: "SsmIncidents.AccessDeniedException", cause: "injected AccessDeniedException (Service: SsmIncidents, Error Code: AccessDeniedException)" }]);
         expect(report.incidents.map(i => i.source)).to.deep.equal(["a.json[1]"]);
+    });
+
+    it("does not count deliveries stopped by a failed attempt's claim as suppressed duplicates", async () => {
+        const event = findingEvent();
+        const report = await simulate({
+            settings: settingsOf("dev"),
+            stack: "dev",
+            events: [{ source: "a.json[0]", event, findingId: event.detail.findings[0].Id }],
+            deliveries: 5,
+            incidentManager: arn => {
+                const standIn = new IncidentManagerStandIn([arn]);
+                standIn.failAlways("AccessDeniedException");
+                return standIn;
+            },
+        });
+        expect(report.incidents).to.deep.equal([]);
+        expect(report.duplicates).to.equal(0);
+        expect(report.failures.length).to.be.at.least(1);
+        expect(report.droppedDeliveries).to.equal(5 - report.failures.length);
+        expect(report.droppedDeliveries).to.be.at.least(1);
+    });
+
+    it("replays an event with several findings as one event per finding, so a LOW first finding opens nothing", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "simulate-"));
+        try {
+            const event = findingEvent({ severity: "LOW" });
+            const critical = findingEvent({ severity: "CRITICAL" }).detail.findings[0];
+            event.detail.findings.push(critical);
+            const file = path.join(dir, "multi.json");
+            fs.writeFileSync(file, JSON.stringify(event));
+            const input = readFindingInputs([file]);
+            expect(input.warnings.map(w => w.source)).to.deep.equal([file]);
+            const report = await simulate({ settings: settingsOf("prod"), stack: "prod", events: input.events });
+            expect(report.filtered).to.deep.equal({ "detail.findings.Severity.Label": 1 });
+            expect(report.incidents.map(i => [i.source, i.findingId, i.title.slice(0, 26)])).to.deep.equal([[`${file} findings[1]`, critical.Id, "[111122223333][CRITICAL]: "]]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("prints the documented JSON with --json", () => {
