@@ -33,6 +33,11 @@ export function escapeControls(text: string): string {
     return text.replace(CONTROL, escapeOne);
 }
 
+/** escapeControls for a message of several lines: line breaks stay, every other control is escaped. */
+export function escapeLines(text: string): string {
+    return text.split("\n").map(escapeControls).join("\n");
+}
+
 /**
  * For finding text printed in the human report: escape sequences are removed, line breaks and
  * tabs become spaces, any other control character is removed.

@@ -9,7 +9,7 @@ import { loadSettings, Settings } from "../lib/settings";
 import { readFindingInputs, InputProblem, FindingInputs } from "../offline/findingInput";
 import { parseCommandLine, wholeNumber } from "../offline/commandLine";
 import { fsReason } from "../offline/fsMessages";
-import { escapeControls, forTerminal, safeJson } from "../offline/safeText";
+import { escapeControls, escapeLines, forTerminal, safeJson } from "../offline/safeText";
 import { simulate, SimulationReport } from "../offline/simulation";
 import { PROJECT_DIR, readStackConfig, stackName } from "../offline/stackConfig";
 
@@ -198,7 +198,7 @@ async function run(args: Args): Promise<number> {
         stack = config.stack;
         settings = loadSettings(config.read, PROJECT_DIR);
     } catch (err) {
-        const message = escapeControls((err as Error).message);
+        const message = escapeLines((err as Error).message);
         throw new Failure("config", message, [{ source: args.stackFile !== undefined ? escapeControls(path.resolve(BASE_DIR, args.stackFile)) : `Pulumi.${escapeControls(args.stack ?? "dev")}.yaml`, reason: message }]);
     }
     const files = args.files.length > 0 ? args.files.map(f => path.resolve(BASE_DIR, f)) : [SAMPLES_DIR];
