@@ -11,6 +11,10 @@ const ERRNO_TEXT: Record<string, string> = {
     ENOTDIR: "a part of the path is not a directory",
     EISDIR: "is a directory",
     ENAMETOOLONG: "the name is too long",
+    ENOSPC: "no space left on the device",
+    EROFS: "read-only file system",
+    EBUSY: "the file is busy",
+    EMFILE: "too many open files",
 };
 
 /** A file-system error in words, e.g. "permission denied (EACCES)". */

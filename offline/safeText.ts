@@ -20,6 +20,9 @@ const ESCAPE_SEQUENCE = new RegExp([
 // What JSON.stringify leaves raw inside strings but a terminal may still act on.
 const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
+// Invisible characters that are harmless on a terminal but hide in a message that quotes input.
+const INVISIBLE = /[\u200b-\u200d\u2060-\u2064\ufeff]/g;
+
 const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
 function escapeOne(c: string): string {
@@ -28,9 +31,9 @@ function escapeOne(c: string): string {
     return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
 }
 
-/** Shows control characters as escapes (`\x1b`, `\n`, `\u202e`): for messages that name input. */
+/** Shows control and invisible characters as escapes (`\x1b`, `\n`, `\u202e`, `\ufeff`): for messages that quote input. */
 export function escapeControls(text: string): string {
-    return text.replace(CONTROL, escapeOne);
+    return text.replace(CONTROL, escapeOne).replace(INVISIBLE, escapeOne);
 }
 
 /** escapeControls for a message of several lines: line breaks stay, every other control is escaped. */

@@ -101,6 +101,15 @@ function progressBar(enabled: boolean) {
     };
 }
 
+/** Problems listed on a terminal (skipped input, warnings, unreadable files); --json has them all. */
+const MAX_LISTED = 50;
+
+function listed(problems: InputProblem[], line: (p: InputProblem) => string): string[] {
+    const lines = problems.slice(0, MAX_LISTED).map(line);
+    if (problems.length > MAX_LISTED) lines.push(`  … and ${problems.length - MAX_LISTED} more (--json lists them all)`);
+    return lines;
+}
+
 /** The human report. Everything taken from the findings goes through forTerminal. */
 function human(report: SimulationReport, context: { stack: string; filter: string; inputs: string; input: FindingInputs; deliveries: number }): string {
     const t = forTerminal;
@@ -134,11 +143,11 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
     }
     if (warnings.length > 0) {
         lines.push("", "Warnings:");
-        for (const w of warnings) lines.push(`  ${t(w.source)}: ${t(w.reason)}`);
+        lines.push(...listed(warnings, w => `  ${t(w.source)}: ${t(w.reason)}`));
     }
     if (skipped.length > 0) {
         lines.push("", "Skipped input:");
-        for (const s of skipped) lines.push(`  ${t(s.source)}: ${t(s.reason)}`);
+        lines.push(...listed(skipped, s => `  ${t(s.source)}: ${t(s.reason)}`));
     }
     return lines.join("\n") + "\n";
 }
@@ -235,9 +244,9 @@ async function run(args: Args): Promise<number> {
 /** Exit 2: one line per problem on stderr; under --json also the error document. */
 function reportFailure(failure: Failure, args: Args | undefined): number {
     const lines = failure.kind === "usage" || failure.kind === "input"
-        ? failure.problems.map(p => failure.kind === "usage" ? p.reason : `${p.source}: ${p.reason}`)
+        ? listed(failure.problems, p => failure.kind === "usage" ? p.reason : `${p.source}: ${p.reason}`)
         : [];
-    for (const line of lines) process.stderr.write(`simulate: ${line}\n`);
+    for (const line of lines) process.stderr.write(line.startsWith("  …") ? `simulate: ${line.trim()}\n` : `simulate: ${line}\n`);
     if (failure.kind !== "usage") process.stderr.write(`simulate: ${failure.message}\n`);
     else process.stderr.write(`${USAGE.split("\n")[0]}\n(npm run simulate -- --help for every option)\n`);
     if (args?.json) {

@@ -310,6 +310,29 @@ describe("simulate", function () {
             expect(json.warnings).to.deep.equal([{ source: file, reason: "the event holds 2 findings; Security Hub sends one per event, so each finding is replayed as its own event (findings[0] to findings[1])" }]);
         });
 
+        it("lists at most 50 skipped records or unreadable files on the terminal; --json has them all", () => {
+            const empty = path.join(dir, "empty");
+            fs.mkdirSync(empty);
+            for (let i = 0; i < 60; i++) fs.writeFileSync(path.join(empty, `${String(i).padStart(2, "0")}.json`), "");
+            const run = cli([empty]);
+            expect(run.status, run.stderr).to.equal(0);
+            expect(run.stdout).to.include(`  ${path.join(empty, "49.json")}: the file is empty: it holds no events\n  … and 10 more (--json lists them all)\n`);
+            expect(run.stdout).not.to.include("50.json");
+            for (let i = 0; i < 60; i++) fs.writeFileSync(path.join(empty, `${String(i).padStart(2, "0")}.json`), "{");
+            const broken = cli(["--json", empty]);
+            expect(broken.status).to.equal(2);
+            expect(broken.stderr.trim().split("\n")).to.have.length(52);
+            expect(JSON.parse(broken.stdout).error.problems).to.have.length(60);
+        });
+
+        it("names an --output that cannot be written after the replay (a full device) in one line", function () {
+            if (!fs.existsSync("/dev/full")) this.skip();
+            const run = cli(["--json", "--output", "/dev/full", write("in.json", JSON.stringify(findingEvent()))]);
+            expect(run.status).to.equal(2);
+            expect(run.stderr).to.equal("simulate: --output /dev/full cannot be written: no space left on the device (ENOSPC)\n");
+            expect(JSON.parse(run.stdout).error).to.deep.equal({ kind: "output", message: "--output /dev/full cannot be written: no space left on the device (ENOSPC)", problems: [{ source: "/dev/full", reason: "cannot be written: no space left on the device (ENOSPC)" }] });
+        });
+
         it("reports a truncated findings file in one line, not one per line", () => {
             const text = JSON.stringify({ Findings: Array.from({ length: 200 }, () => findingEvent().detail.findings[0]) }, null, 4);
             const run = cli([write("truncated.json", text.slice(0, Math.floor(text.length / 2)))]);
