@@ -61,10 +61,11 @@ describe("npm run synth", function () {
         fs.mkdirSync(path.join(project, "runbooks"), { recursive: true });
         fs.writeFileSync(path.join(project, "README.md"), "mine\n");
         fs.writeFileSync(path.join(project, "runbooks", "runbook.yaml"), "mine too\n");
-        for (const [out, shown] of [["runbooks", path.join(project, "runbooks")], [".", project]]) {
+        // Absolute paths: even a synth that got relative paths wrong could only touch the temp dir.
+        for (const out of [path.join(project, "runbooks"), project]) {
             const run = synth(["--out", out], project);
             expect(run.status, out).to.equal(1);
-            expect(run.stderr).to.equal(`synth: --out ${shown} is not empty and holds no earlier synth output (no .synth-manifest.json); synth only replaces files it wrote itself: choose a new or empty directory\n`);
+            expect(run.stderr).to.equal(`synth: --out ${out} is not empty and holds no earlier synth output (no .synth-manifest.json); synth only replaces files it wrote itself: choose a new or empty directory\n`);
         }
         expect(fs.readFileSync(path.join(project, "README.md"), "utf8")).to.equal("mine\n");
         expect(fs.readFileSync(path.join(project, "runbooks", "runbook.yaml"), "utf8")).to.equal("mine too\n");
