@@ -29,7 +29,14 @@ export interface SimulationReport {
     /** Events the rule would not send, by the pattern field that rejected them. */
     filtered: Record<string, number>;
     incidents: SimulatedIncident[];
+    /** Deliveries the workflow stopped as duplicates of a finding that has its incident. */
     duplicates: number;
+    /**
+     * Deliveries the workflow stopped as duplicates while the finding had no incident: its claim
+     * was held by an execution that then failed (or could not release it). Nothing opens an
+     * incident for them; the finding waits for its next re-import.
+     */
+    droppedDeliveries: number;
     failures: SimulatedFailure[];
     /** Executions run (matched events × deliveries). */
     executions: number;
@@ -67,7 +74,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         await dynamoDb.createDedupTable(tableName);
         const incidentManager = options.incidentManager?.(responsePlanArn) ?? new IncidentManagerStandIn([responsePlanArn]);
         const workflow = new OfflineWorkflow(definition, { dynamoDb, incidents: incidentManager });
-        const report: SimulationReport = { events: events.length, matched: 0, filtered: {}, incidents: [], duplicates: 0, failures: [], executions: 0, transitions: 0 };
+        const report: SimulationReport = { events: events.length, matched: 0, filtered: {}, incidents: [], duplicates: 0, droppedDeliveries: 0, failures: [], executions: 0, transitions: 0 };
         const opened: Array<{ order: number; incident: SimulatedIncident }> = [];
         const failed: Array<{ order: number; failure: SimulatedFailure }> = [];
 
@@ -88,17 +95,21 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         let done = 0;
         const total = report.matched;
         const replayQueue = async (queue: Array<{ order: number; item: ReplayEvent }>) => {
+            // Whether this finding has an incident yet: only then is a duplicate a suppressed one.
+            let hasIncident = false;
             for (const { order, item } of queue) {
                 const runs = await Promise.all(Array.from({ length: deliveries }, () => workflow.run(item.event)));
+                let duplicateRuns = 0;
                 for (const run of runs) {
                     report.executions++;
                     report.transitions += run.transitions;
-                    if (run.states.includes("DuplicateFinding")) report.duplicates++;
+                    if (run.states.includes("DuplicateFinding")) duplicateRuns++;
                     if (run.status === "FAILED") {
                         failed.push({ order, failure: { findingId: item.findingId ?? "(none)", source: item.source, error: run.error ?? "Failed", cause: run.cause } });
                     } else if (run.states.includes("OpenIncident")) {
                         const arn = (run.output as { IncidentRecordArn: string }).IncidentRecordArn;
                         const incident = incidentManager.incident(arn)!;
+                        hasIncident = true;
                         opened.push({
                             order,
                             incident: {
@@ -115,6 +126,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                         });
                     }
                 }
+                if (hasIncident) report.duplicates += duplicateRuns;
+                else report.droppedDeliveries += duplicateRuns;
                 options.onProgress?.(++done, total);
             }
         };

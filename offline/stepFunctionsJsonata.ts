@@ -90,7 +90,14 @@ const EXPRESSION = /^\{%([\s\S]*)%\}$/;
 export async function evaluateString(text: string, states: StatesBinding): Promise<unknown> {
     const match = EXPRESSION.exec(text);
     if (!match) return text;
-    const value = await compile(match[1]).evaluate(undefined, { states });
+    let value: unknown;
+    try {
+        value = await compile(match[1]).evaluate(undefined, { states });
+    } catch (err) {
+        if (err instanceof StatesError) throw err;
+        // A failing expression ($error, a type error) fails the state as Step Functions reports it.
+        throw new StatesError("States.QueryEvaluationError", (err as { message?: string }).message ?? String(err));
+    }
     if (value === undefined) fail(`the JSONata expression returned no value: ${match[1].trim().slice(0, 120)}`);
     // Plain JSON, as Step Functions serialises results between states.
     return JSON.parse(JSON.stringify(value));

@@ -1,37 +1,92 @@
 /**
  * Replays Security Hub findings offline through what a stack would deploy and reports which
  * incidents it would open.
- *   npm run simulate -- [--stack dev|prod] [--deliveries N] [--json] [FILE...]
+ *   npm run simulate -- [--stack <name>] [--stack-file <file>] [--deliveries N] [--json] [--output <file>] [FILE|DIR ...]
  */
+import * as fs from "fs";
 import * as path from "path";
-import { loadSettings } from "../lib/settings";
-import { readFindingInputs, InputProblem } from "../offline/findingInput";
+import { loadSettings, Settings } from "../lib/settings";
+import { readFindingInputs, InputProblem, FindingInputs } from "../offline/findingInput";
+import { parseCommandLine, wholeNumber } from "../offline/commandLine";
+import { fsReason } from "../offline/fsMessages";
+import { escapeControls, escapeLines, forTerminal, safeJson } from "../offline/safeText";
 import { simulate, SimulationReport } from "../offline/simulation";
-import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
+import { PROJECT_DIR, readStackConfig, stackName } from "../offline/stackConfig";
 
-const USAGE = "usage: npm run simulate -- [--stack <name>] [--deliveries N] [--json] [FILE|DIR ...]";
+const USAGE = `usage: npm run simulate -- [options] [FILE|DIR ...]
+
+Replays Security Hub findings through a stack's event pattern and state machine, offline.
+FILE: an EventBridge event, a JSON array of events, JSON Lines (.jsonl) or the output of
+\`aws securityhub get-findings\`; DIR: every .json and .jsonl file in it. Default: the bundled
+samples. Relative paths are taken from the directory you run npm in.
+
+options:
+  --stack <name>         stack whose settings to use (Pulumi.<name>.yaml; default dev)
+  --stack-file <file>    read the settings from this file (stack name: --stack, else the
+                         <name> of a file named Pulumi.<name>.yaml)
+  --deliveries <N>       deliver each matched event N times at once (1-1000; default 1)
+  --json                 print one JSON document (the report, or {"error": ...} on exit 2)
+  --output <file>        write the report to <file> instead of standard output
+  -h, --help             print this help and exit
+  --                     what follows is a FILE or DIR, even if it starts with -
+
+exit status: 0 replayed; 1 an execution failed; 2 bad options, bad settings or unreadable input`;
+
 const SAMPLES_DIR = path.join(PROJECT_DIR, "samples", "findings");
 
-interface Args { stack: string; deliveries: number; json: boolean; files: string[] }
+/** Relative paths are the user's: npm runs scripts in the project root but records where it was started. */
+const BASE_DIR = process.env.INIT_CWD && path.isAbsolute(process.env.INIT_CWD) ? process.env.INIT_CWD : process.cwd();
 
-class UsageError extends Error {}
+interface Args {
+    stack?: string;
+    stackFile?: string;
+    deliveries: number;
+    json: boolean;
+    output?: string;
+    help: boolean;
+    files: string[];
+}
 
-function parseArgs(argv: string[]): Args {
-    const args: Args = { stack: "dev", deliveries: 1, json: false, files: [] };
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === "--json") args.json = true;
-        else if (arg === "--stack") {
-            if (!argv[i + 1]) throw new UsageError("--stack needs a stack name");
-            args.stack = argv[++i];
-        } else if (arg === "--deliveries") {
-            const n = Number(argv[++i]);
-            if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`--deliveries ${JSON.stringify(argv[i] ?? "")} must be a whole number from 1 to 1000`);
-            args.deliveries = n;
-        } else if (arg.startsWith("--")) throw new UsageError(`unknown option ${arg}`);
-        else args.files.push(arg);
+type ErrorKind = "usage" | "config" | "input" | "output" | "internal";
+
+/** Exit 2: what went wrong, each problem with where (option, file, position) and why. */
+class Failure extends Error {
+    constructor(readonly kind: ErrorKind, message: string, readonly problems: InputProblem[]) {
+        super(message);
     }
-    return args;
+}
+
+/** Reads every argument; collects all problems instead of stopping at the first. */
+function parseArgs(argv: string[]): { args: Args; problems: InputProblem[] } {
+    const line = parseCommandLine(argv, {
+        flags: ["--json", "--help"],
+        values: { "--stack": "a stack name", "--stack-file": "a file", "--deliveries": "a number from 1 to 1000", "--output": "a file" },
+        positionals: true,
+    });
+    const problems = line.problems;
+    const args: Args = {
+        stack: line.values.get("--stack"),
+        stackFile: line.values.get("--stack-file"),
+        output: line.values.get("--output"),
+        deliveries: 1,
+        json: line.flags.has("--json"),
+        help: line.flags.has("--help"),
+        files: line.positionals,
+    };
+    const deliveries = line.values.get("--deliveries");
+    if (deliveries !== undefined) {
+        const n = wholeNumber("--deliveries", deliveries, 1, 1000);
+        if (typeof n === "number") args.deliveries = n;
+        else problems.push({ source: "--deliveries", reason: n.problem });
+    }
+    if (args.stack !== undefined || args.stackFile !== undefined) {
+        try {
+            stackName(args.stack, args.stackFile === undefined ? undefined : path.resolve(BASE_DIR, args.stackFile));
+        } catch (err) {
+            problems.push({ source: args.stack !== undefined ? "--stack" : "--stack-file", reason: escapeControls((err as Error).message) });
+        }
+    }
+    return { args, problems };
 }
 
 function progressBar(enabled: boolean) {
@@ -46,91 +101,189 @@ function progressBar(enabled: boolean) {
     };
 }
 
-function human(report: SimulationReport, context: { stack: string; filter: string; inputs: string; skipped: InputProblem[]; deliveries: number }): string {
+/** Problems listed on a terminal (skipped input, warnings, unreadable files); --json has them all. */
+const MAX_LISTED = 50;
+
+function listed(problems: InputProblem[], line: (p: InputProblem) => string): string[] {
+    const lines = problems.slice(0, MAX_LISTED).map(line);
+    if (problems.length > MAX_LISTED) lines.push(`  … and ${problems.length - MAX_LISTED} more (--json lists them all)`);
+    return lines;
+}
+
+/** The human report. Everything taken from the findings goes through forTerminal. */
+function human(report: SimulationReport, context: { stack: string; filter: string; inputs: string; input: FindingInputs; deliveries: number }): string {
+    const t = forTerminal;
     const lines: string[] = [];
     const pad = (label: string, value: number | string) => `  ${label.padEnd(22)}${value}`;
-    lines.push(`Stack ${context.stack}: ${context.filter}`);
-    lines.push(`Replayed ${context.inputs}${context.deliveries > 1 ? `, each matched event delivered ${context.deliveries} times at once` : ""}`);
+    const { skipped, warnings } = context.input;
+    lines.push(`Stack ${t(context.stack)}: ${t(context.filter)}`);
+    lines.push(`Replayed ${t(context.inputs)}${context.deliveries > 1 ? `, each matched event delivered ${context.deliveries} times at once` : ""}`);
     lines.push("");
     lines.push(pad("events read", report.events));
-    if (context.skipped.length > 0) lines.push(pad("input skipped", `${context.skipped.length} (listed below)`));
+    if (skipped.length > 0) lines.push(pad("input skipped", `${skipped.length} (listed below)`));
+    if (warnings.length > 0) lines.push(pad("input warnings", `${warnings.length} (listed below)`));
     lines.push(pad("matched by the rule", report.matched));
     lines.push(pad("filtered out", Object.values(report.filtered).reduce((a, b) => a + b, 0)));
-    for (const [field, n] of Object.entries(report.filtered).sort()) lines.push(`    - ${field}: ${n}`);
+    for (const [field, n] of Object.entries(report.filtered).sort()) lines.push(`    - ${t(field)}: ${n}`);
     lines.push(pad("incidents opened", report.incidents.length));
     lines.push(pad("duplicates suppressed", report.duplicates));
+    if (report.droppedDeliveries > 0) lines.push(pad("dropped deliveries", `${report.droppedDeliveries} (stopped as duplicates while a failed attempt held the claim: no incident)`));
     lines.push(pad("failures", report.failures.length));
     lines.push(pad("executions", `${report.executions} (${report.transitions} state transitions)`));
     if (report.incidents.length > 0) {
         lines.push("", "Incidents:");
         for (const incident of report.incidents) {
-            lines.push(`  impact ${incident.impact}  ${incident.title}`);
-            lines.push(`            related: ${incident.relatedItems.map(r => r.title).join(", ") || "none"}`);
+            lines.push(`  impact ${incident.impact}  ${t(incident.title)}`);
+            lines.push(`            related: ${incident.relatedItems.map(r => t(r.title)).join(", ") || "none"}`);
         }
     }
     if (report.failures.length > 0) {
         lines.push("", "Failures:");
-        for (const f of report.failures) lines.push(`  ${f.source}: ${f.findingId}: ${f.error}: ${f.cause ?? ""}`);
+        for (const f of report.failures) lines.push(`  ${t(f.source)}: ${t(f.findingId)}: ${t(f.error)}${f.cause ? `: ${t(f.cause)}` : ""}`);
     }
-    if (context.skipped.length > 0) {
+    if (warnings.length > 0) {
+        lines.push("", "Warnings:");
+        lines.push(...listed(warnings, w => `  ${t(w.source)}: ${t(w.reason)}`));
+    }
+    if (skipped.length > 0) {
         lines.push("", "Skipped input:");
-        for (const s of context.skipped) lines.push(`  ${s.source}: ${s.reason}`);
+        lines.push(...listed(skipped, s => `  ${t(s.source)}: ${t(s.reason)}`));
     }
     return lines.join("\n") + "\n";
 }
 
-async function main(): Promise<number> {
-    let args: Args;
+/** The --json document (documented in the README). */
+function jsonReport(report: SimulationReport, input: FindingInputs) {
+    return {
+        events: report.events,
+        matched: report.matched,
+        filtered: report.filtered,
+        incidents: report.incidents.map(i => ({ findingId: i.findingId, source: i.source, title: i.title, impact: i.impact, relatedItems: i.relatedItems })),
+        duplicates: report.duplicates,
+        droppedDeliveries: report.droppedDeliveries,
+        failures: report.failures.map(f => ({ findingId: f.findingId, source: f.source, error: f.error, cause: f.cause ?? "" })),
+        executions: report.executions,
+        transitions: report.transitions,
+        skipped: input.skipped,
+        warnings: input.warnings,
+    };
+}
+
+/** Refuses an --output target that cannot work, before a long replay. */
+function checkOutput(output: string, inputs: string[]): void {
+    const shown = escapeControls(output);
+    let stat: fs.Stats | undefined;
     try {
-        args = parseArgs(process.argv.slice(2));
+        stat = fs.statSync(output);
     } catch (err) {
-        process.stderr.write(`simulate: ${(err as Error).message}\n${USAGE}\n`);
-        return 2;
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new Failure("output", `--output ${shown}: ${fsReason(err)}`, [{ source: shown, reason: fsReason(err) }]);
     }
-    let settings;
+    if (stat?.isDirectory()) throw new Failure("output", `--output ${shown} is a directory; give a file name`, [{ source: shown, reason: "is a directory; give a file name" }]);
+    if (stat && inputs.some(i => { try { const s = fs.statSync(i); return s.ino === stat!.ino && s.dev === stat!.dev; } catch { return false; } })) {
+        throw new Failure("output", `--output ${shown} is one of the input files; the report would overwrite it`, [{ source: shown, reason: "is one of the input files; the report would overwrite it" }]);
+    }
+    const parent = path.dirname(output);
     try {
-        settings = loadSettings(readStackConfig(args.stack).read, PROJECT_DIR);
+        if (!fs.statSync(parent).isDirectory()) throw Object.assign(new Error(), { code: "ENOTDIR" });
+        fs.accessSync(stat ? output : parent, fs.constants.W_OK);
     } catch (err) {
-        process.stderr.write(`simulate: ${(err as Error).message}\n`);
-        return 2;
+        throw new Failure("output", `--output ${shown} cannot be written: ${fsReason(err)}`, [{ source: shown, reason: `cannot be written: ${fsReason(err)}` }]);
     }
-    const files = args.files.length > 0 ? args.files : [SAMPLES_DIR];
-    const inputs = readFindingInputs(files);
-    if (inputs.unreadable.length > 0) {
-        for (const problem of inputs.unreadable) process.stderr.write(`simulate: ${problem.source}: ${problem.reason}\n`);
-        process.stderr.write("simulate: nothing was replayed; fix or leave out the files above\n");
-        return 2;
+}
+
+function writeOutput(output: string, text: string): void {
+    try {
+        fs.writeFileSync(output, text);
+    } catch (err) {
+        throw new Failure("output", `--output ${escapeControls(output)} cannot be written: ${fsReason(err)}`, [{ source: escapeControls(output), reason: `cannot be written: ${fsReason(err)}` }]);
     }
+}
+
+async function run(args: Args): Promise<number> {
+    let settings: Settings;
+    let stack: string;
+    try {
+        const config = readStackConfig(args.stack, PROJECT_DIR, args.stackFile, BASE_DIR);
+        stack = config.stack;
+        settings = loadSettings(config.read, PROJECT_DIR);
+    } catch (err) {
+        const message = escapeLines((err as Error).message);
+        throw new Failure("config", message, [{ source: args.stackFile !== undefined ? escapeControls(path.resolve(BASE_DIR, args.stackFile)) : `Pulumi.${escapeControls(args.stack ?? "dev")}.yaml`, reason: message }]);
+    }
+    const files = args.files.length > 0 ? args.files.map(f => path.resolve(BASE_DIR, f)) : [SAMPLES_DIR];
+    const output = args.output === undefined ? undefined : path.resolve(BASE_DIR, args.output);
+    if (output !== undefined) checkOutput(output, files);
+    const inputs = readFindingInputs(files, BASE_DIR);
+    if (inputs.unreadable.length > 0) throw new Failure("input", "nothing was replayed; fix or leave out the files above", inputs.unreadable);
 
     const report = await simulate({
         settings,
-        stack: args.stack,
+        stack,
         events: inputs.events,
         deliveries: args.deliveries,
         onProgress: progressBar(!args.json && process.stderr.isTTY === true && inputs.events.length >= 200),
     });
 
+    let text: string;
     if (args.json) {
-        const document = {
-            events: report.events,
-            matched: report.matched,
-            filtered: report.filtered,
-            incidents: report.incidents.map(i => ({ findingId: i.findingId, title: i.title, impact: i.impact, relatedItems: i.relatedItems })),
-            duplicates: report.duplicates,
-            failures: report.failures.map(f => ({ findingId: f.findingId, error: f.error, source: f.source })),
-            transitions: report.transitions,
-            skipped: inputs.skipped,
-        };
-        process.stdout.write(JSON.stringify(document, null, 2) + "\n");
+        text = safeJson(jsonReport(report, inputs)) + "\n";
     } else {
         const filter = `rule matches severity ${settings.severityLabels.join("/")}, record state ${settings.recordStates.join("/")}, workflow status ${settings.workflowStatuses.join("/")}, product ${settings.productNames.join("/")}`;
-        const shown = args.files.length > 0 ? files.join(", ") : `the bundled samples (${path.relative(process.cwd(), SAMPLES_DIR) || SAMPLES_DIR})`;
-        process.stdout.write(human(report, { stack: args.stack, filter, inputs: shown, skipped: inputs.skipped, deliveries: args.deliveries }));
+        const shown = args.files.length > 0 ? files.join(", ") : `the bundled samples (${path.relative(BASE_DIR, SAMPLES_DIR) || SAMPLES_DIR})`;
+        text = human(report, { stack, filter, inputs: shown, input: inputs, deliveries: args.deliveries });
+    }
+    if (output !== undefined) {
+        writeOutput(output, text);
+        process.stderr.write(`simulate: report written to ${escapeControls(output)}\n`);
+    } else {
+        process.stdout.write(text);
     }
     return report.failures.length > 0 ? 1 : 0;
 }
 
+/** Exit 2: one line per problem on stderr; under --json also the error document. */
+function reportFailure(failure: Failure, args: Args | undefined): number {
+    const lines = failure.kind === "usage" || failure.kind === "input"
+        ? listed(failure.problems, p => failure.kind === "usage" ? p.reason : `${p.source}: ${p.reason}`)
+        : [];
+    for (const line of lines) process.stderr.write(line.startsWith("  …") ? `simulate: ${line.trim()}\n` : `simulate: ${line}\n`);
+    if (failure.kind !== "usage") process.stderr.write(`simulate: ${failure.message}\n`);
+    else process.stderr.write(`${USAGE.split("\n")[0]}\n(npm run simulate -- --help for every option)\n`);
+    if (args?.json) {
+        const document = safeJson({ error: { kind: failure.kind, message: failure.message, problems: failure.problems } }) + "\n";
+        // The error document replaces a report the caller would otherwise find stale in --output.
+        const output = args.output === undefined ? undefined : path.resolve(BASE_DIR, args.output);
+        let written = false;
+        if (output !== undefined && failure.kind !== "output") {
+            try {
+                fs.writeFileSync(output, document);
+                written = true;
+            } catch {
+                written = false;
+            }
+        }
+        if (!written) process.stdout.write(document);
+    }
+    return 2;
+}
+
+async function main(): Promise<number> {
+    const { args, problems } = parseArgs(process.argv.slice(2));
+    if (args.help) {
+        process.stdout.write(USAGE + "\n");
+        return 0;
+    }
+    if (problems.length > 0) return reportFailure(new Failure("usage", problems.map(p => p.reason).join("; "), problems), args);
+    try {
+        return await run(args);
+    } catch (err) {
+        if (err instanceof Failure) return reportFailure(err, args);
+        const message = escapeControls((err as Error)?.message ?? String(err));
+        return reportFailure(new Failure("internal", message, [{ source: "simulate", reason: message }]), args);
+    }
+}
+
 main().then(code => process.exit(code), err => {
-    process.stderr.write(`simulate: ${(err as Error).message}\n`);
+    process.stderr.write(`simulate: ${escapeControls((err as Error)?.message ?? String(err))}\n`);
     process.exit(2);
 });

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { eventForFinding, readFindingInputs } from "../offline/findingInput";
+import { eventForFinding, jsonSyntaxError, readFindingInputs } from "../offline/findingInput";
 import { findingEvent } from "./support/findings";
 
 describe("finding input", () => {
@@ -68,9 +68,194 @@ describe("finding input", () => {
             write("broken.jsonl", `${JSON.stringify(findingEvent())}\n{oops\n`),
             path.join(dir, "missing.json"),
         ]);
-        expect(input.unreadable.map(u => path.basename(u.source))).to.deep.equal(["broken.json", "broken.jsonl:2", "missing.json"]);
-        expect(input.unreadable[0].reason).to.match(/^not JSON: /);
-        expect(input.unreadable[2].reason).to.equal("no such file or directory");
+        expect(input.unreadable.map(u => path.basename(u.source))).to.deep.equal(["broken.json:1:17", "broken.jsonl:2:2", "missing.json"]);
+        expect(input.unreadable[0].reason).to.equal("not JSON: the file ends before the JSON document does (truncated?)");
+        expect(input.unreadable[1].reason).to.equal('not JSON: expected a property name in double quotes but found "o"');
+        expect(input.unreadable[2].reason).to.equal("no such file or directory (ENOENT)");
         expect(input.events).to.deep.equal([]);
+    });
+
+    /** `aws securityhub get-findings` output as the CLI prints it: indented, one value per line. */
+    const getFindingsText = (n: number) => JSON.stringify({ Findings: Array.from({ length: n }, () => findingEvent().detail.findings[0]) }, null, 4);
+    const noRawControls = (texts: string[]) => texts.forEach(t => expect(t).not.to.match(/[\u0000-\u001f\u007f-\u009f]/));
+
+    it("reports a truncated get-findings file once, where it ends", () => {
+        const text = getFindingsText(300).slice(0, 150000);
+        const input = readFindingInputs([write("truncated.json", text)]);
+        const lines = text.split("\n");
+        expect(input.unreadable).to.deep.equal([{
+            source: `${path.join(dir, "truncated.json")}:${lines.length}:${lines[lines.length - 1].length + 1}`,
+            reason: "not JSON: the file ends before the JSON document does (truncated?)",
+        }]);
+        expect(input.events).to.deep.equal([]);
+    });
+
+    it("reports one stray comma once, at its line and column", () => {
+        const lines = getFindingsText(300).split("\n");
+        const at = lines.findIndex((l, i) => i > 5000 && /"$/.test(l) && /^\s*}/.test(lines[i + 1]));
+        lines[at] += ",";
+        const input = readFindingInputs([write("comma.json", lines.join("\n"))]);
+        expect(input.unreadable).to.have.length(1);
+        expect(path.basename(input.unreadable[0].source)).to.equal(`comma.json:${at + 2}:${lines[at + 1].indexOf("}") + 1}`);
+        expect(input.unreadable[0].reason).to.equal('not JSON: a comma before "}" (JSON allows no trailing comma)');
+    });
+
+    it("reads a .json file as JSON Lines only when every line is JSON on its own", () => {
+        const [a, b] = [findingEvent(), findingEvent()];
+        const ok = readFindingInputs([write("lines.json", `${JSON.stringify(a)}\n${JSON.stringify(b)}\n`)]);
+        expect(ok.unreadable).to.deep.equal([]);
+        expect(ok.events.map(e => path.basename(e.source))).to.deep.equal(["lines.json:1", "lines.json:2"]);
+        const bad = readFindingInputs([write("lines-bad.json", `${JSON.stringify(a)}\n${JSON.stringify(b).slice(0, -1)},}\n`)]);
+        expect(bad.unreadable).to.have.length(1);
+        expect(bad.unreadable[0].source).to.match(/lines-bad\.json:2:\d+$/);
+        expect(bad.unreadable[0].reason).to.match(/^not JSON: a comma before "}"/);
+    });
+
+    it("lists at most 10 bad lines of a JSON Lines file and counts the rest", () => {
+        const input = readFindingInputs([write("many-bad.jsonl", Array.from({ length: 500 }, (_, i) => `{"n": ${i},}`).join("\n"))]);
+        expect(input.unreadable).to.have.length(11);
+        expect(path.basename(input.unreadable[0].source)).to.equal("many-bad.jsonl:1:9");
+        expect(input.unreadable[10]).to.deep.equal({ source: path.join(dir, "many-bad.jsonl"), reason: "and 490 more problems in this file (only the first 10 are listed)" });
+    });
+
+    it("says a .jsonl file that holds one indented document is not JSON Lines", () => {
+        const input = readFindingInputs([write("pretty.jsonl", JSON.stringify(findingEvent(), null, 2))]);
+        expect(input.unreadable).to.deep.equal([{ source: path.join(dir, "pretty.jsonl"), reason: "is one JSON document over several lines, not JSON Lines (one event per line); name it .json" }]);
+    });
+
+    it("accepts a UTF-8 byte-order mark and refuses other encodings in one line", () => {
+        const event = JSON.stringify(findingEvent());
+        const bom = readFindingInputs([write("bom.json", `\ufeff${event}`)]);
+        expect(bom.unreadable).to.deep.equal([]);
+        expect(bom.events).to.have.length(1);
+        const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(event, "utf16le")]);
+        fs.writeFileSync(path.join(dir, "utf16.json"), utf16);
+        fs.writeFileSync(path.join(dir, "utf16-nobom.json"), Buffer.from(event, "utf16le"));
+        fs.writeFileSync(path.join(dir, "latin1.json"), Buffer.from('{"Title": "caf\xe9"}', "latin1"));
+        fs.writeFileSync(path.join(dir, "binary.json"), Buffer.from([0x7b, 0x1b, 0x5b, 0x32, 0x4a, 0x00, 0x01, 0x02, 0xff]));
+        const input = readFindingInputs(["utf16.json", "utf16-nobom.json", "latin1.json", "binary.json"].map(f => path.join(dir, f)));
+        expect(input.unreadable.map(u => [path.basename(u.source), u.reason])).to.deep.equal([
+            ["utf16.json", "is UTF-16 text (byte-order mark); save it as UTF-8"],
+            ["utf16-nobom.json", "looks like UTF-16 text without a byte-order mark (NUL bytes between the characters); save it as UTF-8"],
+            ["latin1.json", "is not UTF-8 text: byte 0xe9 at line 1, column 15 (byte 14); save it as UTF-8"],
+            ["binary.json", "holds NUL bytes (the first at byte 5): binary data, not JSON text"],
+        ]);
+    });
+
+    it("escapes control characters in every message, file names included", () => {
+        const input = readFindingInputs([
+            write("esc\u001b[2J.json", '{"Title": "\u001b]0;owned\u0007"}'),
+            write("ctl.jsonl", '{"a": 1}\n\u001b[31m{"b": 2}\n'),
+        ]);
+        expect(input.unreadable).to.have.length(2);
+        noRawControls(input.unreadable.flatMap(u => [u.source, u.reason]));
+        expect(input.unreadable[0].source).to.include("esc\\x1b[2J.json:1:12");
+        expect(input.unreadable[0].reason).to.include('("\\x1b")');
+        expect(input.unreadable[1].reason).to.equal('not JSON: expected a JSON value but found "\\x1b"');
+    });
+
+    it("says an empty file holds no events", () => {
+        const input = readFindingInputs([write("empty.jsonl", ""), write("blank.json", "\n\n  \n")]);
+        expect(input.unreadable).to.deep.equal([]);
+        expect(input.skipped.map(s => [path.basename(s.source), s.reason])).to.deep.equal([
+            ["empty.jsonl", "the file is empty: it holds no events"],
+            ["blank.json", "the file is empty: it holds no events"],
+        ]);
+    });
+
+    it("names an Id that is not a string, and a findings list that is not a list", () => {
+        const numeric = findingEvent();
+        numeric.detail.findings[0].Id = 42;
+        const flag = findingEvent().detail.findings[0];
+        flag.Id = true;
+        const notList = findingEvent();
+        notList.detail.findings = { Id: "x" };
+        const input = readFindingInputs([write("ids.json", JSON.stringify([numeric, { Findings: [flag, { Id: "" }, "text"] }, notList, { Findings: "none" }]))]);
+        expect(input.events).to.deep.equal([]);
+        expect(input.skipped.map(s => [path.basename(s.source), s.reason])).to.deep.equal([
+            ["ids.json[0]", "the finding's Id is a number, not a string"],
+            ["ids.json[1] Findings[0]", "the finding's Id is a boolean, not a string"],
+            ["ids.json[1] Findings[1]", "the finding's Id is empty"],
+            ["ids.json[1] Findings[2]", "not a finding object (a string)"],
+            ["ids.json[2]", "detail.findings is an object, not a list"],
+            ["ids.json[3]", "Findings is a string, not a list of findings"],
+        ]);
+    });
+
+    it("reads .JSON and .JSONL files of a directory in any letter case", () => {
+        const sub = path.join(dir, "cases");
+        fs.mkdirSync(sub);
+        fs.writeFileSync(path.join(sub, "a.JSON"), JSON.stringify(findingEvent()));
+        fs.writeFileSync(path.join(sub, "b.Jsonl"), JSON.stringify(findingEvent()) + "\n");
+        fs.writeFileSync(path.join(sub, "c.json.txt"), "not input");
+        expect(readFindingInputs([sub]).events.map(e => path.basename(e.source))).to.deep.equal(["a.JSON", "b.Jsonl:1"]);
+    });
+
+    it("splits an event with several findings into one event per finding, with one warning", () => {
+        const event = findingEvent({ severity: "LOW" });
+        const critical = findingEvent({ severity: "CRITICAL" }).detail.findings[0];
+        event.detail.findings.push(critical, { Title: "no id" });
+        const input = readFindingInputs([write("multi.json", JSON.stringify([findingEvent(), event]))]);
+        expect(input.events.map(e => path.basename(e.source))).to.deep.equal(["multi.json[0]", "multi.json[1] findings[0]", "multi.json[1] findings[1]"]);
+        expect(input.events[2].event.detail.findings).to.deep.equal([critical]);
+        expect(input.events[2].findingId).to.equal(critical.Id);
+        expect(input.events[2].event.id).to.equal(event.id);
+        expect(input.events[2].event.time).to.equal(event.time);
+        expect(input.warnings.map(w => [path.basename(w.source), w.reason])).to.deep.equal([
+            ["multi.json[1]", "the event holds 3 findings; Security Hub sends one per event, so each finding is replayed as its own event (findings[0] to findings[2])"],
+        ]);
+        expect(input.skipped.map(s => [path.basename(s.source), s.reason])).to.deep.equal([["multi.json[1] findings[2]", "the finding has no Id"]]);
+    });
+
+    it("resolves relative paths from the directory given and names the resolved path", () => {
+        write("relative.json", JSON.stringify(findingEvent()));
+        const input = readFindingInputs(["relative.json", "nothing-here.json"], dir);
+        expect(input.events.map(e => e.source)).to.deep.equal([path.join(dir, "relative.json")]);
+        expect(input.unreadable.map(u => u.source)).to.deep.equal([path.join(dir, "nothing-here.json")]);
+    });
+
+    it("refuses FIFOs, devices, symlink loops and directories named like input, one line each", function () {
+        const sub = path.join(dir, "special");
+        fs.mkdirSync(sub);
+        fs.mkdirSync(path.join(sub, "d.json"));
+        fs.symlinkSync(path.join(sub, "loop-b.json"), path.join(sub, "loop-a.json"));
+        fs.symlinkSync(path.join(sub, "loop-a.json"), path.join(sub, "loop-b.json"));
+        fs.symlinkSync("/dev/zero", path.join(sub, "zero.json"));
+        const fifo = path.join(dir, "fifo.json");
+        const { status } = require("child_process").spawnSync("mkfifo", [fifo]);
+        const input = readFindingInputs(status === 0 ? [sub, fifo] : [sub]);
+        expect(input.unreadable.map(u => [path.basename(u.source), u.reason])).to.deep.equal([
+            ["d.json", "is a directory inside the directory given (directories are not read recursively)"],
+            ["loop-a.json", "cannot be read: too many levels of symbolic links (a symlink loop?) (ELOOP)"],
+            ["loop-b.json", "cannot be read: too many levels of symbolic links (a symlink loop?) (ELOOP)"],
+            ["zero.json", "is a character device, not a regular file; save the findings to a file first"],
+            ...(status === 0 ? [["fifo.json", "is a FIFO (named pipe), not a regular file; save the findings to a file first"]] : []),
+        ]);
+    });
+
+    it("skips a record nested deeper than any finding instead of overflowing the stack", () => {
+        const event = JSON.stringify(findingEvent()).replace('"Label":"HIGH"', `"Label":${"[".repeat(100000)}"HIGH"${"]".repeat(100000)}`);
+        const input = readFindingInputs([write("deep.json", `[${event},${JSON.stringify(findingEvent())}]`)]);
+        expect(input.events).to.have.length(1);
+        expect(input.skipped.map(s => [path.basename(s.source), s.reason])).to.deep.equal([["deep.json[0]", "nested more than 100 levels deep; no Security Hub event is"]]);
+    });
+
+    it("finds where JSON breaks, agreeing with JSON.parse", () => {
+        for (const text of ['{"a": [1, 2, {"b": null}], "c": "\\u00e9\\n"}', "[]", "0", "-1.5e3", '"x"']) expect(jsonSyntaxError(text), text).to.equal(undefined);
+        const cases: Array<[string, number, string]> = [
+            ['{"a": 1,}', 8, 'a comma before "}" (JSON allows no trailing comma)'],
+            ["[1, 2,]", 6, 'a comma before "]" (JSON allows no trailing comma)'],
+            ["[1 2]", 3, 'expected "," or "]" but found "2"'],
+            ["{'a': 1}", 1, "expected a property name in double quotes but found \"'\""],
+            ['{"a" 1}', 5, 'expected ":" after the property name but found "1"'],
+            ['"a\\x"', 2, '"x" cannot follow a backslash in a string'],
+            ["01", 1, '"1" after the end of the JSON document (one .json file holds one document; name the file .jsonl for JSON Lines)'],
+            ["", 0, "no JSON value"],
+            ["[tru]", 1, 'expected a JSON value but found "t"'],
+        ];
+        for (const [text, offset, reason] of cases) {
+            expect(() => JSON.parse(text), text).to.throw();
+            expect(jsonSyntaxError(text), text).to.deep.equal({ offset, reason });
+        }
     });
 });

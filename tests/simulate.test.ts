@@ -13,7 +13,7 @@ import { findingEvent } from "./support/findings";
 const SAMPLES = path.join(PROJECT_DIR, "samples", "findings");
 const settingsOf = (stack: string): Settings => loadSettings(readStackConfig(stack).read, PROJECT_DIR);
 
-const cli = (args: string[]) => runScript("simulate", args);
+const cli = (args: string[], initCwd?: string) => runScript("simulate", args, { initCwd });
 
 describe("simulate", function () {
     this.timeout(120000);
@@ -58,6 +58,7 @@ describe("simulate", function () {
         expect(report.incidents).to.have.length(6);
         expect(report.executions).to.equal(8 * 5);
         expect(report.duplicates).to.equal(8 * 5 - 6);
+        expect(report.droppedDeliveries).to.equal(0);
     });
 
     it("replays one finding's events in order and reports failures with the finding", async () => {
@@ -78,12 +79,50 @@ describe("simulate", function () {
         expect(report.incidents.map(i => i.source)).to.deep.equal(["a.json[1]"]);
     });
 
+    it("does not count deliveries stopped by a failed attempt's claim as suppressed duplicates", async () => {
+        const event = findingEvent();
+        const report = await simulate({
+            settings: settingsOf("dev"),
+            stack: "dev",
+            events: [{ source: "a.json[0]", event, findingId: event.detail.findings[0].Id }],
+            deliveries: 5,
+            incidentManager: arn => {
+                const standIn = new IncidentManagerStandIn([arn]);
+                standIn.failAlways("AccessDeniedException");
+                return standIn;
+            },
+        });
+        expect(report.incidents).to.deep.equal([]);
+        expect(report.duplicates).to.equal(0);
+        expect(report.failures.length).to.be.at.least(1);
+        expect(report.droppedDeliveries).to.equal(5 - report.failures.length);
+        expect(report.droppedDeliveries).to.be.at.least(1);
+    });
+
+    it("replays an event with several findings as one event per finding, so a LOW first finding opens nothing", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "simulate-"));
+        try {
+            const event = findingEvent({ severity: "LOW" });
+            const critical = findingEvent({ severity: "CRITICAL" }).detail.findings[0];
+            event.detail.findings.push(critical);
+            const file = path.join(dir, "multi.json");
+            fs.writeFileSync(file, JSON.stringify(event));
+            const input = readFindingInputs([file]);
+            expect(input.warnings.map(w => w.source)).to.deep.equal([file]);
+            const report = await simulate({ settings: settingsOf("prod"), stack: "prod", events: input.events });
+            expect(report.filtered).to.deep.equal({ "detail.findings.Severity.Label": 1 });
+            expect(report.incidents.map(i => [i.source, i.findingId, i.title.slice(0, 26)])).to.deep.equal([[`${file} findings[1]`, critical.Id, "[111122223333][CRITICAL]: "]]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("prints the documented JSON with --json", () => {
         const run = cli(["--json", "--stack", "prod"]);
         expect(run.status, run.stderr).to.equal(0);
         const report = JSON.parse(run.stdout);
-        expect(Object.keys(report)).to.deep.equal(["events", "matched", "filtered", "incidents", "duplicates", "failures", "transitions", "skipped"]);
-        expect(report.incidents[0]).to.have.all.keys("findingId", "title", "impact", "relatedItems");
+        expect(Object.keys(report)).to.deep.equal(["events", "matched", "filtered", "incidents", "duplicates", "droppedDeliveries", "failures", "executions", "transitions", "skipped", "warnings"]);
+        expect(report.incidents[0]).to.have.all.keys("findingId", "source", "title", "impact", "relatedItems");
         expect(report.incidents[0].relatedItems[0]).to.have.all.keys("title", "type", "value");
         expect(report.transitions).to.be.above(0);
     });
@@ -104,7 +143,7 @@ describe("simulate", function () {
             fs.writeFileSync(broken, "not json");
             const run = cli([broken]);
             expect(run.status).to.equal(2);
-            expect(run.stderr).to.include(`simulate: ${broken}: not JSON`);
+            expect(run.stderr).to.include(`simulate: ${broken}:1:1: not JSON: expected a JSON value but found "n"`);
             expect(run.stderr).not.to.match(/\n\s+at /);
             const bad = cli(["--deliveries", "zero"]);
             expect(bad.status).to.equal(2);
@@ -115,5 +154,194 @@ describe("simulate", function () {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+
+    describe("command line", () => {
+        let dir: string;
+        beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "simulate-cli-")); });
+        afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+        const write = (name: string, content: string) => {
+            const file = path.join(dir, name);
+            fs.writeFileSync(file, content);
+            return file;
+        };
+        /** An event whose StartIncident request the service refuses (no usable timestamp). */
+        // An Id that is not valid Unicode (a lone surrogate) cannot be put into a console link: the
+        // execution fails. Security Hub never sends one; hand-made input can.
+        const failing = () => {
+            const event = findingEvent();
+            event.detail.findings[0].Id = "bad-\ud800-id";
+            return event;
+        };
+
+        it("under --json prints one JSON document on exit 0, 1 and 2, failures with their cause", () => {
+            const ok = cli(["--json", write("ok.json", JSON.stringify(findingEvent()))]);
+            expect(ok.status, ok.stderr).to.equal(0);
+            expect(JSON.parse(ok.stdout).incidents).to.have.length(1);
+
+            const failed = cli(["--json", write("fails.json", JSON.stringify(failing()))]);
+            expect(failed.status, failed.stderr).to.equal(1);
+            const report = JSON.parse(failed.stdout);
+            expect(report.failures).to.have.length(1);
+            expect(report.failures[0]).to.have.all.keys("findingId", "source", "error", "cause");
+            expect(report.failures[0].error).to.equal("States.QueryEvaluationError");
+            expect(report.failures[0].cause).to.include("Malformed URL passed to $encodeUrlComponent()");
+
+            const broken = write("broken.json", '{"Findings": [');
+            const input = cli(["--json", broken]);
+            expect(input.status).to.equal(2);
+            expect(JSON.parse(input.stdout)).to.deep.equal({ error: { kind: "input", message: "nothing was replayed; fix or leave out the files above", problems: [
+                { source: `${broken}:1:15`, reason: "not JSON: the file ends before the JSON document does (truncated?)" },
+            ] } });
+
+            const usage = cli(["--json", "--deliveries", "0x10", "--bogus"]);
+            expect(usage.status).to.equal(2);
+            expect(JSON.parse(usage.stdout).error.kind).to.equal("usage");
+            expect(JSON.parse(usage.stdout).error.problems.map((p: { source: string }) => p.source)).to.deep.equal(["--bogus", "--deliveries"]);
+
+            const config = cli(["--json", "--stack", "staging"]);
+            expect(config.status).to.equal(2);
+            expect(JSON.parse(config.stdout).error).to.deep.include({ kind: "config", message: "--stack staging: Pulumi.staging.yaml does not exist; stacks here: dev, prod" });
+        });
+
+        it("writes the report to --output, resolved from where npm was run, and nothing to stdout", () => {
+            fs.mkdirSync(path.join(dir, "sub"));
+            write("sub/in.json", JSON.stringify(findingEvent()));
+            const run = cli(["--json", "--output", "report.json", "in.json"], path.join(dir, "sub"));
+            expect(run.status, run.stderr).to.equal(0);
+            expect(run.stdout).to.equal("");
+            expect(run.stderr).to.equal(`simulate: report written to ${path.join(dir, "sub", "report.json")}\n`);
+            const report = JSON.parse(fs.readFileSync(path.join(dir, "sub", "report.json"), "utf8"));
+            expect(report.incidents.map((i: { source: string }) => i.source)).to.deep.equal([path.join(dir, "sub", "in.json")]);
+
+            // On exit 2 the file gets the error document, never a stale report.
+            const broken = cli(["--json", "--output", "report.json", "missing.json"], path.join(dir, "sub"));
+            expect(broken.status).to.equal(2);
+            expect(broken.stdout).to.equal("");
+            expect(JSON.parse(fs.readFileSync(path.join(dir, "sub", "report.json"), "utf8")).error.problems).to.deep.equal([
+                { source: path.join(dir, "sub", "missing.json"), reason: "no such file or directory (ENOENT)" },
+            ]);
+
+            const text = cli(["--output", path.join(dir, "report.txt"), path.join(dir, "sub", "in.json")]);
+            expect(text.status, text.stderr).to.equal(0);
+            expect(fs.readFileSync(path.join(dir, "report.txt"), "utf8")).to.match(/incidents opened +1\n/);
+        });
+
+        it("refuses an --output that is a directory, an input file or under a missing directory", () => {
+            const input = write("in.json", JSON.stringify(findingEvent()));
+            const before = fs.readFileSync(input, "utf8");
+            const same = cli(["--output", input, input]);
+            expect(same.status).to.equal(2);
+            expect(same.stderr).to.include(`simulate: --output ${input} is one of the input files; the report would overwrite it`);
+            expect(fs.readFileSync(input, "utf8")).to.equal(before);
+            const isDir = cli(["--json", "--output", dir, input]);
+            expect(isDir.status).to.equal(2);
+            expect(JSON.parse(isDir.stdout).error.kind).to.equal("output");
+            const missing = cli(["--output", path.join(dir, "no", "such", "r.json"), input]);
+            expect(missing.status).to.equal(2);
+            expect(missing.stderr).to.include(`--output ${path.join(dir, "no", "such", "r.json")} cannot be written: no such file or directory (ENOENT)`);
+            expect(missing.stderr).not.to.match(/\n\s+at /);
+        });
+
+        it("resolves FILE and DIR arguments from where npm was run and names the resolved path", () => {
+            write("here.json", JSON.stringify(findingEvent()));
+            const run = cli(["here.json", "gone.json"], dir);
+            expect(run.status).to.equal(2);
+            expect(run.stderr).to.include(`simulate: ${path.join(dir, "gone.json")}: no such file or directory (ENOENT)\n`);
+            const ok = cli(["--json", "."], dir);
+            expect(ok.status, ok.stderr).to.equal(0);
+            expect(JSON.parse(ok.stdout).incidents.map((i: { source: string }) => i.source)).to.deep.equal([path.join(dir, "here.json")]);
+        });
+
+        it("strips terminal escape sequences and control characters from finding text", () => {
+            const event = findingEvent({ title: "\u001b]0;owned\u0007\u001b[2J\u001b[31mRed\u001b[0m\nFAKE LINE\u009b1m\u202eevil" });
+            event.detail.findings[0].Id = "id-\u001b[8mhidden";
+            const bad = failing();
+            bad.detail.findings[0].Id = "fail-\u001b[1A\r-id\ud800";
+            const run = cli([write("hostile.json", JSON.stringify([event, bad, { "detail-type": "\u001b[31mx", source: "s", detail: {} }]))]);
+            expect(run.status).to.equal(1);
+            expect(run.stdout).not.to.match(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+            expect(run.stdout).to.include("[111122223333][HIGH]: Red FAKE LINEevil");
+            expect(run.stdout).to.include(": fail- -id");
+            expect(run.stdout).to.include("States.QueryEvaluationError: Malformed URL passed to $encodeUrlComponent()");
+        });
+
+        it("prints the usage with every option for --help and -h, and exits 0", () => {
+            for (const flag of ["--help", "-h"]) {
+                const run = cli([flag, "--bogus"]);
+                expect(run.status).to.equal(0);
+                for (const option of ["--stack <name>", "--stack-file <file>", "--deliveries <N>", "--json", "--output <file>", "-h, --help"]) expect(run.stdout).to.include(option);
+            }
+        });
+
+        it("refuses --deliveries that are not plain digits, unknown options and missing values, one line each", () => {
+            const deliveries = cli(["--deliveries", "1e3"]);
+            expect(deliveries.status).to.equal(2);
+            expect(deliveries.stderr).to.include('simulate: --deliveries "1e3" must be a whole number from 1 to 1000, in digits\n');
+            const run = cli(["--frobnicate", "--stack"]);
+            expect(run.status).to.equal(2);
+            expect(run.stderr.split("\n")).to.deep.equal([
+                "simulate: unknown option --frobnicate",
+                "simulate: --stack needs a value (a stack name)",
+                "usage: npm run simulate -- [options] [FILE|DIR ...]",
+                "(npm run simulate -- --help for every option)",
+                "",
+            ]);
+        });
+
+        it("takes settings from --stack-file, naming the stack after Pulumi.<name>.yaml", () => {
+            write("Pulumi.lowtoo.yaml", "config:\n  aws:region: ap-northeast-1\n  securityhub-incidents:severityLabels: [LOW]\n");
+            const low = write("low.json", JSON.stringify(findingEvent({ severity: "LOW" })));
+            const run = cli(["--stack-file", "Pulumi.lowtoo.yaml", low], dir);
+            expect(run.status, run.stderr).to.equal(0);
+            expect(run.stdout).to.match(/^Stack lowtoo: rule matches severity LOW,/);
+            expect(run.stdout).to.match(/incidents opened +1\n/);
+            const unnamed = cli(["--stack-file", write("settings.yaml", "config: {}\n"), low]);
+            expect(unnamed.status).to.equal(2);
+            expect(unnamed.stderr).to.include("the file is not named Pulumi.<stack>.yaml, so give the stack's name with --stack");
+        });
+
+        it("warns about an event with several findings, in the report and in --json", () => {
+            const event = findingEvent({ severity: "LOW" });
+            event.detail.findings.push(findingEvent({ severity: "CRITICAL" }).detail.findings[0]);
+            const file = write("multi.json", JSON.stringify(event));
+            const run = cli([file]);
+            expect(run.status, run.stderr).to.equal(0);
+            expect(run.stdout).to.include(`Warnings:\n  ${file}: the event holds 2 findings; Security Hub sends one per event, so each finding is replayed as its own event (findings[0] to findings[1])\n`);
+            const json = JSON.parse(cli(["--json", file]).stdout);
+            expect(json.warnings).to.deep.equal([{ source: file, reason: "the event holds 2 findings; Security Hub sends one per event, so each finding is replayed as its own event (findings[0] to findings[1])" }]);
+        });
+
+        it("lists at most 50 skipped records or unreadable files on the terminal; --json has them all", () => {
+            const empty = path.join(dir, "empty");
+            fs.mkdirSync(empty);
+            for (let i = 0; i < 60; i++) fs.writeFileSync(path.join(empty, `${String(i).padStart(2, "0")}.json`), "");
+            const run = cli([empty]);
+            expect(run.status, run.stderr).to.equal(0);
+            expect(run.stdout).to.include(`  ${path.join(empty, "49.json")}: the file is empty: it holds no events\n  … and 10 more (--json lists them all)\n`);
+            expect(run.stdout).not.to.include("50.json");
+            for (let i = 0; i < 60; i++) fs.writeFileSync(path.join(empty, `${String(i).padStart(2, "0")}.json`), "{");
+            const broken = cli(["--json", empty]);
+            expect(broken.status).to.equal(2);
+            expect(broken.stderr.trim().split("\n")).to.have.length(52);
+            expect(JSON.parse(broken.stdout).error.problems).to.have.length(60);
+        });
+
+        it("names an --output that cannot be written after the replay (a full device) in one line", function () {
+            if (!fs.existsSync("/dev/full")) this.skip();
+            const run = cli(["--json", "--output", "/dev/full", write("in.json", JSON.stringify(findingEvent()))]);
+            expect(run.status).to.equal(2);
+            expect(run.stderr).to.equal("simulate: --output /dev/full cannot be written: no space left on the device (ENOSPC)\n");
+            expect(JSON.parse(run.stdout).error).to.deep.equal({ kind: "output", message: "--output /dev/full cannot be written: no space left on the device (ENOSPC)", problems: [{ source: "/dev/full", reason: "cannot be written: no space left on the device (ENOSPC)" }] });
+        });
+
+        it("reports a truncated findings file in one line, not one per line", () => {
+            const text = JSON.stringify({ Findings: Array.from({ length: 200 }, () => findingEvent().detail.findings[0]) }, null, 4);
+            const run = cli([write("truncated.json", text.slice(0, Math.floor(text.length / 2)))]);
+            expect(run.status).to.equal(2);
+            expect(run.stdout).to.equal("");
+            expect(run.stderr.trim().split("\n")).to.have.length(2);
+            expect(run.stderr).to.match(/truncated\.json:\d+:\d+: not JSON: the file ends before the JSON document does \(truncated\?\)\nsimulate: nothing was replayed/);
+        });
     });
 });

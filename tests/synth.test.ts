@@ -6,7 +6,7 @@ import { runScript } from "./support/scripts";
 import { loadRunbook } from "../lib/runbook";
 import { PROJECT_DIR } from "../offline/stackConfig";
 
-const synth = (args: string[]) => runScript("synth", args);
+const synth = (args: string[], initCwd?: string) => runScript("synth", args, { initCwd });
 
 describe("npm run synth", function () {
     this.timeout(120000);
@@ -55,5 +55,123 @@ describe("npm run synth", function () {
         expect(bad.stderr).to.include('securityhub-incidents:severityLabels: "HIHG" is not allowed; use one or more of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL');
         expect(bad.stderr).not.to.match(/\n\s+at /);
         expect(fs.existsSync(path.join(tmp, "bad"))).to.equal(false);
+    });
+
+    const noStackTrace = (stderr: string) => expect(stderr).not.to.match(/\n\s+at |Error:/);
+
+    it("never deletes or overwrites what it did not write: a non-empty --out without its manifest is refused", () => {
+        const project = path.join(tmp, "user-project");
+        fs.mkdirSync(path.join(project, "runbooks"), { recursive: true });
+        fs.writeFileSync(path.join(project, "README.md"), "mine\n");
+        fs.writeFileSync(path.join(project, "runbooks", "runbook.yaml"), "mine too\n");
+        // Absolute paths: even a synth that got relative paths wrong could only touch the temp dir.
+        for (const out of [path.join(project, "runbooks"), project]) {
+            const run = synth(["--out", out], project);
+            expect(run.status, out).to.equal(1);
+            expect(run.stderr).to.equal(`synth: --out ${out} is not empty and holds no earlier synth output (no .synth-manifest.json); synth only replaces files it wrote itself: choose a new or empty directory\n`);
+        }
+        expect(fs.readFileSync(path.join(project, "README.md"), "utf8")).to.equal("mine\n");
+        expect(fs.readFileSync(path.join(project, "runbooks", "runbook.yaml"), "utf8")).to.equal("mine too\n");
+        expect(fs.readdirSync(project).sort()).to.deep.equal(["README.md", "runbooks"]);
+    });
+
+    it("replaces its own earlier output: removes only files it wrote, keeps the user's", () => {
+        const out = path.join(tmp, "again");
+        expect(synth(["--out", out]).status).to.equal(0);
+        const manifest = JSON.parse(read(out, ".synth-manifest.json"));
+        expect(Object.keys(manifest.files)).to.include.members(["resources.json", "runbook.yaml", "policies/incidents-tasks.json"]);
+        // A file an earlier run wrote that this run does not (e.g. a role since removed).
+        fs.writeFileSync(path.join(out, "policies", "old-role.json"), "{}\n");
+        manifest.files["policies/old-role.json"] = require("crypto").createHash("sha256").update("{}\n").digest("hex");
+        fs.writeFileSync(path.join(out, ".synth-manifest.json"), JSON.stringify(manifest));
+        fs.writeFileSync(path.join(out, "notes.txt"), "mine\n");
+        fs.writeFileSync(path.join(out, "policies", "mine.json"), "{}\n");
+        const run = synth(["--stack", "prod", "--out", out]);
+        expect(run.status, run.stderr).to.equal(0);
+        expect(fs.existsSync(path.join(out, "policies", "old-role.json"))).to.equal(false);
+        expect(read(out, "notes.txt")).to.equal("mine\n");
+        expect(read(out, "policies/mine.json")).to.equal("{}\n");
+        expect(read(out, "runbook.yaml")).to.include("インシデント");
+        expect(JSON.parse(read(out, ".synth-manifest.json")).stack).to.equal("prod");
+    });
+
+    it("refuses to replace a file that changed, a user's file in the way, or to write through a symlink", () => {
+        const out = path.join(tmp, "guarded");
+        expect(synth(["--out", out]).status).to.equal(0);
+        fs.appendFileSync(path.join(out, "runbook.yaml"), "# my edit\n");
+        const changed = synth(["--out", out]);
+        expect(changed.status).to.equal(1);
+        expect(changed.stderr).to.equal(`synth: ${path.join(out, "runbook.yaml")} was changed since synth wrote it; synth will not overwrite or remove it: move it away or restore it\n`);
+        expect(read(out, "runbook.yaml")).to.include("# my edit");
+
+        const outside = path.join(tmp, "outside");
+        fs.mkdirSync(outside);
+        fs.writeFileSync(path.join(outside, "incidents-tasks.json"), "precious\n");
+        const linked = path.join(tmp, "linked");
+        fs.mkdirSync(linked);
+        fs.writeFileSync(path.join(linked, ".synth-manifest.json"), JSON.stringify({ tool: "securityhub-incidents synth", version: 1, stack: "dev", files: {} }));
+        fs.symlinkSync(outside, path.join(linked, "policies"));
+        const through = synth(["--out", linked]);
+        expect(through.status).to.equal(1);
+        expect(through.stderr).to.equal(`synth: ${path.join(linked, "policies")} is a symbolic link and was not made by synth; synth will not write through it: move it away or choose another --out\n`);
+        expect(read(outside, "incidents-tasks.json")).to.equal("precious\n");
+
+        fs.writeFileSync(path.join(linked, ".synth-manifest.json"), JSON.stringify({ tool: "securityhub-incidents synth", version: 1, stack: "dev", files: { "../outside/incidents-tasks.json": "0".repeat(64) } }));
+        const escaping = synth(["--out", linked]);
+        expect(escaping.status).to.equal(1);
+        expect(escaping.stderr).to.include("is not a manifest synth wrote");
+        expect(read(outside, "incidents-tasks.json")).to.equal("precious\n");
+    });
+
+    it("names a bad --out path in one line, without a stack trace", () => {
+        const file = path.join(tmp, "a-file");
+        fs.writeFileSync(file, "x");
+        const under = synth(["--out", path.join(file, "out")]);
+        expect(under.status).to.equal(1);
+        expect(under.stderr).to.equal(`synth: --out ${path.join(file, "out")}: a part of the path is not a directory (ENOTDIR)\n`);
+        const itself = synth(["--out", file]);
+        expect(itself.status).to.equal(1);
+        expect(itself.stderr).to.equal(`synth: --out ${file} is a file, not a directory\n`);
+        noStackTrace(under.stderr + itself.stderr);
+        if (process.getuid?.() !== 0) {
+            const locked = path.join(tmp, "locked");
+            fs.mkdirSync(locked, { mode: 0o500 });
+            const denied = synth(["--out", path.join(locked, "out")]);
+            expect(denied.status).to.equal(1);
+            expect(denied.stderr).to.match(/^synth: cannot write .*locked.*: permission denied \(EACCES\)\n$/);
+        }
+    });
+
+    it("prints the usage for --help and -h, and one line per bad option plus the usage line", () => {
+        for (const flag of ["--help", "-h"]) {
+            const help = synth([flag]);
+            expect(help.status).to.equal(0);
+            for (const option of ["--stack <name>", "--stack-file <file>", "--out <dir>", "-h, --help"]) expect(help.stdout).to.include(option);
+        }
+        const bad = synth(["--bogus", "--out"]);
+        expect(bad.status).to.equal(1);
+        expect(bad.stderr.split("\n")).to.deep.equal([
+            "synth: unknown option --bogus",
+            "synth: --out needs a value (a directory)",
+            "usage: npm run synth -- [options]",
+            "(npm run synth -- --help for every option)",
+            "",
+        ]);
+    });
+
+    it("with --stack-file and no --stack, uses the stack named in Pulumi.<name>.yaml; paths are taken from where npm was run", () => {
+        const here = path.join(tmp, "here");
+        fs.mkdirSync(here);
+        fs.writeFileSync(path.join(here, "Pulumi.staging.yaml"), "config:\n  aws:region: eu-west-1\n");
+        const run = synth(["--stack-file", "Pulumi.staging.yaml", "--out", "artefacts"], here);
+        expect(run.status, run.stderr).to.equal(0);
+        expect(run.stdout).to.match(/^synth: stack staging: 18 resources in 6 components, written to /);
+        expect(run.stdout).to.include(path.join(here, "artefacts"));
+        expect(read(path.join(here, "artefacts"), "state-machine.asl.json")).to.include("securityhub-incidents-staging");
+        fs.writeFileSync(path.join(here, "settings.yaml"), "config: {}\n");
+        const unnamed = synth(["--stack-file", "settings.yaml", "--out", "other"], here);
+        expect(unnamed.status).to.equal(1);
+        expect(unnamed.stderr).to.equal(`synth: --stack-file ${path.join(here, "settings.yaml")}: the file is not named Pulumi.<stack>.yaml, so give the stack's name with --stack\n`);
+        expect(fs.existsSync(path.join(here, "other"))).to.equal(false);
     });
 });
