@@ -53,6 +53,9 @@ const workflow = new IncidentStateMachine("incidents", {
     responsePlanArn: plan.arn,
     dedupTtlDays: settings.dedupTtlDays,
     impactBySeverity: settings.impactBySeverity,
+    notifyFindings: settings.notifyFindings,
+    resolveIncidentsWithFindings: settings.resolveIncidentsWithFindings,
+    recordRetentionDays: settings.recordRetentionDays,
     logLevel: settings.logLevel,
     logIncludeExecutionData: settings.logIncludeExecutionData,
     logRetentionDays: settings.logRetentionDays,
@@ -61,6 +64,8 @@ const workflow = new IncidentStateMachine("incidents", {
 
 const rule = new FindingEventRule("findings", {
     filter: settings,
+    // Resolution and re-open follow the Note the workflow writes back with NOTIFIED.
+    followLifecycle: settings.notifyFindings,
     stateMachineArn: workflow.arn,
     retryAttempts: settings.eventRetryAttempts,
     maxEventAgeSeconds: settings.eventMaxAgeSeconds,
@@ -76,5 +81,6 @@ export const tableName = dedup.name;
 export const stateMachineArn = workflow.arn;
 export const responsePlanArn = plan.arn;
 export const ruleArn = rule.ruleArn;
+export const lifecycleRuleArn = rule.lifecycleRuleArn;
 export const deadLetterQueueUrl = rule.deadLetterQueueUrl;
 export const runbookDocumentName = runbook.name;

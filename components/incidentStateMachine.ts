@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import { SeverityLabel } from "../lib/severity";
 import { LogLevel } from "../lib/settings";
 import { renderStateMachineDefinition, requiredTaskPermissions } from "../lib/stateMachineDefinition";
-import { serviceTrustPolicy, stateMachineObservabilityPolicy, stateMachineTaskPolicy } from "../lib/policies";
+import { serviceTrustPolicy, stateMachineObservabilityPolicy, stateMachineTaskPolicy, taskResources } from "../lib/policies";
 
 export interface IncidentStateMachineArgs {
     /** Name of the dedup table the workflow claims findings in. */
@@ -16,6 +16,12 @@ export interface IncidentStateMachineArgs {
     dedupTtlDays: number;
     /** Incident impact (1-5) for each severity label. */
     impactBySeverity: Record<SeverityLabel, number>;
+    /** Mark each finding NOTIFIED with a Note naming its incident, and follow its resolution and re-open. Default: true. */
+    notifyFindings?: boolean;
+    /** Resolve an incident when its finding is resolved, suppressed or archived. Default: false. */
+    resolveIncidentsWithFindings?: boolean;
+    /** Days a finding's record is kept after the finding closed (a re-open within them links the old incident). Default: 365. */
+    recordRetentionDays?: number;
     /** Execution log level; OFF creates no log group. Default: ERROR. */
     logLevel?: LogLevel;
     /** Log each state's input and output (may contain finding details). Default: false. */
@@ -46,8 +52,15 @@ export class IncidentStateMachine extends pulumi.ComponentResource {
         const tracing = args.tracingEnabled ?? false;
         const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
-        const render = (tableName: string, responsePlanArn: string) =>
-            renderStateMachineDefinition({ tableName, responsePlanArn, dedupTtlDays: args.dedupTtlDays, impactBySeverity: args.impactBySeverity });
+        const render = (tableName: string, responsePlanArn: string) => renderStateMachineDefinition({
+            tableName,
+            responsePlanArn,
+            dedupTtlDays: args.dedupTtlDays,
+            impactBySeverity: args.impactBySeverity,
+            notifyFindings: args.notifyFindings ?? true,
+            resolveIncidentsWithFindings: args.resolveIncidentsWithFindings ?? false,
+            recordRetentionDays: args.recordRetentionDays ?? 365,
+        });
         // Render once with stand-in names now, so a broken template stops `pulumi preview` before
         // anything is declared; the real rendering waits for the table name and plan ARN.
         requiredTaskPermissions(render("template-check", "arn:aws:ssm-incidents::000000000000:response-plan/template-check"));
@@ -59,10 +72,12 @@ export class IncidentStateMachine extends pulumi.ComponentResource {
             assumeRolePolicy: accountId.apply(account => JSON.stringify(serviceTrustPolicy("states.amazonaws.com", { sourceAccount: account }))),
         }, { parent: this });
 
+        const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+        const region = aws.getRegionOutput({}, { parent: this }).region;
         const taskPolicy = new aws.iam.RolePolicy(`${name}-tasks`, {
             role: this.role.id,
-            policy: pulumi.all([definition, args.tableArn, args.responsePlanArn]).apply(([d, tableArn, responsePlanArn]) =>
-                JSON.stringify(stateMachineTaskPolicy(requiredTaskPermissions(d), { dedupTable: tableArn, responsePlan: responsePlanArn }))),
+            policy: pulumi.all([definition, args.tableArn, args.responsePlanArn, partition, region, accountId]).apply(([d, tableArn, responsePlanArn, p, r, account]) =>
+                JSON.stringify(stateMachineTaskPolicy(requiredTaskPermissions(d), taskResources({ partition: p, region: r, accountId: account, tableArn, responsePlanArn })))),
         }, { parent: this });
 
         const dependsOn: pulumi.Resource[] = [taskPolicy];

@@ -12,6 +12,12 @@ export const INCIDENT_LIMITS = {
     identifierUrlLength: 1000,
     triggerSourceLength: 50,
     triggerRawDataLength: 10000,
+    /** CreateTimelineEvent: eventData ≤ 12,000, eventType ≤ 100, ≤ 10 eventReferences. */
+    timelineEventDataLength: 12000,
+    timelineEventTypeLength: 100,
+    timelineEventReferences: 10,
+    /** UpdateIncidentRecord summary ≤ 8,000. */
+    summaryLength: 8000,
     minImpact: 1,
     maxImpact: 5,
 } as const;

@@ -56,18 +56,41 @@ export function runbookRolePolicy(partition: string, accountId: string, document
     });
 }
 
+const TASK_STATEMENT_IDS: Record<TaskTarget, string> = {
+    dedupTable: "DedupTable",
+    responsePlan: "StartIncident",
+    incidentRecords: "FollowIncidents",
+    securityHub: "WriteBackToFindings",
+};
+
 /**
- * State machine task policy: exactly the actions the definition's tasks call, each on the one
- * resource it acts on (see requiredTaskPermissions).
+ * The resources each task target stands for, narrowest first as the Service Authorization
+ * Reference allows: the table; the response plan; for GetIncidentRecord, UpdateIncidentRecord and
+ * CreateTimelineEvent both the plan and its incident records (the reference requires both resource
+ * types); for BatchUpdateFindings the account's hub in the stack's Region (`hub/default`).
  */
-export function stateMachineTaskPolicy(permissions: Record<TaskTarget, string[]>, resources: Record<TaskTarget, string>): PolicyDocument {
+export function taskResources(opts: { partition: string; region: string; accountId: string; tableArn: string; responsePlanArn: string }): Record<TaskTarget, string[]> {
+    const planName = opts.responsePlanArn.split("/").pop()!;
+    return {
+        dedupTable: [opts.tableArn],
+        responsePlan: [opts.responsePlanArn],
+        incidentRecords: [opts.responsePlanArn, incidentRecordArnPattern(opts.partition, opts.accountId, planName)],
+        securityHub: [`arn:${opts.partition}:securityhub:${opts.region}:${opts.accountId}:hub/default`],
+    };
+}
+
+/**
+ * State machine task policy: exactly the actions the definition's tasks call, each on the
+ * resources it acts on (see requiredTaskPermissions and taskResources).
+ */
+export function stateMachineTaskPolicy(permissions: Record<TaskTarget, string[]>, resources: Record<TaskTarget, string[]>): PolicyDocument {
     const statements = (Object.keys(permissions) as TaskTarget[])
         .filter(target => permissions[target].length > 0)
         .map(target => ({
-            Sid: target === "dedupTable" ? "DedupTable" : "StartIncident",
+            Sid: TASK_STATEMENT_IDS[target],
             Effect: "Allow",
             Action: [...permissions[target]],
-            Resource: [resources[target]],
+            Resource: [...resources[target]],
         }));
     return document(...statements);
 }
@@ -116,14 +139,15 @@ export function eventTargetPolicy(stateMachineArn: string): PolicyDocument {
     });
 }
 
-/** Dead-letter queue policy: only this rule may drop undeliverable events into the queue. */
-export function deadLetterQueuePolicy(queueArn: string, ruleArn: string): PolicyDocument {
+/** Dead-letter queue policy: only these rules may drop undeliverable events into the queue. */
+export function deadLetterQueuePolicy(queueArn: string, ruleArns: string | string[]): PolicyDocument {
+    const arns = Array.isArray(ruleArns) ? ruleArns : [ruleArns];
     return document({
         Sid: "EventBridgeDeadLetters",
         Effect: "Allow",
         Principal: { Service: "events.amazonaws.com" },
         Action: "sqs:SendMessage",
         Resource: queueArn,
-        Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
+        Condition: { ArnEquals: { "aws:SourceArn": arns.length === 1 ? arns[0] : arns } },
     });
 }

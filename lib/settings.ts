@@ -44,6 +44,9 @@ export interface Settings {
     tracingEnabled: boolean;
     eventRetryAttempts: number;
     eventMaxAgeSeconds: number;
+    notifyFindings: boolean;
+    resolveIncidentsWithFindings: boolean;
+    recordRetentionDays: number;
 }
 
 /** Reads one raw config value (a plain string, or JSON for lists, maps, numbers and booleans). */
@@ -181,6 +184,9 @@ const SPEC = {
     tracingEnabled: { parse: boolean, default: false },
     eventRetryAttempts: { parse: (r: string) => integer(r, 0, EVENT_RETRY_LIMITS.maxRetryAttempts), default: EVENT_RETRY_LIMITS.maxRetryAttempts },
     eventMaxAgeSeconds: { parse: (r: string) => integer(r, EVENT_RETRY_LIMITS.minEventAgeSeconds, EVENT_RETRY_LIMITS.maxEventAgeSeconds), default: EVENT_RETRY_LIMITS.maxEventAgeSeconds },
+    notifyFindings: { parse: boolean, default: true },
+    resolveIncidentsWithFindings: { parse: boolean, default: false },
+    recordRetentionDays: { parse: (r: string) => integer(r, 1, 3650), default: 365 },
 } as const;
 
 export type SettingKey = keyof typeof SPEC;
@@ -269,6 +275,12 @@ export function loadSettings(read: RawConfigReader, projectDir: string, config?:
             const key = values.runbookFile ? "runbookFile" : "runbookLanguage";
             problems.push(`${PROJECT_NAME}:${key}: runbook file ${runbookPath} does not exist; give a path (relative to the project) of an SSM Automation YAML document`);
         }
+    }
+    if (values.notifyFindings === true && (values.workflowStatuses as string[] | undefined)?.includes("NOTIFIED")) {
+        problems.push(`${PROJECT_NAME}:workflowStatuses: includes NOTIFIED, but with notifyFindings the workflow marks every finding NOTIFIED itself, so each of its own updates would start it again; remove NOTIFIED or set notifyFindings to false`);
+    }
+    if (values.notifyFindings === false && values.resolveIncidentsWithFindings === true) {
+        problems.push(`${PROJECT_NAME}:resolveIncidentsWithFindings: needs notifyFindings: the workflow learns that a finding was resolved from the Note it writes with NOTIFIED; set notifyFindings to true or resolveIncidentsWithFindings to false`);
     }
     if (values.createReplicationSet === false && (values.replicationRegions as string[]).length > 0) {
         problems.push(`${PROJECT_NAME}:replicationRegions: is set but createReplicationSet is false; set createReplicationSet to true or remove replicationRegions`);

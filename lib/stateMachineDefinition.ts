@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { SeverityLabel } from "./severity";
-import { AWS_REGION_PATTERN, DYNAMODB_LIMITS, INCIDENT_ARN_PATTERN, INCIDENT_LIMITS, ISO_TIMESTAMP_PATTERN, MAX_REGION_LENGTH } from "./limits";
+import { AWS_REGION_PATTERN, DYNAMODB_LIMITS, INCIDENT_ARN_PATTERN, INCIDENT_LIMITS, ISO_TIMESTAMP_PATTERN, MAX_REGION_LENGTH, SECURITY_HUB_LIMITS } from "./limits";
 
 export const STATE_MACHINE_DIR = path.join(__dirname, "..", "statemachine");
 export const STATE_MACHINE_TEMPLATE = "incident-workflow.asl.json";
@@ -13,20 +13,49 @@ export const DEDUP_EXPIRY_ATTRIBUTE = "ExpiresAt";
 /** What Incident Manager shows as the trigger source (≤ 50 characters, must not start with "aws."). */
 export const TRIGGER_SOURCE = "securityhub-incidents";
 
+/**
+ * How this project marks the Note it writes on a finding: an open link starts with the open
+ * prefix (the lifecycle rule matches it), a closed one with the closed prefix (matched by nothing).
+ */
+export const NOTE_AUTHOR = "securityhub-incidents";
+export const NOTE_OPEN_PREFIX = "[securityhub-incidents] open:";
+export const NOTE_CLOSED_PREFIX = "[securityhub-incidents] closed:";
+
+/**
+ * A NEW event whose finding was updated this long after the workflow notified it is a re-open even
+ * if its Note is not the one the workflow wrote (a person edited it); before that, it may be a
+ * re-import that raced the NOTIFIED update, which Security Hub applies within minutes.
+ */
+export const REOPEN_GRACE_SECONDS = 3600;
+
+/** A re-open lock left by an execution that never finished lapses after this long. */
+export const REOPEN_LOCK_SECONDS = 86400;
+
+/** Optional parts of the workflow: states marked `[only with <toggle>]` exist only when it is on. */
+export interface WorkflowToggles {
+    /** Write NOTIFIED and the incident back to the finding; resolution and re-open build on it. */
+    notifyFindings: boolean;
+    /** Resolve the incident when its finding is resolved, suppressed or archived. */
+    resolveIncidentsWithFindings: boolean;
+}
+
 /** The per-stack values the template is rendered with. */
-export interface WorkflowInputs {
+export interface WorkflowInputs extends Partial<WorkflowToggles> {
     tableName: string;
     responsePlanArn: string;
     dedupTtlDays: number;
     impactBySeverity: Record<SeverityLabel, number>;
+    /** Days a record is kept after its finding closed (resolved, suppressed, archived). Default: 365. */
+    recordRetentionDays?: number;
 }
 
 /** The template files: the ASL document and the JSONata programs it includes by placeholder. */
 export interface WorkflowTemplates {
     template: { name: string; text: string };
     /**
-     * Placeholder name → JSONata program, inserted as a whole "{% … %}" expression. The placeholder
-     * is the file's name in camelCase: `dedup-key.jsonata` fills `${dedupKey}`.
+     * Placeholder name → JSONata program, inserted as one line of text wherever `${name}` stands
+     * (in the template, as "{% ${name} %}", or inside another program). The placeholder is the
+     * file's name in camelCase: `dedup-key.jsonata` fills `${dedupKey}`.
      */
     expressions: Record<string, { name: string; text: string }>;
 }
@@ -66,7 +95,7 @@ function asText(value: PlaceholderValue): string {
  */
 function fillText(text: string, values: Record<string, PlaceholderValue | undefined>, source: string, used: Set<string>): string {
     return text.replace(PLACEHOLDER, (_, name: string) => {
-        const value = values[name];
+        const value = typeof values[name] === "function" ? (values[name] as unknown as () => string)() : values[name];
         if (!(name in values)) {
             throw new TemplateError(`${source}: unknown placeholder \${${name}}; known placeholders: ${Object.keys(values).sort().join(", ")}`);
         }
@@ -82,7 +111,7 @@ function fillText(text: string, values: Record<string, PlaceholderValue | undefi
 function fillJson(node: unknown, values: Record<string, PlaceholderValue | undefined>, source: string, used: Set<string>): unknown {
     if (typeof node === "string") {
         const whole = /^\$\{([A-Za-z0-9_]*)\}$/.exec(node);
-        if (whole && whole[1] in values && values[whole[1]] !== undefined && typeof values[whole[1]] !== "string") {
+        if (whole && whole[1] in values && values[whole[1]] !== undefined && typeof values[whole[1]] !== "string" && typeof values[whole[1]] !== "function") {
             used.add(whole[1]);
             return values[whole[1]];
         }
@@ -115,6 +144,16 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         tableName: inputs.tableName,
         responsePlanArn: inputs.responsePlanArn,
         dedupTtlSeconds: inputs.dedupTtlDays * 86400,
+        recordRetentionSeconds: (inputs.recordRetentionDays ?? 365) * 86400,
+        noteAuthor: NOTE_AUTHOR,
+        noteOpenPrefix: NOTE_OPEN_PREFIX,
+        noteOpenMatch: `${NOTE_OPEN_PREFIX.replace(/[\\*]/g, c => `\\${c}`)}*`,
+        noteClosedPrefix: NOTE_CLOSED_PREFIX,
+        maxNoteLength: SECURITY_HUB_LIMITS.noteTextLength,
+        maxTimelineEventDataLength: INCIDENT_LIMITS.timelineEventDataLength,
+        reopenGraceMillis: REOPEN_GRACE_SECONDS * 1000,
+        reopenLockSeconds: REOPEN_LOCK_SECONDS,
+        incidentsConsolePath: "/systems-manager/incidents/home",
         impactBySeverity: { ...inputs.impactBySeverity },
         triggerSource: TRIGGER_SOURCE,
         arnPattern: INCIDENT_ARN_PATTERN,
@@ -137,8 +176,19 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
 export function renderStateMachineDefinition(inputs: WorkflowInputs, templates: WorkflowTemplates = loadWorkflowTemplates()): Record<string, any> {
     const values: Record<string, PlaceholderValue | undefined> = placeholderValues(inputs);
     const used = new Set<string>();
+    // Programs may include each other; each is filled once, on first use (a cycle is an error).
+    const filled = new Map<string, string>();
+    const filling: string[] = [];
     for (const [placeholder, file] of Object.entries(templates.expressions)) {
-        values[placeholder] = `{% ${fillText(toOneLine(file.text), values, file.name, used)} %}`;
+        (values as Record<string, unknown>)[placeholder] = () => {
+            if (filling.includes(placeholder)) throw new TemplateError(`${file.name}: includes itself through ${[...filling, placeholder].join(" → ")}`);
+            if (!filled.has(placeholder)) {
+                filling.push(placeholder);
+                filled.set(placeholder, fillText(toOneLine(file.text), values, file.name, used));
+                filling.pop();
+            }
+            return filled.get(placeholder)!;
+        };
     }
     let parsed: unknown;
     try {
@@ -151,22 +201,95 @@ export function renderStateMachineDefinition(inputs: WorkflowInputs, templates: 
     if (unused.length > 0) {
         throw new TemplateError(`${templates.template.name}: values given but never used by any placeholder: ${unused.join(", ")}`);
     }
-    return definition;
+    return applyToggles(definition, {
+        notifyFindings: inputs.notifyFindings ?? true,
+        resolveIncidentsWithFindings: inputs.resolveIncidentsWithFindings ?? false,
+    }, templates.template.name);
 }
 
-/** The AWS resource a task's IAM action applies to. */
-export type TaskTarget = "dedupTable" | "responsePlan";
+const TOGGLE_MARK = /\[only with ([A-Za-z]+)\]/;
+
+/** Every state name a state can go to next (Next, Default, Choices, Catch). */
+function successors(state: Record<string, any>): string[] {
+    return [state.Next, state.Default, ...(state.Choices ?? []).map((c: { Next: string }) => c.Next), ...(state.Catch ?? []).map((c: { Next: string }) => c.Next)]
+        .filter((n): n is string => typeof n === "string");
+}
+
+/**
+ * Leaves out the states of features that are off: a state whose Comment says `[only with X]` is
+ * bypassed when toggle X is false (what went to it goes to its Next, or a Choice's Default), then
+ * every state no longer reachable is removed. Step Functions refuses unreachable states.
+ */
+export function applyToggles(definition: Record<string, any>, toggles: WorkflowToggles, source = STATE_MACHINE_TEMPLATE): Record<string, any> {
+    const states: Record<string, any> = definition.States;
+    const bypass = new Map<string, string>();
+    for (const [name, state] of Object.entries(states)) {
+        const mark = TOGGLE_MARK.exec(state.Comment ?? "");
+        if (!mark) continue;
+        const toggle = mark[1] as keyof WorkflowToggles;
+        if (!(toggle in toggles)) throw new TemplateError(`${source}: state ${name} names unknown toggle ${toggle}; toggles: ${Object.keys(toggles).join(", ")}`);
+        if (toggles[toggle]) continue;
+        const next = state.Type === "Choice" ? state.Default : state.Next;
+        if (typeof next !== "string") throw new TemplateError(`${source}: state ${name} is [only with ${toggle}] but has no ${state.Type === "Choice" ? "Default" : "Next"} to go to instead`);
+        bypass.set(name, next);
+    }
+    const target = (name: string): string => {
+        const seen = new Set<string>();
+        while (bypass.has(name)) {
+            if (seen.has(name)) throw new TemplateError(`${source}: bypassed states form a loop at ${name}`);
+            seen.add(name);
+            name = bypass.get(name)!;
+        }
+        return name;
+    };
+    const rewired: Record<string, any> = {};
+    for (const [name, state] of Object.entries(states)) {
+        if (bypass.has(name)) continue;
+        const copy = { ...state };
+        if (typeof copy.Next === "string") copy.Next = target(copy.Next);
+        if (typeof copy.Default === "string") copy.Default = target(copy.Default);
+        if (copy.Choices) copy.Choices = copy.Choices.map((c: Record<string, any>) => ({ ...c, Next: target(c.Next) }));
+        if (copy.Catch) copy.Catch = copy.Catch.map((c: Record<string, any>) => ({ ...c, Next: target(c.Next) }));
+        rewired[name] = copy;
+    }
+    const startAt = target(definition.StartAt);
+    const reachable = new Set<string>();
+    const visit = (name: string) => {
+        if (reachable.has(name) || !rewired[name]) return;
+        reachable.add(name);
+        successors(rewired[name]).forEach(visit);
+    };
+    visit(startAt);
+    return { ...definition, StartAt: startAt, States: Object.fromEntries(Object.entries(rewired).filter(([name]) => reachable.has(name))) };
+}
+
+/**
+ * The AWS resources a task's IAM action applies to: the dedup table; the response plan (starting
+ * incidents); the plan's incident records, which the Service Authorization Reference requires
+ * together with the plan for GetIncidentRecord, UpdateIncidentRecord and CreateTimelineEvent; and
+ * Security Hub's hub (BatchUpdateFindings).
+ */
+export const TASK_TARGETS = ["dedupTable", "responsePlan", "incidentRecords", "securityHub"] as const;
+export type TaskTarget = (typeof TASK_TARGETS)[number];
+
+/** The AWS services the workflow calls; offline, each has its stand-in. */
+export type TaskService = "dynamoDb" | "incidentManager" | "securityHub";
 
 /**
  * Every service integration the workflow may call: the Task `Resource`, the IAM action it needs
- * and on which resource. The role policy and the offline engine are both derived from this.
+ * and on which resource, and the service and operation it calls. The role policy and the offline
+ * engine's routing are both derived from this.
  */
-export const TASK_INTEGRATIONS: Readonly<Record<string, { action: string; target: TaskTarget }>> = {
-    "arn:aws:states:::dynamodb:getItem": { action: "dynamodb:GetItem", target: "dedupTable" },
-    "arn:aws:states:::dynamodb:putItem": { action: "dynamodb:PutItem", target: "dedupTable" },
-    "arn:aws:states:::dynamodb:updateItem": { action: "dynamodb:UpdateItem", target: "dedupTable" },
-    "arn:aws:states:::dynamodb:deleteItem": { action: "dynamodb:DeleteItem", target: "dedupTable" },
-    "arn:aws:states:::aws-sdk:ssmincidents:startIncident": { action: "ssm-incidents:StartIncident", target: "responsePlan" },
+export const TASK_INTEGRATIONS: Readonly<Record<string, { action: string; target: TaskTarget; service: TaskService; operation: string }>> = {
+    "arn:aws:states:::dynamodb:getItem": { action: "dynamodb:GetItem", target: "dedupTable", service: "dynamoDb", operation: "GetItem" },
+    "arn:aws:states:::dynamodb:putItem": { action: "dynamodb:PutItem", target: "dedupTable", service: "dynamoDb", operation: "PutItem" },
+    "arn:aws:states:::dynamodb:updateItem": { action: "dynamodb:UpdateItem", target: "dedupTable", service: "dynamoDb", operation: "UpdateItem" },
+    "arn:aws:states:::dynamodb:deleteItem": { action: "dynamodb:DeleteItem", target: "dedupTable", service: "dynamoDb", operation: "DeleteItem" },
+    "arn:aws:states:::aws-sdk:ssmincidents:startIncident": { action: "ssm-incidents:StartIncident", target: "responsePlan", service: "incidentManager", operation: "startIncident" },
+    "arn:aws:states:::aws-sdk:ssmincidents:getIncidentRecord": { action: "ssm-incidents:GetIncidentRecord", target: "incidentRecords", service: "incidentManager", operation: "getIncidentRecord" },
+    "arn:aws:states:::aws-sdk:ssmincidents:createTimelineEvent": { action: "ssm-incidents:CreateTimelineEvent", target: "incidentRecords", service: "incidentManager", operation: "createTimelineEvent" },
+    "arn:aws:states:::aws-sdk:ssmincidents:updateIncidentRecord": { action: "ssm-incidents:UpdateIncidentRecord", target: "incidentRecords", service: "incidentManager", operation: "updateIncidentRecord" },
+    "arn:aws:states:::aws-sdk:securityhub:batchUpdateFindings": { action: "securityhub:BatchUpdateFindings", target: "securityHub", service: "securityHub", operation: "batchUpdateFindings" },
 };
 
 /** Every Task state of a definition, including those nested in Parallel and Map states. */
@@ -186,7 +309,7 @@ export function taskStates(definition: Record<string, any>): Array<{ name: strin
 
 /** The IAM actions the definition's tasks call, grouped by the resource they act on. */
 export function requiredTaskPermissions(definition: Record<string, any>): Record<TaskTarget, string[]> {
-    const permissions: Record<TaskTarget, Set<string>> = { dedupTable: new Set(), responsePlan: new Set() };
+    const permissions = Object.fromEntries(TASK_TARGETS.map(t => [t, new Set<string>()])) as Record<TaskTarget, Set<string>>;
     for (const { name, state } of taskStates(definition)) {
         const integration = TASK_INTEGRATIONS[state.Resource];
         if (!integration) {
@@ -194,8 +317,5 @@ export function requiredTaskPermissions(definition: Record<string, any>): Record
         }
         permissions[integration.target].add(integration.action);
     }
-    return {
-        dedupTable: [...permissions.dedupTable].sort(),
-        responsePlan: [...permissions.responsePlan].sort(),
-    };
+    return Object.fromEntries(TASK_TARGETS.map(t => [t, [...permissions[t]].sort()])) as Record<TaskTarget, string[]>;
 }

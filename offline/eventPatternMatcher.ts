@@ -1,7 +1,7 @@
 /**
  * EventBridge event-pattern matching, for replaying findings offline. It covers the pattern
  * features this project can produce and a few neighbours (exact values, nested fields, arrays,
- * prefix, anything-but, exists, numeric); any other operator is refused rather than guessed.
+ * prefix, anything-but, exists, numeric, $or); any other operator is refused rather than guessed.
  *
  * Semantics (EventBridge user guide, "Event patterns"): every field of the pattern must match
  * (AND); a field matches when any event value at that path equals any listed matcher (OR); arrays
@@ -73,6 +73,12 @@ function matchLeaf(values: unknown[], matchers: unknown[]): boolean {
 function matchNodes(nodes: unknown[], pattern: Record<string, unknown>, path: string): MatchResult {
     for (const [key, expected] of Object.entries(pattern)) {
         const field = path ? `${path}.${key}` : key;
+        if (key === "$or") {
+            // "$or": a list of patterns, at least one of which must match at this level.
+            if (!Array.isArray(expected) || expected.length < 2) throw new Error(`event pattern field ${field} must be a list of at least two patterns`);
+            if (!expected.some(branch => matchNodes(nodes, branch as Record<string, unknown>, path).matched)) return { matched: false, field };
+            continue;
+        }
         const values = valuesAt(nodes, key);
         if (Array.isArray(expected)) {
             if (!matchLeaf(values, expected)) return { matched: false, field };

@@ -2,10 +2,16 @@ import * as crypto from "crypto";
 import { INCIDENT_ARN_PATTERN, INCIDENT_LIMITS, ISO_TIMESTAMP_PATTERN, RELATED_ITEM_TYPES } from "../lib/limits";
 import { StatesError } from "./stepFunctionsJsonata";
 
-/** One incident the stand-in opened, with the request that opened it. */
+/** One incident the stand-in opened, with the request that opened it and what happened since. */
 export interface OpenedIncident {
     incidentRecordArn: string;
     request: StartIncidentRequest;
+    status: "OPEN" | "RESOLVED";
+    creationTime: string;
+    resolvedTime?: string;
+    /** Who resolved it: the workflow (UpdateIncidentRecord) or a responder. */
+    resolvedBy?: "workflow" | "responder";
+    timeline: TimelineEvent[];
 }
 
 export interface StartIncidentRequest {
@@ -17,9 +23,23 @@ export interface StartIncidentRequest {
     TriggerDetails?: { Source: string; Timestamp: string; TriggerArn?: string; RawData?: string };
 }
 
+export interface TimelineEvent {
+    eventId: string;
+    eventTime: string;
+    eventType: string;
+    eventData: string;
+}
+
+/** The operations the stand-in serves, by their Step Functions SDK-integration names. */
+export type IncidentOperation = "startIncident" | "getIncidentRecord" | "createTimelineEvent" | "updateIncidentRecord";
+
 const REQUEST_FIELDS = ["ResponsePlanArn", "Title", "Impact", "ClientToken", "RelatedItems", "TriggerDetails"];
 const VALUE_FIELDS = ["Arn", "Url", "MetricDefinition", "PagerDutyIncidentDetail"];
 const TRIGGER_FIELDS = ["Source", "Timestamp", "TriggerArn", "RawData"];
+const TIMELINE_FIELDS = ["IncidentRecordArn", "EventTime", "EventType", "EventData", "ClientToken", "EventReferences"];
+const UPDATE_FIELDS = ["Arn", "Status", "Title", "Summary", "Impact", "ClientToken", "ChatChannel", "NotificationTargets"];
+/** CreateTimelineEvent's eventType is free text in the model, but the service supports only these. */
+const TIMELINE_EVENT_TYPES = ["Custom Event", "Note"];
 const ARN = new RegExp(INCIDENT_ARN_PATTERN);
 const TIMESTAMP = new RegExp(ISO_TIMESTAMP_PATTERN);
 
@@ -29,40 +49,60 @@ function length(text: string): number {
 }
 
 /**
- * Incident Manager's StartIncident, offline: it enforces the documented request constraints and
- * fails the way the Step Functions SDK integration reports service errors
- * (`SsmIncidents.<ErrorName>`). Faults can be queued to simulate throttling or outages.
+ * Incident Manager offline: StartIncident, GetIncidentRecord, CreateTimelineEvent and
+ * UpdateIncidentRecord. It enforces the documented request constraints (ssm-incidents service
+ * model) and fails the way the Step Functions SDK integration reports service errors
+ * (`SsmIncidents.<ErrorName>`). Faults can be queued per operation to simulate throttling or
+ * outages. Time comes from `clock` (the replay sets it from the events), not the wall clock.
  */
 export class IncidentManagerStandIn {
     readonly incidents: OpenedIncident[] = [];
-    /** Every call, accepted or not: for counting retries. */
+    /** StartIncident calls, accepted or not: for counting retries. */
     calls = 0;
+    /** Calls of every operation, accepted or not. */
+    readonly callsOf: Record<IncidentOperation, number> = { startIncident: 0, getIncidentRecord: 0, createTimelineEvent: 0, updateIncidentRecord: 0 };
+    /** What "now" is for the service (creation, resolution times). Default: the wall clock. */
+    clock: () => string = () => new Date().toISOString();
+    /**
+     * Responders resolve every incident this many milliseconds after it opened (the replay's
+     * `--resolve-incidents-after`). An incident counts as resolved from then on, whatever order
+     * the replay asks in. Default: responders never resolve.
+     */
+    respondersResolveAfterMs?: number;
     private readonly byToken = new Map<string, OpenedIncident>();
     private readonly byArn = new Map<string, OpenedIncident>();
-    private readonly faults: string[] = [];
-    private permanentFault?: string;
+    private readonly timelineTokens = new Map<string, TimelineEvent>();
+    private readonly faults: Array<{ operation: IncidentOperation; errorName: string }> = [];
+    private readonly permanentFaults = new Map<IncidentOperation, string>();
 
     constructor(readonly responsePlanArns: string[]) {}
 
-    /** The next `times` calls fail with `errorName` (e.g. "ThrottlingException"). */
-    failNext(errorName: string, times = 1): void {
-        for (let i = 0; i < times; i++) this.faults.push(errorName);
+    /** The next `times` calls of `operation` (default StartIncident) fail with `errorName` (e.g. "ThrottlingException"). */
+    failNext(errorName: string, times = 1, operation: IncidentOperation = "startIncident"): void {
+        for (let i = 0; i < times; i++) this.faults.push({ operation, errorName });
     }
 
-    /** Every call fails with `errorName` until `recover()`. */
-    failAlways(errorName: string): void {
-        this.permanentFault = errorName;
+    /** Every call of `operation` (default StartIncident) fails with `errorName` until `recover()`. */
+    failAlways(errorName: string, operation: IncidentOperation = "startIncident"): void {
+        this.permanentFaults.set(operation, errorName);
     }
 
     recover(): void {
-        this.permanentFault = undefined;
+        this.permanentFaults.clear();
         this.faults.length = 0;
     }
 
-    async startIncident(request: StartIncidentRequest): Promise<{ IncidentRecordArn: string }> {
-        this.calls++;
-        const fault = this.faults.shift() ?? this.permanentFault;
+    /** Counts the call and throws the fault queued for it, if any. */
+    private enter(operation: IncidentOperation): void {
+        this.callsOf[operation]++;
+        if (operation === "startIncident") this.calls++;
+        const index = this.faults.findIndex(f => f.operation === operation);
+        const fault = index >= 0 ? this.faults.splice(index, 1)[0].errorName : this.permanentFaults.get(operation);
         if (fault) throw this.error(fault, `injected ${fault}`);
+    }
+
+    async startIncident(request: StartIncidentRequest): Promise<{ IncidentRecordArn: string }> {
+        this.enter("startIncident");
         const problems = this.validate(request);
         if (problems.length > 0) throw this.error("ValidationException", problems.join("; "));
         if (!this.responsePlanArns.includes(request.ResponsePlanArn)) {
@@ -74,14 +114,117 @@ export class IncidentManagerStandIn {
 
         const planName = request.ResponsePlanArn.split("/").pop();
         const account = request.ResponsePlanArn.split(":")[4];
+        const partition = request.ResponsePlanArn.split(":")[1];
         const incident: OpenedIncident = {
-            incidentRecordArn: `arn:aws:ssm-incidents::${account}:incident-record/${planName}/${crypto.randomUUID()}`,
+            incidentRecordArn: `arn:${partition}:ssm-incidents::${account}:incident-record/${planName}/${crypto.randomUUID()}`,
             request: JSON.parse(JSON.stringify(request)),
+            status: "OPEN",
+            creationTime: this.clock(),
+            timeline: [],
         };
         this.incidents.push(incident);
         this.byArn.set(incident.incidentRecordArn, incident);
         if (request.ClientToken) this.byToken.set(request.ClientToken, incident);
         return { IncidentRecordArn: incident.incidentRecordArn };
+    }
+
+    /** The incident an ARN names, or ResourceNotFoundException as the service answers. */
+    private existing(arn: unknown, field: string): OpenedIncident {
+        if (typeof arn !== "string" || length(arn) > INCIDENT_LIMITS.identifierArnLength || !ARN.test(arn)) {
+            throw this.error("ValidationException", `${field} ${JSON.stringify(arn)} does not match the ARN pattern`);
+        }
+        const incident = this.byArn.get(arn);
+        if (!incident) throw this.error("ResourceNotFoundException", `incident record ${arn} does not exist`);
+        this.applyResponders(incident, this.clock());
+        return incident;
+    }
+
+    /** Resolves the incident if responders had resolved it by `now` (see respondersResolveAfterMs). */
+    private applyResponders(incident: OpenedIncident, now: string): void {
+        if (this.respondersResolveAfterMs === undefined || incident.status !== "OPEN") return;
+        const due = Date.parse(incident.creationTime) + this.respondersResolveAfterMs;
+        if (due > Date.parse(now)) return;
+        incident.status = "RESOLVED";
+        incident.resolvedTime = new Date(due).toISOString();
+        incident.resolvedBy = "responder";
+    }
+
+    /** Every incident as it stands at `now` (responders' resolutions applied). */
+    incidentsAt(now: string): OpenedIncident[] {
+        for (const incident of this.incidents) this.applyResponders(incident, now);
+        return this.incidents;
+    }
+
+    async getIncidentRecord(request: { Arn: string }): Promise<{ IncidentRecord: Record<string, unknown> }> {
+        this.enter("getIncidentRecord");
+        const unknown = Object.keys(request ?? {}).filter(k => k !== "Arn");
+        if (unknown.length > 0) throw this.error("ValidationException", `unknown field ${unknown.join(", ")}`);
+        const incident = this.existing(request?.Arn, "arn");
+        return {
+            IncidentRecord: {
+                Arn: incident.incidentRecordArn,
+                Title: incident.request.Title,
+                Status: incident.status,
+                Impact: incident.request.Impact,
+                CreationTime: incident.creationTime,
+                ...(incident.resolvedTime ? { ResolvedTime: incident.resolvedTime } : {}),
+            },
+        };
+    }
+
+    async createTimelineEvent(request: { IncidentRecordArn: string; EventTime: string; EventType: string; EventData: string; ClientToken?: string; EventReferences?: unknown[] }): Promise<{ IncidentRecordArn: string; EventId: string }> {
+        this.enter("createTimelineEvent");
+        const L = INCIDENT_LIMITS;
+        const problems: string[] = [];
+        for (const key of Object.keys(request ?? {})) if (!TIMELINE_FIELDS.includes(key)) problems.push(`unknown field ${key}`);
+        if (typeof request.EventTime !== "string" || !TIMESTAMP.test(request.EventTime)) problems.push(`eventTime ${JSON.stringify(request.EventTime)} is not an ISO-8601 date and time`);
+        if (typeof request.EventType !== "string" || length(request.EventType) > L.timelineEventTypeLength || !TIMELINE_EVENT_TYPES.includes(request.EventType)) {
+            problems.push(`eventType ${JSON.stringify(request.EventType)} is not one of ${TIMELINE_EVENT_TYPES.join(", ")}`);
+        }
+        if (typeof request.EventData !== "string" || length(request.EventData) > L.timelineEventDataLength) problems.push(`eventData must be a string of at most ${L.timelineEventDataLength} characters`);
+        if (request.ClientToken !== undefined && (typeof request.ClientToken !== "string" || length(request.ClientToken) > L.clientTokenLength)) problems.push(`clientToken must be at most ${L.clientTokenLength} characters`);
+        if (request.EventReferences !== undefined && (!Array.isArray(request.EventReferences) || request.EventReferences.length > L.timelineEventReferences)) problems.push(`eventReferences must be a list of at most ${L.timelineEventReferences}`);
+        if (problems.length > 0) throw this.error("ValidationException", problems.join("; "));
+        const incident = this.existing(request.IncidentRecordArn, "incidentRecordArn");
+        const token = request.ClientToken ? `${incident.incidentRecordArn}|${request.ClientToken}` : undefined;
+        const repeated = token ? this.timelineTokens.get(token) : undefined;
+        if (repeated) return { IncidentRecordArn: incident.incidentRecordArn, EventId: repeated.eventId };
+        const event: TimelineEvent = { eventId: crypto.randomUUID(), eventTime: request.EventTime, eventType: request.EventType, eventData: request.EventData };
+        incident.timeline.push(event);
+        if (token) this.timelineTokens.set(token, event);
+        return { IncidentRecordArn: incident.incidentRecordArn, EventId: event.eventId };
+    }
+
+    async updateIncidentRecord(request: { Arn: string; Status?: string; Title?: string; Summary?: string; Impact?: number; ClientToken?: string }): Promise<Record<string, never>> {
+        this.enter("updateIncidentRecord");
+        const L = INCIDENT_LIMITS;
+        const problems: string[] = [];
+        for (const key of Object.keys(request ?? {})) if (!UPDATE_FIELDS.includes(key)) problems.push(`unknown field ${key}`);
+        if (request.Status !== undefined && request.Status !== "OPEN" && request.Status !== "RESOLVED") problems.push(`status ${JSON.stringify(request.Status)} is not OPEN or RESOLVED`);
+        if (request.Title !== undefined && (typeof request.Title !== "string" || length(request.Title) > L.titleLength)) problems.push(`title must be at most ${L.titleLength} characters`);
+        if (request.Summary !== undefined && (typeof request.Summary !== "string" || length(request.Summary) > L.summaryLength)) problems.push(`summary must be at most ${L.summaryLength} characters`);
+        if (request.Impact !== undefined && (!Number.isInteger(request.Impact) || request.Impact < L.minImpact || request.Impact > L.maxImpact)) problems.push(`impact must be a whole number from ${L.minImpact} to ${L.maxImpact}`);
+        if (request.ClientToken !== undefined && (typeof request.ClientToken !== "string" || length(request.ClientToken) > L.clientTokenLength)) problems.push(`clientToken must be at most ${L.clientTokenLength} characters`);
+        if (problems.length > 0) throw this.error("ValidationException", problems.join("; "));
+        const incident = this.existing(request.Arn, "arn");
+        if (request.Status === "RESOLVED" && incident.status !== "RESOLVED") {
+            this.resolve(incident.incidentRecordArn);
+            incident.resolvedBy = "workflow";
+        }
+        if (request.Status === "OPEN") {
+            incident.status = "OPEN";
+            incident.resolvedTime = undefined;
+        }
+        return {};
+    }
+
+    /** Resolves an incident as a responder would (outside the workflow), at the stand-in's clock. */
+    resolve(incidentRecordArn: string): void {
+        const incident = this.byArn.get(incidentRecordArn);
+        if (!incident) throw new Error(`no incident ${incidentRecordArn}`);
+        incident.status = "RESOLVED";
+        incident.resolvedTime = this.clock();
+        incident.resolvedBy = "responder";
     }
 
     /** The incident with this ARN, if the stand-in opened it. */

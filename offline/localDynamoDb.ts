@@ -5,13 +5,8 @@ import { DEDUP_KEY_ATTRIBUTE } from "../lib/stateMachineDefinition";
 import { DYNAMODB_LIMITS } from "../lib/limits";
 import { StatesError } from "./stepFunctionsJsonata";
 
-/** Optimized-integration actions (arn:aws:states:::dynamodb:<action>) → DynamoDB API operation. */
-const OPERATIONS: Record<string, string> = {
-    getItem: "GetItem",
-    putItem: "PutItem",
-    updateItem: "UpdateItem",
-    deleteItem: "DeleteItem",
-};
+/** The item operations Step Functions' optimized DynamoDB integration offers. */
+const OPERATIONS = ["GetItem", "PutItem", "UpdateItem", "DeleteItem"];
 
 /** An error DynamoDB returned: its short name (e.g. ConditionalCheckFailedException) and message. */
 export class DynamoDbError extends Error {}
@@ -128,10 +123,9 @@ export class LocalDynamoDb {
         this.keyAttributes.set(tableName, [DEDUP_KEY_ATTRIBUTE]);
     }
 
-    /** One optimized-integration call; service errors come back as `DynamoDB.<ErrorName>`. */
-    async call(action: string, request: Record<string, unknown>): Promise<Record<string, unknown>> {
-        const operation = OPERATIONS[action];
-        if (!operation) throw new StatesError("States.Runtime", `dynamodb:${action} is not an optimized DynamoDB integration the offline engine knows`);
+    /** One optimized-integration call (e.g. "PutItem"); service errors come back as `DynamoDB.<ErrorName>`. */
+    async call(operation: string, request: Record<string, unknown>): Promise<Record<string, unknown>> {
+        if (!OPERATIONS.includes(operation)) throw new StatesError("States.Runtime", `DynamoDB ${operation} is not an optimized DynamoDB integration the offline engine knows`);
         try {
             return await this.request(operation, request);
         } catch (err) {

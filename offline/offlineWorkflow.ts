@@ -3,7 +3,7 @@ import { StateMachine } from "aws-local-stepfunctions";
 import { requiredTaskPermissions, TASK_INTEGRATIONS, taskStates } from "../lib/stateMachineDefinition";
 import { evaluateTemplate, StatesError } from "./stepFunctionsJsonata";
 import { LocalDynamoDb } from "./localDynamoDb";
-import { IncidentManagerStandIn, StartIncidentRequest } from "./incidentManagerStandIn";
+import { IncidentManagerStandIn, IncidentOperation } from "./incidentManagerStandIn";
 import { MOCK_ACCOUNT } from "./pulumiMocks";
 
 /** What one offline execution did. */
@@ -14,14 +14,23 @@ export interface ExecutionReport {
     states: string[];
     /** State transitions: states entered plus retries, as Step Functions bills them. */
     transitions: number;
+    /** The output of each Task state that completed (the last time, if it ran twice), by state name. */
+    taskOutputs: Record<string, unknown>;
     output?: unknown;
     error?: string;
     cause?: string;
 }
 
+/** Security Hub's side as the workflow calls it (offline/securityHubStandIn.ts). */
+export interface SecurityHubService {
+    batchUpdateFindings(request: any): Promise<unknown>;
+}
+
+/** One stand-in per AWS service the workflow calls (TASK_INTEGRATIONS names the service of each task). */
 export interface OfflineServices {
     dynamoDb: LocalDynamoDb;
     incidents: IncidentManagerStandIn;
+    securityHub?: SecurityHubService;
 }
 
 /** Names (and resource) of the bridge states that evaluate JSONata catcher outputs. */
@@ -84,24 +93,36 @@ export class OfflineWorkflow {
         return copy;
     }
 
-    /** Routes a task to the service its integration targets (TASK_INTEGRATIONS). */
+    /** Routes a task to the stand-in of the service its integration calls (TASK_INTEGRATIONS). */
     private async callService(resource: string, request: any): Promise<unknown> {
         this.calledResources.add(resource);
         const integration = TASK_INTEGRATIONS[resource];
-        if (integration?.target === "dedupTable") return this.services.dynamoDb.call(resource.split(":").pop()!, request);
-        if (integration?.action === "ssm-incidents:StartIncident") return this.services.incidents.startIncident(request as StartIncidentRequest);
-        throw new StatesError("States.Runtime", `no offline service for ${resource}`);
+        switch (integration?.service) {
+            case "dynamoDb":
+                return this.services.dynamoDb.call(integration.operation, request);
+            case "incidentManager":
+                return this.services.incidents[integration.operation as IncidentOperation](request);
+            case "securityHub":
+                if (!this.services.securityHub) throw new StatesError("States.Runtime", `${resource}: this offline run has no Security Hub stand-in`);
+                return this.services.securityHub.batchUpdateFindings(request);
+            default:
+                throw new StatesError("States.Runtime", `no offline service for ${resource}`);
+        }
     }
 
-    /** Runs one execution for one EventBridge event. */
-    async run(event: unknown, executionName: string = crypto.randomUUID()): Promise<ExecutionReport> {
+    /**
+     * Runs one execution for one EventBridge event. `startTime` is the execution's start (the
+     * replay passes the event's time, so that a month of events replays as a month); default now.
+     */
+    async run(event: unknown, executionName: string = crypto.randomUUID(), options: { startTime?: string } = {}): Promise<ExecutionReport> {
         const executionArn = this.stateMachineArn.replace(":stateMachine:", ":execution:") + `:${executionName}`;
-        const startTime = new Date().toISOString();
+        const startTime = options.startTime ?? new Date().toISOString();
         const context = {
             Execution: { Id: executionArn, Name: executionName, Input: event, StartTime: startTime },
             StateMachine: { Id: this.stateMachineArn, Name: "securityhub-incidents-offline" },
         };
         const handlers: Record<string, (input: any) => Promise<any>> = {};
+        const taskOutputs: Record<string, unknown> = {};
         const retryIntervalOverrides: Record<string, number> = {};
         // Each JSONata state's input, for its catchers' Output expressions.
         const inputs = new Map<string, unknown>();
@@ -114,9 +135,15 @@ export class OfflineWorkflow {
                     const states = { input, context: { ...context, State: { Name: name, EnteredTime: new Date().toISOString() } } };
                     const request = await evaluateTemplate(state.Arguments ?? {}, states);
                     const result = await this.callService(state.Resource, request);
-                    return "Output" in state ? evaluateTemplate(state.Output, { ...states, result }) : result;
+                    const output = "Output" in state ? await evaluateTemplate(state.Output, { ...states, result }) : result;
+                    taskOutputs[name] = output;
+                    return output;
                 }
-                : (request) => this.callService(state.Resource, request) as Promise<any>;
+                : async (request) => {
+                    const result = await this.callService(state.Resource, request);
+                    taskOutputs[name] = result;
+                    return result;
+                };
         }
         for (const [bridge, { state, output }] of this.catcherOutputs) {
             handlers[bridge] = (errorOutput) => evaluateTemplate(output, {
@@ -141,13 +168,13 @@ export class OfflineWorkflow {
         try {
             const output = await execution.result;
             await logging;
-            return { executionArn, status: "SUCCEEDED", states, transitions: states.length + retries, output };
+            return { executionArn, status: "SUCCEEDED", states, transitions: states.length + retries, taskOutputs, output };
         } catch (err) {
             await logging.catch(() => undefined);
             // The engine wraps the failing state's error (name = error, message = cause).
             const wrapped = err as Error & { cause?: unknown };
             const error = wrapped.cause instanceof Error ? wrapped.cause : wrapped;
-            return { executionArn, status: "FAILED", states, transitions: states.length + retries, error: error.name, cause: error.message };
+            return { executionArn, status: "FAILED", states, transitions: states.length + retries, taskOutputs, error: error.name, cause: error.message };
         }
     }
 }

@@ -1,10 +1,9 @@
 import { responsePlanNameFor, Settings, stackPrefix } from "../lib/settings";
-import { buildEventPattern } from "../lib/eventPattern";
+import { buildEventPattern, buildLifecyclePattern } from "../lib/eventPattern";
 import { renderStateMachineDefinition } from "../lib/stateMachineDefinition";
-import { matchEventPattern } from "./eventPatternMatcher";
 import { LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn } from "./incidentManagerStandIn";
-import { OfflineWorkflow } from "./offlineWorkflow";
+import { Delivery, ReplayAccount } from "./replayAccount";
 import { MOCK_ACCOUNT } from "./pulumiMocks";
 import { ReplayEvent } from "./findingInput";
 
@@ -14,6 +13,9 @@ export interface SimulatedIncident {
     title: string;
     impact: number;
     relatedItems: Array<{ title: string; type: string; value: string }>;
+    incidentArn: string;
+    /** The incident this one follows, when the finding re-opened after it was resolved. */
+    previousIncidentArn?: string;
 }
 
 export interface SimulatedFailure {
@@ -23,11 +25,24 @@ export interface SimulatedFailure {
     cause?: string;
 }
 
+export type TimelineKind = "resolved" | "suppressed" | "archived" | "reopened";
+
+export interface SimulatedTimelineEvent {
+    findingId: string;
+    incidentArn: string;
+    time: string;
+    kind: TimelineKind;
+}
+
 export interface SimulationReport {
+    /** Input events read. */
     events: number;
+    /** Input events a rule sent to the workflow. */
     matched: number;
-    /** Events the rule would not send, by the pattern field that rejected them. */
+    /** Input events no rule sent, by the field of the findings rule's pattern that rejected them. */
     filtered: Record<string, number>;
+    /** Events Security Hub emitted for the workflow's own updates, and how many of them a rule matched. */
+    writeBackEvents: { events: number; matched: number };
     incidents: SimulatedIncident[];
     /** Deliveries the workflow stopped as duplicates of a finding that has its incident. */
     duplicates: number;
@@ -38,9 +53,18 @@ export interface SimulationReport {
      */
     droppedDeliveries: number;
     failures: SimulatedFailure[];
-    /** Executions run (matched events × deliveries). */
+    /** Executions run (matched events × deliveries, write-back events included). */
     executions: number;
     transitions: number;
+    /** Times the workflow marked a finding NOTIFIED (a re-open marks it again). */
+    notified: number;
+    timelineEvents: SimulatedTimelineEvent[];
+    /** Re-opened findings: told on their open incident's timeline, or given a new linked incident. */
+    reopened: { timeline: number; newIncident: number };
+    /** Incidents the workflow resolved with their findings (resolveIncidentsWithFindings). */
+    incidentsResolved: number;
+    /** Incidents responders had resolved by the last event (--resolve-incidents-after). */
+    resolvedByResponders: number;
 }
 
 export interface SimulationOptions {
@@ -49,86 +73,155 @@ export interface SimulationOptions {
     events: ReplayEvent[];
     /** Deliver each matched event this many times at once (EventBridge is at-least-once). Default 1. */
     deliveries?: number;
-    /** Findings replayed at the same time; one finding's events always run in order. Default 16. */
+    /** Findings replayed at the same time; one finding's events always run in time order. Default 16. */
     concurrency?: number;
+    /** Responders resolve each incident this many milliseconds after it opened. Default: never. */
+    resolveIncidentsAfterMs?: number;
     onProgress?: (done: number, total: number) => void;
     /** The Incident Manager stand-in to replay against (tests use it to inject faults). */
     incidentManager?: (responsePlanArn: string) => IncidentManagerStandIn;
+    /**
+     * Another workflow to replay instead of the stack's (the lifecycle benchmark replays the
+     * seed's): its definition and rules, rendered for the given table and plan.
+     */
+    workflow?: (names: { tableName: string; responsePlanArn: string }) => { definition: Record<string, any>; patterns: Record<string, Record<string, unknown>> };
+}
+
+/** The stack's rules: findings to open incidents for, and (with the write-back) their lifecycle. */
+export function stackRules(settings: Settings): Record<string, Record<string, unknown>> {
+    return {
+        findings: buildEventPattern(settings),
+        ...(settings.notifyFindings ? { lifecycle: buildLifecyclePattern() } : {}),
+    };
+}
+
+/** When an event happened, for ordering one finding's events: its time, else its finding's UpdatedAt. */
+function eventMillis(event: Record<string, any>): number {
+    const millis = Date.parse(event.time ?? event.detail?.findings?.[0]?.UpdatedAt);
+    return Number.isNaN(millis) ? NaN : millis;
 }
 
 /**
- * Replays events through what a stack would deploy: its event pattern, then its rendered state
- * machine on the offline engines, with one dedup table and one Incident Manager for the whole
- * replay (as in the account).
+ * Replays events through what a stack would deploy: its rules, then its rendered state machine on
+ * the offline engines, against one Security Hub, dedup table and Incident Manager for the whole
+ * replay (as in the account). Each finding's events run in the order of their time, and each
+ * execution starts at its event's time; different findings run side by side.
  */
 export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
     const { settings, stack, events } = options;
     const deliveries = options.deliveries ?? 1;
     const tableName = settings.tableName ?? `${stackPrefix(stack)}-dedup`;
     const responsePlanArn = `arn:aws:ssm-incidents::${MOCK_ACCOUNT}:response-plan/${responsePlanNameFor(stack)}`;
-    const pattern = buildEventPattern(settings);
-    const definition = renderStateMachineDefinition({ tableName, responsePlanArn, dedupTtlDays: settings.dedupTtlDays, impactBySeverity: settings.impactBySeverity });
+    const { definition, patterns } = options.workflow?.({ tableName, responsePlanArn }) ?? {
+        definition: renderStateMachineDefinition({
+            tableName,
+            responsePlanArn,
+            dedupTtlDays: settings.dedupTtlDays,
+            impactBySeverity: settings.impactBySeverity,
+            notifyFindings: settings.notifyFindings,
+            resolveIncidentsWithFindings: settings.resolveIncidentsWithFindings,
+            recordRetentionDays: settings.recordRetentionDays,
+        }),
+        patterns: stackRules(settings),
+    };
 
     const dynamoDb = await LocalDynamoDb.start();
     try {
         await dynamoDb.createDedupTable(tableName);
         const incidentManager = options.incidentManager?.(responsePlanArn) ?? new IncidentManagerStandIn([responsePlanArn]);
-        const workflow = new OfflineWorkflow(definition, { dynamoDb, incidents: incidentManager });
-        const report: SimulationReport = { events: events.length, matched: 0, filtered: {}, incidents: [], duplicates: 0, droppedDeliveries: 0, failures: [], executions: 0, transitions: 0 };
+        incidentManager.respondersResolveAfterMs = options.resolveIncidentsAfterMs;
+        const account = new ReplayAccount({ definition, patterns, dynamoDb, incidents: incidentManager });
+        const report: SimulationReport = {
+            events: events.length, matched: 0, filtered: {}, writeBackEvents: { events: 0, matched: 0 }, incidents: [], duplicates: 0, droppedDeliveries: 0,
+            failures: [], executions: 0, transitions: 0, notified: 0, timelineEvents: [], reopened: { timeline: 0, newIncident: 0 }, incidentsResolved: 0, resolvedByResponders: 0,
+        };
         const opened: Array<{ order: number; incident: SimulatedIncident }> = [];
         const failed: Array<{ order: number; failure: SimulatedFailure }> = [];
+        const timeline: Array<{ order: number; event: SimulatedTimelineEvent }> = [];
+        let lastTime = "";
+        const seen = new Set<string>();
+        const once = (key: string) => !seen.has(key) && Boolean(seen.add(key));
 
-        // One queue per finding keeps its events in file order; different findings run side by side.
+        // One queue per finding, in time order (file order for equal or missing times).
         const queues = new Map<string, Array<{ order: number; item: ReplayEvent }>>();
         events.forEach((item, order) => {
-            const match = matchEventPattern(pattern, item.event);
-            if (!match.matched) {
-                report.filtered[match.field] = (report.filtered[match.field] ?? 0) + 1;
-                return;
-            }
-            report.matched++;
             const key = item.findingId ?? `#${order}`;
             if (!queues.has(key)) queues.set(key, []);
             queues.get(key)!.push({ order, item });
         });
+        for (const queue of queues.values()) {
+            queue.sort((a, b) => (eventMillis(a.item.event) - eventMillis(b.item.event)) || a.order - b.order);
+        }
+
+        /** Counts one delivery's executions and what they did. */
+        const tally = (delivery: Delivery, order: number, item: ReplayEvent, state: { hasIncident: boolean }) => {
+            const findingId = item.findingId ?? "(none)";
+            let duplicateRuns = 0;
+            for (const run of delivery.runs) {
+                report.executions++;
+                report.transitions += run.transitions;
+                if (run.states.includes("DuplicateFinding")) duplicateRuns++;
+                const outputs = run.taskOutputs as Record<string, Record<string, any> | undefined>;
+                const openedArn = outputs.OpenIncident?.IncidentArn;
+                if (openedArn) {
+                    const incident = incidentManager.incident(openedArn)!;
+                    state.hasIncident = true;
+                    opened.push({
+                        order,
+                        incident: {
+                            findingId,
+                            source: item.source,
+                            title: incident.request.Title ?? "",
+                            impact: incident.request.Impact ?? 0,
+                            relatedItems: (incident.request.RelatedItems ?? []).map(r => ({
+                                title: r.Title ?? "",
+                                type: r.Identifier.Type,
+                                value: String(Object.values(r.Identifier.Value)[0]),
+                            })),
+                            incidentArn: openedArn,
+                            ...(outputs.OpenIncident?.PreviousIncidentArn ? { previousIncidentArn: outputs.OpenIncident.PreviousIncidentArn } : {}),
+                        },
+                    });
+                    if (outputs.OpenIncident?.PreviousIncidentArn) report.reopened.newIncident++;
+                }
+                // Concurrent deliveries may repeat an idempotent step: count each distinct effect once.
+                const notified = outputs.NotifyFinding;
+                if (notified && once(`notified|${findingId}|${notified.NoteText}`)) report.notified++;
+                const closed = outputs.AddClosedTimeline;
+                if (closed && once(`timeline|${closed.IncidentArn}|${closed.Kind}|${closed.At}`)) {
+                    timeline.push({ order, event: { findingId, incidentArn: closed.IncidentArn, time: closed.At, kind: closed.Kind } });
+                }
+                const reopened = outputs.AddReopenedTimeline;
+                if (reopened && once(`timeline|${reopened.IncidentArn}|reopened|${reopened.ReopenedAt}`)) {
+                    timeline.push({ order, event: { findingId, incidentArn: reopened.IncidentArn, time: reopened.ReopenedAt, kind: "reopened" } });
+                    report.reopened.timeline++;
+                }
+                if (outputs.ResolveIncident) report.incidentsResolved++;
+                if (run.status === "FAILED") {
+                    failed.push({ order, failure: { findingId, source: item.source, error: run.error ?? "Failed", cause: run.cause } });
+                }
+            }
+            if (state.hasIncident) report.duplicates += duplicateRuns;
+            else report.droppedDeliveries += duplicateRuns;
+            for (const echo of delivery.echoes) {
+                report.writeBackEvents.events++;
+                if (echo.rule) report.writeBackEvents.matched++;
+                tally(echo, order, item, state);
+            }
+        };
 
         let done = 0;
-        const total = report.matched;
         const replayQueue = async (queue: Array<{ order: number; item: ReplayEvent }>) => {
             // Whether this finding has an incident yet: only then is a duplicate a suppressed one.
-            let hasIncident = false;
+            const state = { hasIncident: false };
             for (const { order, item } of queue) {
-                const runs = await Promise.all(Array.from({ length: deliveries }, () => workflow.run(item.event)));
-                let duplicateRuns = 0;
-                for (const run of runs) {
-                    report.executions++;
-                    report.transitions += run.transitions;
-                    if (run.states.includes("DuplicateFinding")) duplicateRuns++;
-                    if (run.status === "FAILED") {
-                        failed.push({ order, failure: { findingId: item.findingId ?? "(none)", source: item.source, error: run.error ?? "Failed", cause: run.cause } });
-                    } else if (run.states.includes("OpenIncident")) {
-                        const arn = (run.output as { IncidentRecordArn: string }).IncidentRecordArn;
-                        const incident = incidentManager.incident(arn)!;
-                        hasIncident = true;
-                        opened.push({
-                            order,
-                            incident: {
-                                findingId: item.findingId ?? "(none)",
-                                source: item.source,
-                                title: incident.request.Title ?? "",
-                                impact: incident.request.Impact ?? 0,
-                                relatedItems: (incident.request.RelatedItems ?? []).map(r => ({
-                                    title: r.Title ?? "",
-                                    type: r.Identifier.Type,
-                                    value: String(Object.values(r.Identifier.Value)[0]),
-                                })),
-                            },
-                        });
-                    }
-                }
-                if (hasIncident) report.duplicates += duplicateRuns;
-                else report.droppedDeliveries += duplicateRuns;
-                options.onProgress?.(++done, total);
+                const delivery = await account.deliverFromInput(item.event, deliveries);
+                if (delivery.rule) report.matched++;
+                else if (delivery.filteredBy) report.filtered[delivery.filteredBy] = (report.filtered[delivery.filteredBy] ?? 0) + 1;
+                const time = item.event.time;
+                if (typeof time === "string" && time > lastTime && !Number.isNaN(Date.parse(time))) lastTime = time;
+                tally(delivery, order, item, state);
+                options.onProgress?.(++done, events.length);
             }
         };
         const pending = [...queues.values()];
@@ -138,9 +231,11 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         });
         await Promise.all(workers);
 
+        if (lastTime) report.resolvedByResponders = incidentManager.incidentsAt(new Date(Date.parse(lastTime)).toISOString()).filter(i => i.resolvedBy === "responder").length;
         // Report in input order, whatever order the concurrent replay finished in.
         report.incidents = opened.sort((a, b) => a.order - b.order).map(o => o.incident);
         report.failures = failed.sort((a, b) => a.order - b.order).map(f => f.failure);
+        report.timelineEvents = timeline.sort((a, b) => a.order - b.order).map(t => t.event);
         return report;
     } finally {
         await dynamoDb.stop();

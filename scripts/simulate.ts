@@ -25,6 +25,9 @@ options:
   --stack-file <file>    read the settings from this file (stack name: --stack, else the
                          <name> of a file named Pulumi.<name>.yaml)
   --deliveries <N>       deliver each matched event N times at once (1-1000; default 1)
+  --resolve-incidents-after <duration>
+                         responders resolve each incident this long after it opened, e.g.
+                         72h, 3d, 90m (default: never), so re-opens after a fix can be replayed
   --json                 print one JSON document (the report, or {"error": ...} on exit 2)
   --output <file>        write the report to <file> instead of standard output
   -h, --help             print this help and exit
@@ -41,6 +44,7 @@ interface Args {
     stack?: string;
     stackFile?: string;
     deliveries: number;
+    resolveIncidentsAfterMs?: number;
     json: boolean;
     output?: string;
     help: boolean;
@@ -60,7 +64,7 @@ class Failure extends Error {
 function parseArgs(argv: string[]): { args: Args; problems: InputProblem[] } {
     const line = parseCommandLine(argv, {
         flags: ["--json", "--help"],
-        values: { "--stack": "a stack name", "--stack-file": "a file", "--deliveries": "a number from 1 to 1000", "--output": "a file" },
+        values: { "--stack": "a stack name", "--stack-file": "a file", "--deliveries": "a number from 1 to 1000", "--output": "a file", "--resolve-incidents-after": "a duration such as 72h" },
         positionals: true,
     });
     const problems = line.problems;
@@ -79,6 +83,12 @@ function parseArgs(argv: string[]): { args: Args; problems: InputProblem[] } {
         if (typeof n === "number") args.deliveries = n;
         else problems.push({ source: "--deliveries", reason: n.problem });
     }
+    const resolveAfter = line.values.get("--resolve-incidents-after");
+    if (resolveAfter !== undefined) {
+        const ms = duration(resolveAfter);
+        if (typeof ms === "number") args.resolveIncidentsAfterMs = ms;
+        else problems.push({ source: "--resolve-incidents-after", reason: ms.problem });
+    }
     if (args.stack !== undefined || args.stackFile !== undefined) {
         try {
             stackName(args.stack, args.stackFile === undefined ? undefined : path.resolve(BASE_DIR, args.stackFile));
@@ -87,6 +97,18 @@ function parseArgs(argv: string[]): { args: Args; problems: InputProblem[] } {
         }
     }
     return { args, problems };
+}
+
+const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration such as 90m, 72h or 3d (at most 3650 days), in milliseconds. */
+function duration(text: string): number | { problem: string } {
+    const match = /^(\d{1,7})([mhd])$/.exec(text);
+    const ms = match ? Number(match[1]) * DURATION_UNITS[match[2]] : NaN;
+    if (!match || ms <= 0 || ms > 3650 * DURATION_UNITS.d) {
+        return { problem: `--resolve-incidents-after ${JSON.stringify(escapeControls(text))} is not a duration; give a whole number of minutes, hours or days from 1m to 3650d, such as 90m, 72h or 3d` };
+    }
+    return ms;
 }
 
 function progressBar(enabled: boolean) {
@@ -122,10 +144,15 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
     lines.push(pad("events read", report.events));
     if (skipped.length > 0) lines.push(pad("input skipped", `${skipped.length} (listed below)`));
     if (warnings.length > 0) lines.push(pad("input warnings", `${warnings.length} (listed below)`));
-    lines.push(pad("matched by the rule", report.matched));
+    lines.push(pad("matched by a rule", report.matched));
     lines.push(pad("filtered out", Object.values(report.filtered).reduce((a, b) => a + b, 0)));
     for (const [field, n] of Object.entries(report.filtered).sort()) lines.push(`    - ${t(field)}: ${n}`);
+    if (report.writeBackEvents.events > 0) lines.push(pad("write-back events", `${report.writeBackEvents.events} (Security Hub's events for the workflow's own updates; ${report.writeBackEvents.matched} matched a rule)`));
     lines.push(pad("incidents opened", report.incidents.length));
+    lines.push(pad("findings notified", report.notified));
+    lines.push(pad("timeline events", report.timelineEvents.length));
+    lines.push(pad("re-opened", `${report.reopened.timeline + report.reopened.newIncident} (${report.reopened.timeline} on their open incident's timeline, ${report.reopened.newIncident} as a new linked incident)`));
+    lines.push(pad("incidents resolved", `${report.incidentsResolved} by the workflow, ${report.resolvedByResponders} by responders`));
     lines.push(pad("duplicates suppressed", report.duplicates));
     if (report.droppedDeliveries > 0) lines.push(pad("dropped deliveries", `${report.droppedDeliveries} (stopped as duplicates while a failed attempt held the claim: no incident)`));
     lines.push(pad("failures", report.failures.length));
@@ -135,7 +162,12 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
         for (const incident of report.incidents) {
             lines.push(`  impact ${incident.impact}  ${t(incident.title)}`);
             lines.push(`            related: ${incident.relatedItems.map(r => t(r.title)).join(", ") || "none"}`);
+            if (incident.previousIncidentArn) lines.push(`            re-opened: follows ${t(incident.previousIncidentArn)}`);
         }
+    }
+    if (report.timelineEvents.length > 0) {
+        lines.push("", "Timeline events:");
+        lines.push(...listed(report.timelineEvents.map(e => ({ source: e.time, reason: `${e.kind.padEnd(10)} ${e.findingId}` })), e => `  ${t(e.source)}  ${t(e.reason)}`));
     }
     if (report.failures.length > 0) {
         lines.push("", "Failures:");
@@ -158,12 +190,21 @@ function jsonReport(report: SimulationReport, input: FindingInputs) {
         events: report.events,
         matched: report.matched,
         filtered: report.filtered,
-        incidents: report.incidents.map(i => ({ findingId: i.findingId, source: i.source, title: i.title, impact: i.impact, relatedItems: i.relatedItems })),
+        writeBackEvents: report.writeBackEvents,
+        incidents: report.incidents.map(i => ({
+            findingId: i.findingId, source: i.source, title: i.title, impact: i.impact, relatedItems: i.relatedItems, incidentArn: i.incidentArn,
+            ...(i.previousIncidentArn ? { previousIncidentArn: i.previousIncidentArn } : {}),
+        })),
         duplicates: report.duplicates,
         droppedDeliveries: report.droppedDeliveries,
         failures: report.failures.map(f => ({ findingId: f.findingId, source: f.source, error: f.error, cause: f.cause ?? "" })),
         executions: report.executions,
         transitions: report.transitions,
+        notified: report.notified,
+        timelineEvents: report.timelineEvents,
+        reopened: report.reopened,
+        incidentsResolved: report.incidentsResolved,
+        resolvedByResponders: report.resolvedByResponders,
         skipped: input.skipped,
         warnings: input.warnings,
     };
@@ -221,6 +262,7 @@ async function run(args: Args): Promise<number> {
         stack,
         events: inputs.events,
         deliveries: args.deliveries,
+        resolveIncidentsAfterMs: args.resolveIncidentsAfterMs,
         onProgress: progressBar(!args.json && process.stderr.isTTY === true && inputs.events.length >= 200),
     });
 
@@ -228,7 +270,8 @@ async function run(args: Args): Promise<number> {
     if (args.json) {
         text = safeJson(jsonReport(report, inputs)) + "\n";
     } else {
-        const filter = `rule matches severity ${settings.severityLabels.join("/")}, record state ${settings.recordStates.join("/")}, workflow status ${settings.workflowStatuses.join("/")}, product ${settings.productNames.join("/")}`;
+        const filter = `findings rule matches severity ${settings.severityLabels.join("/")}, record state ${settings.recordStates.join("/")}, workflow status ${settings.workflowStatuses.join("/")}, product ${settings.productNames.join("/")}`
+            + (settings.notifyFindings ? "; lifecycle rule matches findings with an incident that were resolved, suppressed or archived" : "");
         const shown = args.files.length > 0 ? files.join(", ") : `the bundled samples (${path.relative(BASE_DIR, SAMPLES_DIR) || SAMPLES_DIR})`;
         text = human(report, { stack, filter, inputs: shown, input: inputs, deliveries: args.deliveries });
     }

@@ -86,6 +86,9 @@ async function main() {
     const document = one("aws:ssm/document:Document");
     if (!rule || !machine || !document) fail("the program declared no event rule, state machine or runbook document");
     files.set("event-pattern.json", json(JSON.parse(rule.inputs.eventPattern)));
+    // With the write-back on, the second rule: lifecycle events of findings that have an incident.
+    const lifecycle = declared.find(r => r.type === "aws:cloudwatch/eventRule:EventRule" && r !== rule);
+    if (lifecycle) files.set("lifecycle-event-pattern.json", json(JSON.parse(lifecycle.inputs.eventPattern)));
     files.set("state-machine.asl.json", text(machine.inputs.definition));
     files.set("runbook.yaml", text(document.inputs.content));
     for (const resource of declared) {

@@ -9,7 +9,7 @@ import { IncidentStateMachine } from "../components/incidentStateMachine";
 import { FindingEventRule } from "../components/findingEventRule";
 import { WorkflowAlarms } from "../components/workflowAlarms";
 import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
-import { buildEventPattern } from "../lib/eventPattern";
+import { buildEventPattern, buildLifecyclePattern } from "../lib/eventPattern";
 import { renderStateMachineDefinition, requiredTaskPermissions } from "../lib/stateMachineDefinition";
 import { RunbookError } from "../lib/runbook";
 import { PROJECT_DIR } from "../offline/stackConfig";
@@ -171,13 +171,36 @@ describe("IncidentStateMachine", () => {
         expect(trust.Statement[0].Principal).to.deep.equal({ Service: "states.amazonaws.com" });
         const tasks = json((await resource("m1-tasks")).inputs.policy);
         const derived = requiredTaskPermissions(definition);
+        // Each action on the narrowest resources the Service Authorization Reference allows.
         expect(tasks.Statement).to.deep.equal([
             { Sid: "DedupTable", Effect: "Allow", Action: derived.dedupTable, Resource: [args.tableArn] },
             { Sid: "StartIncident", Effect: "Allow", Action: derived.responsePlan, Resource: [args.responsePlanArn] },
+            {
+                Sid: "FollowIncidents", Effect: "Allow", Action: derived.incidentRecords,
+                Resource: [args.responsePlanArn, "arn:aws:ssm-incidents::111122223333:incident-record/plan/*"],
+            },
+            { Sid: "WriteBackToFindings", Effect: "Allow", Action: derived.securityHub, Resource: ["arn:aws:securityhub:ap-northeast-1:111122223333:hub/default"] },
         ]);
+        expect(derived).to.deep.equal({
+            dedupTable: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            responsePlan: ["ssm-incidents:StartIncident"],
+            incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord"],
+            securityHub: ["securityhub:BatchUpdateFindings"],
+        });
         const actions = tasks.Statement.flatMap((s: any) => s.Action);
         expect(actions.some((a: string) => a.includes("*"))).to.equal(false);
         expect((await resource("m1-logs")).inputs.retentionInDays).to.equal(90);
+    });
+
+    it("grants UpdateIncidentRecord only with resolveIncidentsWithFindings, and no lifecycle action without notifyFindings", async () => {
+        const resolving = new IncidentStateMachine("m4", { ...args, resolveIncidentsWithFindings: true });
+        await valueOf(resolving.arn);
+        const statement = async (name: string, sid: string) => json((await resource(name)).inputs.policy).Statement.find((s: any) => s.Sid === sid);
+        expect((await statement("m4-tasks", "FollowIncidents")).Action).to.deep.equal(["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord", "ssm-incidents:UpdateIncidentRecord"]);
+        const plain = new IncidentStateMachine("m5", { ...args, notifyFindings: false });
+        await valueOf(plain.arn);
+        const sids = json((await resource("m5-tasks")).inputs.policy).Statement.map((s: any) => s.Sid);
+        expect(sids).to.deep.equal(["DedupTable", "StartIncident"]);
     });
 
     it("turns logging off without a log group, and X-Ray on with its permissions", async () => {
@@ -231,6 +254,17 @@ describe("FindingEventRule", () => {
             Resource: "arn:aws:sqs:ap-northeast-1:111122223333:e1-dlq-0001",
             Condition: { ArnEquals: { "aws:SourceArn": "arn:aws:events:ap-northeast-1:111122223333:rule/e1-rule-0001" } },
         }]);
+    });
+
+    it("adds the lifecycle rule, sharing the target role and dead-letter queue, when asked", async () => {
+        const rule = new FindingEventRule("e3", { filter, stateMachineArn, followLifecycle: true });
+        await valueOf(rule.deadLetterQueueUrl);
+        expect(json((await resource("e3-lifecycle-rule")).inputs.eventPattern)).to.deep.equal(buildLifecyclePattern());
+        expect((await resource("e3-lifecycle-target")).inputs).to.deep.include({ arn: stateMachineArn });
+        expect((await resource("e3-lifecycle-target")).inputs.deadLetterConfig).to.deep.equal((await resource("e3-target")).inputs.deadLetterConfig);
+        expect(json((await resource("e3-dlq-policy")).inputs.policy).Statement[0].Condition).to.deep.equal({
+            ArnEquals: { "aws:SourceArn": ["arn:aws:events:ap-northeast-1:111122223333:rule/e3-rule-0001", "arn:aws:events:ap-northeast-1:111122223333:rule/e3-lifecycle-rule-0001"] },
+        });
     });
 
     it("takes its retry policy from the arguments", async () => {

@@ -17,6 +17,14 @@ const ec2Event = {
 };
 
 describe("event pattern matcher", () => {
+    it("matches $or: any one of its patterns (the user guide's c-count/d-count example)", () => {
+        const pattern = { detail: { $or: [{ "c-count": [{ numeric: [">", 0, "<=", 5] }] }, { "d-count": [{ numeric: ["<", 10] }] }, { "x-limit": [{ numeric: ["=", 3.018e2] }] }] } };
+        expect(matchEventPattern(pattern, ec2Event)).to.deep.equal({ matched: true });
+        const none = { detail: { $or: [{ "c-count": [{ numeric: [">", 5] }] }, { "d-count": [{ numeric: [">", 3] }] }] } };
+        expect(matchEventPattern(none, ec2Event)).to.deep.equal({ matched: false, field: "detail.$or" });
+        expect(() => matchEventPattern({ detail: { $or: [{ state: ["x"] }] } }, ec2Event)).to.throw(/at least two patterns/);
+    });
+
     it("matches exact values and nested fields (AND across fields, OR within a list)", () => {
         expect(matchEventPattern({ source: ["aws.ec2"], detail: { state: ["running", "terminated"] } }, ec2Event)).to.deep.equal({ matched: true });
         expect(matchEventPattern({ source: ["aws.ec2"], detail: { state: ["running"] } }, ec2Event)).to.deep.equal({ matched: false, field: "detail.state" });

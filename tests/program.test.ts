@@ -35,7 +35,8 @@ describe("the program (index.ts) with the dev stack's config", () => {
             "securityhub-incidents:runbook:RunbookDocument",
             "securityhub-incidents:workflow:IncidentStateMachine",
         ]);
-        expect(mine.filter(r => !r.type.startsWith("securityhub-incidents:"))).to.have.length(18);
+        // 18, plus the lifecycle rule and its target (notifyFindings is on by default).
+        expect(mine.filter(r => !r.type.startsWith("securityhub-incidents:"))).to.have.length(20);
     });
 
     it("exports what operators need", async () => {

@@ -33,6 +33,15 @@ describe("runbooks", () => {
         });
     }
 
+    it("no longer asks the responder to mark the finding NOTIFIED: the pipeline says it did", () => {
+        const said: Record<string, RegExp> = { en: /the pipeline has already set its workflow status to\s+NOTIFIED/, ja: /パイプラインがワークフローステータスをすでに\s*「通知済み \(NOTIFIED\)」にし/ };
+        for (const language of RUNBOOK_LANGUAGES) {
+            const understand = loadRunbook(bundledRunbookPath(PROJECT_DIR, language)).document.mainSteps[0].description as string;
+            expect(understand, language).to.match(said[language]);
+            expect(understand, language).not.to.match(/set the finding's workflow status to NOTIFIED|「通知済み \(NOTIFIED\)」に変更し、/);
+        }
+    });
+
     it("tells responders about every related item the workflow adds", () => {
         for (const language of RUNBOOK_LANGUAGES) {
             const understand = loadRunbook(bundledRunbookPath(PROJECT_DIR, language)).document.mainSteps[0].description as string;

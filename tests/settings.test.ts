@@ -34,6 +34,8 @@ describe("settings", () => {
         expect(s.runbookPath).to.equal(path.join(PROJECT_DIR, "runbooks", "securityhub-incident.en.yaml"));
         // aws:pause's maximum, so a phase left open for weeks does not time the runbook out.
         expect(s.runbookPauseTimeoutDays).to.equal(30);
+        // The finding's life: write-back on, incidents left to responders, records kept a year after the finding closes.
+        expect([s.notifyFindings, s.resolveIncidentsWithFindings, s.recordRetentionDays]).to.deep.equal([true, false, 365]);
     });
 
     it("parses lists, numbers, booleans and maps as Pulumi hands them over", () => {
@@ -78,6 +80,9 @@ describe("settings", () => {
         ["an unknown workflow status", { workflowStatuses: '["OPEN"]' }, /workflowStatuses: "OPEN" is not allowed; use one or more of NEW, NOTIFIED, RESOLVED, SUPPRESSED/],
         ["a pause timeout over aws:pause's 30 days", { runbookPauseTimeoutDays: "31" }, /runbookPauseTimeoutDays: "31" is not a whole number from 1 to 30/],
         ["a pause timeout of zero days", { runbookPauseTimeoutDays: "0" }, /runbookPauseTimeoutDays: "0" is not a whole number from 1 to 30/],
+        ["NOTIFIED in the filter while the workflow writes NOTIFIED back", { workflowStatuses: '["NEW","NOTIFIED"]' }, /workflowStatuses: includes NOTIFIED, but with notifyFindings the workflow marks every finding NOTIFIED itself/],
+        ["resolving incidents without the write-back", { notifyFindings: "false", resolveIncidentsWithFindings: "true" }, /resolveIncidentsWithFindings: needs notifyFindings/],
+        ["a record retention of zero days", { recordRetentionDays: "0" }, /recordRetentionDays: "0" is not a whole number from 1 to 3650/],
     ];
     for (const [what, values, message] of cases) {
         it(`rejects ${what}, naming the key and what is allowed`, () => {

@@ -1,9 +1,13 @@
 import { expect } from "chai";
 import aslValidator from "asl-validator";
+import { StateMachine } from "aws-local-stepfunctions";
 import {
-    DEDUP_EXPIRY_ATTRIBUTE, DEDUP_KEY_ATTRIBUTE, loadWorkflowTemplates, renderStateMachineDefinition, requiredTaskPermissions,
-    TASK_INTEGRATIONS, taskStates, TemplateError, toOneLine, WorkflowInputs, WorkflowTemplates,
+    applyToggles, DEDUP_EXPIRY_ATTRIBUTE, DEDUP_KEY_ATTRIBUTE, loadWorkflowTemplates, NOTE_CLOSED_PREFIX, NOTE_OPEN_PREFIX, renderStateMachineDefinition,
+    requiredTaskPermissions, TASK_INTEGRATIONS, taskStates, TemplateError, toOneLine, WorkflowInputs, WorkflowTemplates,
 } from "../lib/stateMachineDefinition";
+import { buildLifecyclePattern } from "../lib/eventPattern";
+import { matchEventPattern } from "../offline/eventPatternMatcher";
+import { findingEvent } from "./support/findings";
 import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
 import { DYNAMODB_LIMITS } from "../lib/limits";
 
@@ -28,7 +32,7 @@ describe("state machine definition", () => {
         expect(text).not.to.match(/\$\{/);
         expect(text).to.include(INPUTS.responsePlanArn);
         expect(definition.States.ClaimFinding.Arguments.TableName).to.equal(INPUTS.tableName);
-        expect(definition.States.RecordIncident.Arguments.TableName).to.equal(INPUTS.tableName);
+        expect(definition.States.RecordIncident.Arguments).to.include(`'TableName': '${INPUTS.tableName}'`);
         expect(definition.States.ReleaseClaim.Arguments.TableName).to.equal(INPUTS.tableName);
         expect(definition.States.ClaimFinding.Arguments.Item.ExpiresAt.N).to.include(`+ ${30 * 86400})`);
     });
@@ -49,35 +53,86 @@ describe("state machine definition", () => {
 
     it("claims with one conditional write on the table's own key and expiry attributes", () => {
         const claim = definition.States.ClaimFinding;
-        expect(definition.StartAt).to.equal("ClaimFinding");
+        expect(definition.States[definition.StartAt].Default).to.equal("ClaimFinding");
         expect(claim.Resource).to.equal("arn:aws:states:::dynamodb:putItem");
         expect(Object.keys(claim.Arguments.Item)).to.include.members([DEDUP_KEY_ATTRIBUTE, DEDUP_EXPIRY_ATTRIBUTE]);
         // Its own earlier write (a retry after a lost response) is not someone else's claim.
         expect(claim.Arguments.ConditionExpression).to.equal(`attribute_not_exists(${DEDUP_KEY_ATTRIBUTE}) OR ${DEDUP_EXPIRY_ATTRIBUTE} < :now OR ClaimedBy = :execution`);
         expect(claim.Arguments.ExpressionAttributeValues[":execution"]).to.deep.equal({ S: "{% $states.context.Execution.Id %}" });
-        expect(taskStates(definition).map(t => t.state.Resource)).not.to.include("arn:aws:states:::dynamodb:getItem");
+        // No read before the claim: the one GetItem runs only after the conditional write failed.
+        const reads = taskStates(definition).filter(t => t.state.Resource === "arn:aws:states:::dynamodb:getItem").map(t => t.name);
+        expect(reads).to.deep.equal(["ReadRecord"]);
+        const into = Object.entries<any>(definition.States).filter(([, s]) => JSON.stringify([s.Next, s.Default, s.Choices, s.Catch]).includes('"ReadRecord"')).map(([n]) => n);
+        expect(into).to.deep.equal(["ClaimFinding"]);
+        expect(claim.Catch).to.deep.equal([{ ErrorEquals: ["DynamoDB.ConditionalCheckFailedException"], Next: "ReadRecord" }]);
     });
 
     it("keys the record the same way in every state that touches it", () => {
-        const keyOf = (state: string) => {
-            const args = definition.States[state].Arguments;
-            return (args.Item ?? args.Key)[DEDUP_KEY_ATTRIBUTE].S as string;
-        };
-        const states = taskStates(definition).filter(t => t.state.Resource.startsWith("arn:aws:states:::dynamodb:")).map(t => t.name);
-        expect(states).to.have.members(["ClaimFinding", "RecordIncident", "ReleaseClaim"]);
-        const keys = new Set(states.map(keyOf));
-        expect(keys.size).to.equal(1);
-        const [key] = keys;
-        expect(key).to.match(/^\{% \(.*\$hash\(\$id, 'SHA-256'\).*\) %\}$/);
-        expect(key).to.include(`$length($id) <= ${DYNAMODB_LIMITS.plainKeyCodePoints} ?`);
+        const dedupKey = toOneLine(loadWorkflowTemplates().expressions.dedupKey.text).replace("${maxPlainKeyLength}", String(DYNAMODB_LIMITS.plainKeyCodePoints));
+        const states = taskStates(definition).filter(t => t.state.Resource.startsWith("arn:aws:states:::dynamodb:"));
+        expect(states.map(t => t.name)).to.have.members(["ClaimFinding", "ReadRecord", "ReclaimForReopen", "RecordIncident", "RecordIncidentNotNotified", "ReleaseReopen", "ReleaseClaim", "RecordClosed"]);
+        for (const { name, state } of states) {
+            const args = state.Arguments;
+            const key = typeof args === "string" ? args : (args.Item ?? args.Key)[DEDUP_KEY_ATTRIBUTE].S;
+            expect(key, name).to.include(dedupKey);
+        }
+        expect(dedupKey).to.include(`$length($id) <= ${DYNAMODB_LIMITS.plainKeyCodePoints} ?`);
+        expect(dedupKey).to.include("$hash($id, 'SHA-256')");
         expect(DYNAMODB_LIMITS.plainKeyCodePoints * 4).to.be.at.most(DYNAMODB_LIMITS.partitionKeyBytes);
     });
 
     it("derives exactly the IAM actions its tasks call", () => {
         expect(requiredTaskPermissions(definition)).to.deep.equal({
+            dedupTable: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            responsePlan: ["ssm-incidents:StartIncident"],
+            incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord"],
+            securityHub: ["securityhub:BatchUpdateFindings"],
+        });
+        expect(requiredTaskPermissions(renderStateMachineDefinition({ ...INPUTS, notifyFindings: false }))).to.deep.equal({
             dedupTable: ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
             responsePlan: ["ssm-incidents:StartIncident"],
+            incidentRecords: [],
+            securityHub: [],
         });
+    });
+
+    it("leaves out the states of features that are off, and every state they alone led to", () => {
+        const names = (d: Record<string, any>) => Object.keys(d.States).sort();
+        const plain = renderStateMachineDefinition({ ...INPUTS, notifyFindings: false });
+        expect(plain.StartAt).to.equal("ClaimFinding");
+        expect(names(plain)).to.deep.equal(["ClaimFinding", "DuplicateFinding", "IncidentNotOpened", "OpenIncident", "RecordIncident", "ReleaseClaim", "ReleaseReopen", "WhichClaim"].sort());
+        expect(plain.States.ClaimFinding.Catch[0].Next).to.equal("DuplicateFinding");
+        expect(plain.States.OpenIncident.Next).to.equal("RecordIncident");
+        expect(names(definition)).not.to.include("ResolveIncident");
+        const resolving = renderStateMachineDefinition({ ...INPUTS, resolveIncidentsWithFindings: true });
+        expect(resolving.States.AddClosedTimeline.Next).to.equal("ResolveIncident");
+        expect(definition.States.AddClosedTimeline.Next).to.equal("CloseNote");
+        for (const d of [plain, resolving]) expect(aslValidator(d as any).isValid).to.equal(true);
+        expect(() => applyToggles({ StartAt: "A", States: { A: { Type: "Pass", Comment: "[only with nothing]", End: true } } }, { notifyFindings: true, resolveIncidentsWithFindings: true }))
+            .to.throw(TemplateError, /state A names unknown toggle nothing/);
+    });
+
+    it("routes exactly the events the lifecycle rule sends to the closing states", async () => {
+        // The Route choice, run on the engine, against the EventBridge pattern, for every mix of note, status and record state.
+        const route = { ...definition, StartAt: "Route", States: { Route: definition.States.Route, AddClosedTimeline: { Type: "Succeed" }, ClaimFinding: { Type: "Succeed" } } };
+        const machine = new StateMachine(route as any, { validationOptions: { noValidate: true } });
+        for (const note of [undefined, `${NOTE_OPEN_PREFIX} incident x`, `${NOTE_CLOSED_PREFIX} incident x`, "a person's note"]) {
+            for (const status of ["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED", undefined]) {
+                for (const record of ["ACTIVE", "ARCHIVED", undefined]) {
+                    const event = findingEvent();
+                    const finding = event.detail.findings[0];
+                    if (note) finding.Note = { Text: note, UpdatedBy: "x" };
+                    if (status) finding.Workflow.Status = status; else delete finding.Workflow;
+                    if (record) finding.RecordState = record; else delete finding.RecordState;
+                    const run = machine.run(event);
+                    const states: string[] = [];
+                    for await (const entry of run.eventLogs as AsyncGenerator<any>) if (entry.type === "StateEntered") states.push(entry.state.name);
+                    await run.result;
+                    const closes = states.includes("AddClosedTimeline");
+                    expect(closes, `${note} ${status} ${record}`).to.equal(matchEventPattern(buildLifecyclePattern(), event).matched);
+                }
+            }
+        }
     });
 
     it("refuses a task whose integration has no known IAM action", () => {
@@ -96,8 +151,8 @@ describe("state machine definition", () => {
     });
 
     it("throws when a value is never used by any placeholder", () => {
-        const templates = withTemplate(t => { t.template.text = t.template.text.split('"${tableName}"').join('"fixed-table"'); });
-        expect(() => renderStateMachineDefinition(INPUTS, templates)).to.throw(TemplateError, /values given but never used by any placeholder: tableName/);
+        const templates = withTemplate(t => { t.template.text = t.template.text.split("${dedupTtlSeconds}").join("2592000"); });
+        expect(() => renderStateMachineDefinition(INPUTS, templates)).to.throw(TemplateError, /values given but never used by any placeholder: dedupTtlSeconds/);
     });
 
     it("joins a commented JSONata program into one line without touching strings", () => {

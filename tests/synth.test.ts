@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { runScript } from "./support/scripts";
 import { loadRunbook } from "../lib/runbook";
+import { buildLifecyclePattern } from "../lib/eventPattern";
 import { PROJECT_DIR } from "../offline/stackConfig";
 
 const synth = (args: string[], initCwd?: string) => runScript("synth", args, { initCwd });
@@ -18,10 +19,11 @@ describe("npm run synth", function () {
         const out = path.join(tmp, "dev");
         const run = synth(["--stack", "dev", "--out", out]);
         expect(run.status, run.stderr).to.equal(0);
-        expect(run.stdout).to.match(/stack dev: 18 resources in 6 components/);
+        expect(run.stdout).to.match(/stack dev: 20 resources in 6 components/);
         const resources = JSON.parse(read(out, "resources.json"));
         expect(resources.map((r: { type: string }) => r.type)).to.include.members(["aws:sfn/stateMachine:StateMachine", "aws:ssmincidents/responsePlan:ResponsePlan"]);
         expect(JSON.parse(read(out, "event-pattern.json")).detail.findings.Severity.Label).to.deep.equal(["CRITICAL", "HIGH", "MEDIUM"]);
+        expect(JSON.parse(read(out, "lifecycle-event-pattern.json"))).to.deep.equal(buildLifecyclePattern());
         const asl = read(out, "state-machine.asl.json");
         expect(asl).not.to.include("${");
         expect(asl).to.include("arn:aws:ssm-incidents::111122223333:response-plan/securityhub-incidents-dev");
@@ -165,7 +167,7 @@ describe("npm run synth", function () {
         fs.writeFileSync(path.join(here, "Pulumi.staging.yaml"), "config:\n  aws:region: eu-west-1\n");
         const run = synth(["--stack-file", "Pulumi.staging.yaml", "--out", "artefacts"], here);
         expect(run.status, run.stderr).to.equal(0);
-        expect(run.stdout).to.match(/^synth: stack staging: 18 resources in 6 components, written to /);
+        expect(run.stdout).to.match(/^synth: stack staging: 20 resources in 6 components, written to /);
         expect(run.stdout).to.include(path.join(here, "artefacts"));
         expect(read(path.join(here, "artefacts"), "state-machine.asl.json")).to.include("securityhub-incidents-staging");
         fs.writeFileSync(path.join(here, "settings.yaml"), "config: {}\n");

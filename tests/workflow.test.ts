@@ -11,10 +11,12 @@ import { ACCOUNT, findingEvent } from "./support/findings";
 
 const TABLE = "securityhub-incidents-dedup";
 const PLAN = `arn:aws:ssm-incidents::${ACCOUNT}:response-plan/securityhub-incidents-test`;
-const INPUTS: WorkflowInputs = { tableName: TABLE, responsePlanArn: PLAN, dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY } };
+// The core of the workflow: claim, open, record, release. With notifyFindings (the default) the same
+// states run between the write-back and lifecycle states that tests/lifecycle.test.ts covers.
+const INPUTS: WorkflowInputs = { tableName: TABLE, responsePlanArn: PLAN, dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY }, notifyFindings: false };
 const codePoints = (s: string) => [...s].length;
 
-describe("the incident workflow, executed offline", function () {
+describe("the incident workflow, executed offline (without the write-back)", function () {
     let dynamoDb: LocalDynamoDb;
     let incidents: IncidentManagerStandIn;
     let workflow: OfflineWorkflow;
@@ -164,7 +166,7 @@ describe("the incident workflow, executed offline", function () {
         expect(failed.status).to.equal("FAILED");
         expect(failed.error).to.equal("SsmIncidents.InternalServerException");
         expect(failed.cause).to.include("InternalServerException");
-        expect(failed.states).to.deep.equal(["ClaimFinding", "OpenIncident", "ReleaseClaim", "IncidentNotOpened"]);
+        expect(failed.states).to.deep.equal(["ClaimFinding", "OpenIncident", "WhichClaim", "ReleaseClaim", "IncidentNotOpened"]);
         expect(await record(id)).to.equal(undefined);
         expect(incidentsFor(id)).to.have.length(0);
 
@@ -201,7 +203,7 @@ describe("the incident workflow, executed offline", function () {
         const run = await workflow.run(event);
         expect(run.status).to.equal("FAILED");
         expect(run.error).to.equal("SsmIncidents.AccessDeniedException");
-        expect(run.states).to.deep.equal(["ClaimFinding", "OpenIncident", "ReleaseClaim", "IncidentNotOpened"]);
+        expect(run.states).to.deep.equal(["ClaimFinding", "OpenIncident", "WhichClaim", "ReleaseClaim", "IncidentNotOpened"]);
         // The claim stays until it expires: the failed-executions alarm is what tells people.
         expect(await record(event.detail.findings[0].Id)).to.not.equal(undefined);
     });
@@ -218,7 +220,7 @@ describe("the incident workflow, executed offline", function () {
         const run = await workflow.run(event).finally(() => { incidents.startIncident = startIncident; });
         expect(run.status).to.equal("FAILED");
         expect(run.error).to.equal("SsmIncidents.InternalServerException");
-        expect(run.states).to.deep.equal(["ClaimFinding", "OpenIncident", "ReleaseClaim", "IncidentNotOpened"]);
+        expect(run.states).to.deep.equal(["ClaimFinding", "OpenIncident", "WhichClaim", "ReleaseClaim", "IncidentNotOpened"]);
         expect((await record(id))!.ClaimedBy.S).to.equal("another-execution");
     });
 
@@ -301,7 +303,7 @@ describe("the incident workflow, executed offline", function () {
         const openOne = async (event: Record<string, any>) => {
             const run = await workflow.run(event);
             expect(run.status, run.cause).to.equal("SUCCEEDED");
-            const incident = incidents.incident((run.output as { IncidentRecordArn: string }).IncidentRecordArn)!;
+            const incident = incidents.incident((run.output as { IncidentArn: string }).IncidentArn)!;
             expect(incidents.validate(incident.request)).to.deep.equal([]);
             return incident.request;
         };
