@@ -1,0 +1,22 @@
+/** The dedup table and how long its records live. */
+import { matching, boolean, integer, SettingSpec } from "./values";
+
+const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+
+export interface DedupSettings {
+    tableName?: string;
+    tableDeletionProtection: boolean;
+    tablePointInTimeRecovery: boolean;
+    /** Days a claim whose finding was never marked NOTIFIED suppresses new incidents. */
+    dedupTtlDays: number;
+    /** Days a finding's record is kept after the finding closed. */
+    recordRetentionDays: number;
+}
+
+export const DEDUP_SETTINGS: SettingSpec<DedupSettings> = {
+    tableName: { parse: r => matching(r, TABLE_NAME, "a DynamoDB table name (3-255 characters of a-z, A-Z, 0-9, _, -, .)"), default: undefined },
+    tableDeletionProtection: { parse: boolean, default: false },
+    tablePointInTimeRecovery: { parse: boolean, default: false },
+    dedupTtlDays: { parse: r => integer(r, 1, 3650), default: 30 },
+    recordRetentionDays: { parse: r => integer(r, 1, 3650), default: 365 },
+};

@@ -1,0 +1,26 @@
+/** What happens to a finding after its incident opened: write-back, resolution, re-open. */
+import { FilterSettings } from "./filter";
+import { boolean, CrossCheckProblem, SettingSpec } from "./values";
+
+export interface LifecycleSettings {
+    /** Mark each finding NOTIFIED with a Note naming its incident, and follow its resolution and re-open. */
+    notifyFindings: boolean;
+    /** Resolve an incident when its finding is resolved, suppressed or archived. */
+    resolveIncidentsWithFindings: boolean;
+}
+
+export const LIFECYCLE_SETTINGS: SettingSpec<LifecycleSettings> = {
+    notifyFindings: { parse: boolean, default: true },
+    resolveIncidentsWithFindings: { parse: boolean, default: false },
+};
+
+export function checkLifecycle(values: Partial<LifecycleSettings & FilterSettings>): CrossCheckProblem[] {
+    const problems: CrossCheckProblem[] = [];
+    if (values.notifyFindings === true && values.workflowStatuses?.includes("NOTIFIED")) {
+        problems.push({ key: "workflowStatuses", message: "includes NOTIFIED, but with notifyFindings the workflow marks every finding NOTIFIED itself, so each of its own updates would start it again; remove NOTIFIED or set notifyFindings to false" });
+    }
+    if (values.notifyFindings === false && values.resolveIncidentsWithFindings === true) {
+        problems.push({ key: "resolveIncidentsWithFindings", message: "needs notifyFindings: the workflow learns that a finding was resolved from the Note it writes with NOTIFIED; set notifyFindings to true or resolveIncidentsWithFindings to false" });
+    }
+    return problems;
+}
