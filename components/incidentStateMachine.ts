@@ -10,8 +10,10 @@ export interface IncidentStateMachineArgs {
     tableName: pulumi.Input<string>;
     /** ARN of the dedup table (scopes the DynamoDB permissions). */
     tableArn: pulumi.Input<string>;
-    /** ARN of the response plan incidents are started with. */
+    /** ARN of the response plan incidents are started with (unless their severity has its own). */
     responsePlanArn: pulumi.Input<string>;
+    /** Response plan per severity label, for labels that have a plan of their own. Default: none. */
+    responsePlanArnBySeverity?: Partial<Record<SeverityLabel, pulumi.Input<string>>>;
     /** Days a claim keeps a finding from opening another incident. */
     dedupTtlDays: number;
     /** Incident impact (1-5) for each severity label. */
@@ -52,9 +54,10 @@ export class IncidentStateMachine extends pulumi.ComponentResource {
         const tracing = args.tracingEnabled ?? false;
         const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
-        const render = (tableName: string, responsePlanArn: string) => renderStateMachineDefinition({
+        const render = (tableName: string, responsePlanArn: string, responsePlanArnBySeverity: Partial<Record<SeverityLabel, string>> = {}) => renderStateMachineDefinition({
             tableName,
             responsePlanArn,
+            responsePlanArnBySeverity,
             dedupTtlDays: args.dedupTtlDays,
             impactBySeverity: args.impactBySeverity,
             notifyFindings: args.notifyFindings ?? true,
@@ -64,7 +67,8 @@ export class IncidentStateMachine extends pulumi.ComponentResource {
         // Render once with stand-in names now, so a broken template stops `pulumi preview` before
         // anything is declared; the real rendering waits for the table name and plan ARN.
         requiredTaskPermissions(render("template-check", "arn:aws:ssm-incidents::000000000000:response-plan/template-check"));
-        const definition = pulumi.all([args.tableName, args.responsePlanArn]).apply(([tableName, responsePlanArn]) => render(tableName, responsePlanArn));
+        const plansBySeverity = pulumi.output(args.responsePlanArnBySeverity ?? {}) as pulumi.Output<Partial<Record<SeverityLabel, string>>>;
+        const definition = pulumi.all([args.tableName, args.responsePlanArn, plansBySeverity]).apply(([tableName, responsePlanArn, bySeverity]) => render(tableName, responsePlanArn, bySeverity));
         this.definition = definition.apply(d => JSON.stringify(d, null, 2));
 
         this.role = new aws.iam.Role(`${name}-role`, {
@@ -76,8 +80,10 @@ export class IncidentStateMachine extends pulumi.ComponentResource {
         const region = aws.getRegionOutput({}, { parent: this }).region;
         const taskPolicy = new aws.iam.RolePolicy(`${name}-tasks`, {
             role: this.role.id,
-            policy: pulumi.all([definition, args.tableArn, args.responsePlanArn, partition, region, accountId]).apply(([d, tableArn, responsePlanArn, p, r, account]) =>
-                JSON.stringify(stateMachineTaskPolicy(requiredTaskPermissions(d), taskResources({ partition: p, region: r, accountId: account, tableArn, responsePlanArn })))),
+            policy: pulumi.all([definition, args.tableArn, args.responsePlanArn, plansBySeverity, partition, region, accountId]).apply(([d, tableArn, responsePlanArn, bySeverity, p, r, account]) =>
+                JSON.stringify(stateMachineTaskPolicy(requiredTaskPermissions(d), taskResources({
+                    partition: p, region: r, accountId: account, tableArn, responsePlanArns: [responsePlanArn, ...Object.values(bySeverity).filter((a): a is string => Boolean(a))],
+                })))),
         }, { parent: this });
 
         const dependsOn: pulumi.Resource[] = [taskPolicy];

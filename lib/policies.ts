@@ -69,12 +69,12 @@ const TASK_STATEMENT_IDS: Record<TaskTarget, string> = {
  * CreateTimelineEvent both the plan and its incident records (the reference requires both resource
  * types); for BatchUpdateFindings the account's hub in the stack's Region (`hub/default`).
  */
-export function taskResources(opts: { partition: string; region: string; accountId: string; tableArn: string; responsePlanArn: string }): Record<TaskTarget, string[]> {
-    const planName = opts.responsePlanArn.split("/").pop()!;
+export function taskResources(opts: { partition: string; region: string; accountId: string; tableArn: string; responsePlanArns: string[] }): Record<TaskTarget, string[]> {
+    const plans = [...new Set(opts.responsePlanArns)];
     return {
         dedupTable: [opts.tableArn],
-        responsePlan: [opts.responsePlanArn],
-        incidentRecords: [opts.responsePlanArn, incidentRecordArnPattern(opts.partition, opts.accountId, planName)],
+        responsePlan: plans,
+        incidentRecords: [...plans, ...plans.map(arn => incidentRecordArnPattern(opts.partition, opts.accountId, arn.split("/").pop()!))],
         securityHub: [`arn:${opts.partition}:securityhub:${opts.region}:${opts.accountId}:hub/default`],
     };
 }

@@ -42,7 +42,10 @@ export interface WorkflowToggles {
 /** The per-stack values the template is rendered with. */
 export interface WorkflowInputs extends Partial<WorkflowToggles> {
     tableName: string;
+    /** The response plan incidents are started with, unless their severity has a plan of its own. */
     responsePlanArn: string;
+    /** Response plan per severity label (the `responsePlans` setting). Default: none, all use responsePlanArn. */
+    responsePlanArnBySeverity?: Partial<Record<SeverityLabel, string>>;
     dedupTtlDays: number;
     impactBySeverity: Record<SeverityLabel, number>;
     /** Days a record is kept after its finding closed (resolved, suppressed, archived). Default: 365. */
@@ -143,6 +146,7 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
     return {
         tableName: inputs.tableName,
         responsePlanArn: inputs.responsePlanArn,
+        responsePlanArnBySeverity: { ...(inputs.responsePlanArnBySeverity ?? {}) },
         dedupTtlSeconds: inputs.dedupTtlDays * 86400,
         recordRetentionSeconds: (inputs.recordRetentionDays ?? 365) * 86400,
         noteAuthor: NOTE_AUTHOR,

@@ -13,6 +13,8 @@ export interface SimulatedIncident {
     title: string;
     impact: number;
     relatedItems: Array<{ title: string; type: string; value: string }>;
+    /** The response plan the incident was started with. */
+    responsePlanArn: string;
     incidentArn: string;
     /** The incident this one follows, when the finding re-opened after it was resolved. */
     previousIncidentArn?: string;
@@ -178,6 +180,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                                 type: r.Identifier.Type,
                                 value: String(Object.values(r.Identifier.Value)[0]),
                             })),
+                            responsePlanArn: incident.request.ResponsePlanArn,
                             incidentArn: openedArn,
                             ...(outputs.OpenIncident?.PreviousIncidentArn ? { previousIncidentArn: outputs.OpenIncident.PreviousIncidentArn } : {}),
                         },

@@ -161,6 +161,7 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
         lines.push("", "Incidents:");
         for (const incident of report.incidents) {
             lines.push(`  impact ${incident.impact}  ${t(incident.title)}`);
+            lines.push(`            plan: ${t(incident.responsePlanArn.split("/").pop() ?? incident.responsePlanArn)}`);
             lines.push(`            related: ${incident.relatedItems.map(r => t(r.title)).join(", ") || "none"}`);
             if (incident.previousIncidentArn) lines.push(`            re-opened: follows ${t(incident.previousIncidentArn)}`);
         }
@@ -192,7 +193,7 @@ function jsonReport(report: SimulationReport, input: FindingInputs) {
         filtered: report.filtered,
         writeBackEvents: report.writeBackEvents,
         incidents: report.incidents.map(i => ({
-            findingId: i.findingId, source: i.source, title: i.title, impact: i.impact, relatedItems: i.relatedItems, incidentArn: i.incidentArn,
+            findingId: i.findingId, source: i.source, title: i.title, impact: i.impact, relatedItems: i.relatedItems, responsePlanArn: i.responsePlanArn, incidentArn: i.incidentArn,
             ...(i.previousIncidentArn ? { previousIncidentArn: i.previousIncidentArn } : {}),
         })),
         duplicates: report.duplicates,

@@ -161,7 +161,8 @@ describe("simulate", function () {
             "events", "matched", "filtered", "writeBackEvents", "incidents", "duplicates", "droppedDeliveries", "failures", "executions", "transitions",
             "notified", "timelineEvents", "reopened", "incidentsResolved", "resolvedByResponders", "skipped", "warnings",
         ]);
-        expect(report.incidents[0]).to.have.all.keys("findingId", "source", "title", "impact", "relatedItems", "incidentArn");
+        expect(report.incidents[0]).to.have.all.keys("findingId", "source", "title", "impact", "relatedItems", "responsePlanArn", "incidentArn");
+        expect(report.incidents[0].responsePlanArn).to.equal("arn:aws:ssm-incidents::111122223333:response-plan/securityhub-incidents-prod");
         expect(report.timelineEvents[0]).to.have.all.keys("findingId", "incidentArn", "time", "kind");
         expect(report.reopened).to.have.all.keys("timeline", "newIncident");
         expect(report.incidents[0].relatedItems[0]).to.have.all.keys("title", "type", "value");

@@ -7,6 +7,7 @@ import { LocalDynamoDb } from "../offline/localDynamoDb";
 import { IncidentManagerStandIn, OpenedIncident } from "../offline/incidentManagerStandIn";
 import { OfflineWorkflow } from "../offline/offlineWorkflow";
 import { StatesError } from "../offline/stepFunctionsJsonata";
+import { taskResources } from "../lib/policies";
 import { ACCOUNT, findingEvent } from "./support/findings";
 
 const TABLE = "securityhub-incidents-dedup";
@@ -390,6 +391,19 @@ describe("the incident workflow, executed offline (without the write-back)", fun
         const run = await workflow.run(event);
         expect(run.states).to.deep.equal(["ClaimFinding", "DuplicateFinding"]);
         expect(incidentsFor(id)).to.have.length(0);
+    });
+
+    it("starts a CRITICAL and a HIGH finding's incidents on their own severities' response plans", async () => {
+        const critical = `arn:aws:ssm-incidents::${ACCOUNT}:response-plan/securityhub-incidents-test-critical`;
+        const standard = `arn:aws:ssm-incidents::${ACCOUNT}:response-plan/securityhub-incidents-test-standard`;
+        const routed = new IncidentManagerStandIn([critical, standard, PLAN]);
+        const definition = renderStateMachineDefinition({ ...INPUTS, responsePlanArnBySeverity: { CRITICAL: critical, HIGH: standard } });
+        const routing = new OfflineWorkflow(definition, { dynamoDb, incidents: routed });
+        for (const severity of ["CRITICAL", "HIGH", "MEDIUM"]) expect((await routing.run(findingEvent({ severity }))).status).to.equal("SUCCEEDED");
+        // MEDIUM has no plan of its own: the stack's plan.
+        expect(routed.incidents.map(i => i.request.ResponsePlanArn)).to.deep.equal([critical, standard, PLAN]);
+        expect(taskResources({ partition: "aws", region: "ap-northeast-1", accountId: ACCOUNT, tableArn: "t", responsePlanArns: [PLAN, critical, standard, critical] }).responsePlan)
+            .to.deep.equal([PLAN, critical, standard]);
     });
 
     it("maps every severity label to its configured impact", async () => {
