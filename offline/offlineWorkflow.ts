@@ -16,6 +16,8 @@ export interface ExecutionReport {
     transitions: number;
     /** The output of each Task state that completed (the last time, if it ran twice), by state name. */
     taskOutputs: Record<string, unknown>;
+    /** What each completed Task state's service call returned, by state name. */
+    taskResults: Record<string, unknown>;
     output?: unknown;
     error?: string;
     cause?: string;
@@ -123,6 +125,7 @@ export class OfflineWorkflow {
         };
         const handlers: Record<string, (input: any) => Promise<any>> = {};
         const taskOutputs: Record<string, unknown> = {};
+        const taskResults: Record<string, unknown> = {};
         const retryIntervalOverrides: Record<string, number> = {};
         // Each JSONata state's input, for its catchers' Output expressions.
         const inputs = new Map<string, unknown>();
@@ -135,12 +138,14 @@ export class OfflineWorkflow {
                     const states = { input, context: { ...context, State: { Name: name, EnteredTime: new Date().toISOString() } } };
                     const request = await evaluateTemplate(state.Arguments ?? {}, states);
                     const result = await this.callService(state.Resource, request);
+                    taskResults[name] = result;
                     const output = "Output" in state ? await evaluateTemplate(state.Output, { ...states, result }) : result;
                     taskOutputs[name] = output;
                     return output;
                 }
                 : async (request) => {
                     const result = await this.callService(state.Resource, request);
+                    taskResults[name] = result;
                     taskOutputs[name] = result;
                     return result;
                 };
@@ -168,13 +173,13 @@ export class OfflineWorkflow {
         try {
             const output = await execution.result;
             await logging;
-            return { executionArn, status: "SUCCEEDED", states, transitions: states.length + retries, taskOutputs, output };
+            return { executionArn, status: "SUCCEEDED", states, transitions: states.length + retries, taskOutputs, taskResults, output };
         } catch (err) {
             await logging.catch(() => undefined);
             // The engine wraps the failing state's error (name = error, message = cause).
             const wrapped = err as Error & { cause?: unknown };
             const error = wrapped.cause instanceof Error ? wrapped.cause : wrapped;
-            return { executionArn, status: "FAILED", states, transitions: states.length + retries, taskOutputs, error: error.name, cause: error.message };
+            return { executionArn, status: "FAILED", states, transitions: states.length + retries, taskOutputs, taskResults, error: error.name, cause: error.message };
         }
     }
 }

@@ -1,6 +1,6 @@
 import { responsePlanNameFor, Settings, stackPrefix } from "../lib/settings";
 import { buildEventPattern, buildLifecyclePattern } from "../lib/eventPattern";
-import { renderStateMachineDefinition } from "../lib/stateMachineDefinition";
+import { renderStateMachineDefinition, TASK_INTEGRATIONS, taskStates } from "../lib/stateMachineDefinition";
 import { LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn } from "./incidentManagerStandIn";
 import { Delivery, ReplayAccount } from "./replayAccount";
@@ -80,6 +80,8 @@ export interface SimulationOptions {
     /** Responders resolve each incident this many milliseconds after it opened. Default: never. */
     resolveIncidentsAfterMs?: number;
     onProgress?: (done: number, total: number) => void;
+    /** Filled with each finding's executions and state transitions (benchmarks read it). */
+    perFinding?: Map<string, { executions: number; transitions: number }>;
     /** The Incident Manager stand-in to replay against (tests use it to inject faults). */
     incidentManager?: (responsePlanArn: string) => IncidentManagerStandIn;
     /**
@@ -133,6 +135,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         const incidentManager = options.incidentManager?.(responsePlanArn) ?? new IncidentManagerStandIn([responsePlanArn]);
         incidentManager.respondersResolveAfterMs = options.resolveIncidentsAfterMs;
         const account = new ReplayAccount({ definition, patterns, dynamoDb, incidents: incidentManager });
+        const startIncidentStates = taskStates(definition).filter(t => TASK_INTEGRATIONS[t.state.Resource]?.operation === "startIncident").map(t => t.name);
         const report: SimulationReport = {
             events: events.length, matched: 0, filtered: {}, writeBackEvents: { events: 0, matched: 0 }, incidents: [], duplicates: 0, droppedDeliveries: 0,
             failures: [], executions: 0, transitions: 0, notified: 0, timelineEvents: [], reopened: { timeline: 0, newIncident: 0 }, incidentsResolved: 0, resolvedByResponders: 0,
@@ -159,14 +162,23 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         const tally = (delivery: Delivery, order: number, item: ReplayEvent, state: { hasIncident: boolean }) => {
             const findingId = item.findingId ?? "(none)";
             let duplicateRuns = 0;
+            const counted = options.perFinding && (options.perFinding.get(findingId) ?? { executions: 0, transitions: 0 });
+            if (counted) options.perFinding!.set(findingId, counted);
             for (const run of delivery.runs) {
                 report.executions++;
                 report.transitions += run.transitions;
+                if (counted) {
+                    counted.executions++;
+                    counted.transitions += run.transitions;
+                }
                 if (run.states.includes("DuplicateFinding")) duplicateRuns++;
                 const outputs = run.taskOutputs as Record<string, Record<string, any> | undefined>;
-                const openedArn = outputs.OpenIncident?.IncidentArn;
+                const results = run.taskResults as Record<string, Record<string, any> | undefined>;
+                // Whatever state started the incident (the seed's workflow names it differently).
+                const openedArn = startIncidentStates.map(name => results[name]?.IncidentRecordArn).find(Boolean) as string | undefined;
                 if (openedArn) {
                     const incident = incidentManager.incident(openedArn)!;
+                    const previousIncidentArn = incident.request.RelatedItems?.find(r => r.Identifier.Type === "INCIDENT")?.Identifier.Value.Arn as string | undefined;
                     state.hasIncident = true;
                     opened.push({
                         order,
@@ -182,10 +194,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                             })),
                             responsePlanArn: incident.request.ResponsePlanArn,
                             incidentArn: openedArn,
-                            ...(outputs.OpenIncident?.PreviousIncidentArn ? { previousIncidentArn: outputs.OpenIncident.PreviousIncidentArn } : {}),
+                            ...(previousIncidentArn ? { previousIncidentArn } : {}),
                         },
                     });
-                    if (outputs.OpenIncident?.PreviousIncidentArn) report.reopened.newIncident++;
+                    if (previousIncidentArn) report.reopened.newIncident++;
                 }
                 // Concurrent deliveries may repeat an idempotent step: count each distinct effect once.
                 const notified = outputs.NotifyFinding;
