@@ -7,6 +7,7 @@ import { ResponsePlan } from "./components/responsePlan";
 import { IncidentStateMachine } from "./components/incidentStateMachine";
 import { FindingEventRule } from "./components/findingEventRule";
 import { WorkflowAlarms } from "./components/workflowAlarms";
+import { stormSettingsOf } from "./lib/config/storms";
 
 /**
  * Validates every setting (and that no key of ours is misspelt or secret) before declaring
@@ -56,6 +57,7 @@ const workflow = new IncidentStateMachine("incidents", {
     notifyFindings: settings.notifyFindings,
     resolveIncidentsWithFindings: settings.resolveIncidentsWithFindings,
     recordRetentionDays: settings.recordRetentionDays,
+    storms: stormSettingsOf(settings),
     logLevel: settings.logLevel,
     logIncludeExecutionData: settings.logIncludeExecutionData,
     logRetentionDays: settings.logRetentionDays,

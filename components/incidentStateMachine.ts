@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { SeverityLabel } from "../lib/severity";
 import { LogLevel } from "../lib/settings";
-import { renderStateMachineDefinition, requiredTaskPermissions } from "../lib/stateMachineDefinition";
+import { renderStateMachineDefinition, requiredTaskPermissions, StormInputs } from "../lib/stateMachineDefinition";
 import { serviceTrustPolicy, stateMachineObservabilityPolicy, stateMachineTaskPolicy, taskResources } from "../lib/policies";
 
 export interface IncidentStateMachineArgs {
@@ -24,6 +24,8 @@ export interface IncidentStateMachineArgs {
     resolveIncidentsWithFindings?: boolean;
     /** Days a finding's record is kept after the finding closed (a re-open within them links the old incident). Default: 365. */
     recordRetentionDays?: number;
+    /** How incident storms are counted and rolled up. Default: 10 incidents per control per 60 minutes, 50 per hour. */
+    storms?: Partial<StormInputs>;
     /** Execution log level; OFF creates no log group. Default: ERROR. */
     logLevel?: LogLevel;
     /** Log each state's input and output (may contain finding details). Default: false. */
@@ -63,6 +65,7 @@ export class IncidentStateMachine extends pulumi.ComponentResource {
             notifyFindings: args.notifyFindings ?? true,
             resolveIncidentsWithFindings: args.resolveIncidentsWithFindings ?? false,
             recordRetentionDays: args.recordRetentionDays ?? 365,
+            storms: args.storms,
         });
         // Render once with stand-in names now, so a broken template stops `pulumi preview` before
         // anything is declared; the real rendering waits for the table name and plan ARN.

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { incidentRecordArnPattern, runbookRolePolicy, serviceTrustPolicy } from "../lib/policies";
 import { RESPONSE_PLAN_NAME } from "../lib/limits";
+import { DEFAULT_INCIDENT_IMPACT } from "../lib/severity";
 
 export interface ResponsePlanArgs {
     /** Response plan name (letters, digits, - and _). Also scopes the runbook role's trust. */
@@ -78,7 +79,7 @@ export class ResponsePlan extends pulumi.ComponentResource {
             displayName: `Security Hub findings (${args.responsePlanName})`,
             incidentTemplate: {
                 title: args.incidentTitle ?? "Security Hub finding",
-                impact: args.defaultImpact ?? 3,
+                impact: args.defaultImpact ?? DEFAULT_INCIDENT_IMPACT,
                 notificationTargets: (args.notificationTopicArns ?? []).map(snsTopicArn => ({ snsTopicArn })),
             },
             chatChannels: args.chatChannelTopicArns ?? [],

@@ -1,6 +1,6 @@
 /**
  * Settings: one loader for every concern's settings (lib/config/: filter, dedup, response,
- * lifecycle, observability). Each concern declares its keys with their parsers and defaults and
+ * lifecycle, storms, observability). Each concern declares its keys with their parsers and defaults and
  * its checks across keys; this module reads them all and reports every problem at once.
  */
 import * as fs from "fs";
@@ -12,6 +12,7 @@ import { DEDUP_SETTINGS, DedupSettings } from "./config/dedup";
 import { checkResponse, RESPONSE_SETTINGS, ResponseSettings, RunbookLanguage } from "./config/response";
 import { checkLifecycle, LIFECYCLE_SETTINGS, LifecycleSettings } from "./config/lifecycle";
 import { OBSERVABILITY_SETTINGS, ObservabilitySettings } from "./config/observability";
+import { STORM_SETTINGS, StormSettings } from "./config/storms";
 
 export { RECORD_STATES, WORKFLOW_STATUSES } from "./config/filter";
 export type { RecordState, WorkflowStatus } from "./config/filter";
@@ -24,7 +25,7 @@ export type { LogLevel } from "./config/observability";
 export const PROJECT_NAME = "securityhub-incidents";
 
 /** Everything a stack can configure, validated and with defaults applied. */
-export interface Settings extends FilterSettings, DedupSettings, ResponseSettings, LifecycleSettings, ObservabilitySettings {
+export interface Settings extends FilterSettings, DedupSettings, ResponseSettings, LifecycleSettings, StormSettings, ObservabilitySettings {
     /** Absolute path of the runbook YAML the stack deploys (from runbookFile or runbookLanguage). */
     runbookPath: string;
 }
@@ -49,6 +50,7 @@ const SPEC = {
     ...DEDUP_SETTINGS,
     ...RESPONSE_SETTINGS,
     ...LIFECYCLE_SETTINGS,
+    ...STORM_SETTINGS,
     ...OBSERVABILITY_SETTINGS,
 };
 

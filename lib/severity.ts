@@ -17,3 +17,6 @@ export const DEFAULT_IMPACT_BY_SEVERITY: Readonly<Record<SeverityLabel, number>>
 export function isSeverityLabel(value: unknown): value is SeverityLabel {
     return typeof value === "string" && (SEVERITY_LABELS as readonly string[]).includes(value);
 }
+
+/** The impact of an incident whose severity is not known (a response plan's template impact too). */
+export const DEFAULT_INCIDENT_IMPACT = 3;

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { SeverityLabel } from "./severity";
+import { DEFAULT_INCIDENT_IMPACT, SEVERITY_LABELS, SeverityLabel } from "./severity";
 import { AWS_REGION_PATTERN, DYNAMODB_LIMITS, INCIDENT_ARN_PATTERN, INCIDENT_LIMITS, ISO_TIMESTAMP_PATTERN, MAX_REGION_LENGTH, SECURITY_HUB_LIMITS } from "./limits";
 
 export const STATE_MACHINE_DIR = path.join(__dirname, "..", "statemachine");
@@ -37,7 +37,20 @@ export interface WorkflowToggles {
     notifyFindings: boolean;
     /** Resolve the incident when its finding is resolved, suppressed or archived. */
     resolveIncidentsWithFindings: boolean;
+    /** Count incidents per group (control or account) and window, and roll up past the threshold. */
+    stormRollUp: boolean;
 }
+
+/** How storms are counted (lib/config/storms.ts). */
+export interface StormInputs {
+    stormThreshold: number;
+    stormWindowMinutes: number;
+    stormGroupBy: "control" | "account" | "off";
+    maxIncidentsPerHour: number;
+}
+
+/** Storm defaults, as the settings have them. */
+export const DEFAULT_STORMS: StormInputs = { stormThreshold: 10, stormWindowMinutes: 60, stormGroupBy: "control", maxIncidentsPerHour: 50 };
 
 /** The per-stack values the template is rendered with. */
 export interface WorkflowInputs extends Partial<WorkflowToggles> {
@@ -50,6 +63,8 @@ export interface WorkflowInputs extends Partial<WorkflowToggles> {
     impactBySeverity: Record<SeverityLabel, number>;
     /** Days a record is kept after its finding closed (resolved, suppressed, archived). Default: 365. */
     recordRetentionDays?: number;
+    /** How storms are counted. Default: DEFAULT_STORMS. */
+    storms?: Partial<StormInputs>;
 }
 
 /** The template files: the ASL document and the JSONata programs it includes by placeholder. */
@@ -85,7 +100,7 @@ export function loadWorkflowTemplates(dir: string = STATE_MACHINE_DIR): Workflow
     return { template: read(STATE_MACHINE_TEMPLATE), expressions };
 }
 
-type PlaceholderValue = string | number | Record<string, unknown>;
+type PlaceholderValue = string | number | Record<string, unknown> | unknown[];
 const PLACEHOLDER = /\$\{([A-Za-z0-9_]*)\}/g;
 
 function asText(value: PlaceholderValue): string {
@@ -143,6 +158,7 @@ export function toOneLine(program: string): string {
 
 /** The values every template placeholder is filled with. */
 export function placeholderValues(inputs: WorkflowInputs): Record<string, PlaceholderValue> {
+    const storms = { ...DEFAULT_STORMS, ...(inputs.storms ?? {}) };
     return {
         tableName: inputs.tableName,
         responsePlanArn: inputs.responsePlanArn,
@@ -158,6 +174,15 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         reopenGraceMillis: REOPEN_GRACE_SECONDS * 1000,
         reopenLockSeconds: REOPEN_LOCK_SECONDS,
         incidentsConsolePath: "/systems-manager/incidents/home",
+        stormGroupBy: storms.stormGroupBy,
+        stormThreshold: storms.stormThreshold,
+        stormWindowMinutes: storms.stormWindowMinutes,
+        stormWindowMillis: storms.stormWindowMinutes * 60_000,
+        maxIncidentsPerHour: storms.maxIncidentsPerHour,
+        // A roll-up opens with one related item; the rest of Incident Manager's cap goes to attached findings.
+        maxRollupRelatedItems: INCIDENT_LIMITS.relatedItems - 1,
+        severityLabelsBySeverity: [...SEVERITY_LABELS].reverse(),
+        defaultImpact: DEFAULT_INCIDENT_IMPACT,
         impactBySeverity: { ...inputs.impactBySeverity },
         triggerSource: TRIGGER_SOURCE,
         arnPattern: INCIDENT_ARN_PATTERN,
@@ -208,6 +233,7 @@ export function renderStateMachineDefinition(inputs: WorkflowInputs, templates: 
     return applyToggles(definition, {
         notifyFindings: inputs.notifyFindings ?? true,
         resolveIncidentsWithFindings: inputs.resolveIncidentsWithFindings ?? false,
+        stormRollUp: (inputs.storms?.stormGroupBy ?? DEFAULT_STORMS.stormGroupBy) !== "off",
     }, templates.template.name);
 }
 
@@ -292,6 +318,7 @@ export const TASK_INTEGRATIONS: Readonly<Record<string, { action: string; target
     "arn:aws:states:::aws-sdk:ssmincidents:startIncident": { action: "ssm-incidents:StartIncident", target: "responsePlan", service: "incidentManager", operation: "startIncident" },
     "arn:aws:states:::aws-sdk:ssmincidents:getIncidentRecord": { action: "ssm-incidents:GetIncidentRecord", target: "incidentRecords", service: "incidentManager", operation: "getIncidentRecord" },
     "arn:aws:states:::aws-sdk:ssmincidents:createTimelineEvent": { action: "ssm-incidents:CreateTimelineEvent", target: "incidentRecords", service: "incidentManager", operation: "createTimelineEvent" },
+    "arn:aws:states:::aws-sdk:ssmincidents:updateRelatedItems": { action: "ssm-incidents:UpdateRelatedItems", target: "incidentRecords", service: "incidentManager", operation: "updateRelatedItems" },
     "arn:aws:states:::aws-sdk:ssmincidents:updateIncidentRecord": { action: "ssm-incidents:UpdateIncidentRecord", target: "incidentRecords", service: "incidentManager", operation: "updateIncidentRecord" },
     "arn:aws:states:::aws-sdk:securityhub:batchUpdateFindings": { action: "securityhub:BatchUpdateFindings", target: "securityHub", service: "securityHub", operation: "batchUpdateFindings" },
 };

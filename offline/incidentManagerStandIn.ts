@@ -12,7 +12,11 @@ export interface OpenedIncident {
     /** Who resolved it: the workflow (UpdateIncidentRecord) or a responder. */
     resolvedBy?: "workflow" | "responder";
     timeline: TimelineEvent[];
+    /** Its related items: those it was started with, then those added with UpdateRelatedItems. */
+    relatedItems: RelatedItem[];
 }
+
+export type RelatedItem = { Title?: string; Identifier: { Type: string; Value: Record<string, unknown> } };
 
 export interface StartIncidentRequest {
     ResponsePlanArn: string;
@@ -31,7 +35,7 @@ export interface TimelineEvent {
 }
 
 /** The operations the stand-in serves, by their Step Functions SDK-integration names. */
-export type IncidentOperation = "startIncident" | "getIncidentRecord" | "createTimelineEvent" | "updateIncidentRecord";
+export type IncidentOperation = "startIncident" | "getIncidentRecord" | "createTimelineEvent" | "updateIncidentRecord" | "updateRelatedItems";
 
 const REQUEST_FIELDS = ["ResponsePlanArn", "Title", "Impact", "ClientToken", "RelatedItems", "TriggerDetails"];
 const VALUE_FIELDS = ["Arn", "Url", "MetricDefinition", "PagerDutyIncidentDetail"];
@@ -60,7 +64,8 @@ export class IncidentManagerStandIn {
     /** StartIncident calls, accepted or not: for counting retries. */
     calls = 0;
     /** Calls of every operation, accepted or not. */
-    readonly callsOf: Record<IncidentOperation, number> = { startIncident: 0, getIncidentRecord: 0, createTimelineEvent: 0, updateIncidentRecord: 0 };
+    readonly callsOf: Record<IncidentOperation, number> = { startIncident: 0, getIncidentRecord: 0, createTimelineEvent: 0, updateIncidentRecord: 0, updateRelatedItems: 0 };
+    private readonly relatedTokens = new Set<string>();
     /** What "now" is for the service (creation, resolution times). Default: the wall clock. */
     clock: () => string = () => new Date().toISOString();
     /**
@@ -121,6 +126,7 @@ export class IncidentManagerStandIn {
             status: "OPEN",
             creationTime: this.clock(),
             timeline: [],
+            relatedItems: JSON.parse(JSON.stringify(request.RelatedItems ?? [])),
         };
         this.incidents.push(incident);
         this.byArn.set(incident.incidentRecordArn, incident);
@@ -218,6 +224,30 @@ export class IncidentManagerStandIn {
         return {};
     }
 
+    /**
+     * UpdateRelatedItems: adds (or removes) exactly one related item per call, checked like
+     * StartIncident's related items; a repeated client token changes nothing. The per-incident
+     * cap on related items is not documented: the stand-in records how many there are
+     * (`relatedItems`) so callers can be held to StartIncident's ${INCIDENT_LIMITS.relatedItems}.
+     */
+    async updateRelatedItems(request: { IncidentRecordArn: string; ClientToken?: string; RelatedItemsUpdate: { ItemToAdd?: RelatedItem; ItemToRemove?: unknown } }): Promise<Record<string, never>> {
+        this.enter("updateRelatedItems");
+        const problems: string[] = [];
+        for (const key of Object.keys(request ?? {})) if (!["IncidentRecordArn", "ClientToken", "RelatedItemsUpdate"].includes(key)) problems.push(`unknown field ${key}`);
+        const update = request.RelatedItemsUpdate ?? {};
+        const keys = Object.keys(update);
+        if (keys.length !== 1 || !["ItemToAdd", "ItemToRemove"].includes(keys[0])) problems.push("relatedItemsUpdate must set exactly one of itemToAdd, itemToRemove");
+        if (update.ItemToAdd) problems.push(...this.relatedItemProblems(update.ItemToAdd, "relatedItemsUpdate.itemToAdd"));
+        if (request.ClientToken !== undefined && (typeof request.ClientToken !== "string" || length(request.ClientToken) > INCIDENT_LIMITS.clientTokenLength)) problems.push(`clientToken must be at most ${INCIDENT_LIMITS.clientTokenLength} characters`);
+        if (problems.length > 0) throw this.error("ValidationException", problems.join("; "));
+        const incident = this.existing(request.IncidentRecordArn, "incidentRecordArn");
+        const token = request.ClientToken ? `${incident.incidentRecordArn}|${request.ClientToken}` : undefined;
+        if (token && this.relatedTokens.has(token)) return {};
+        if (token) this.relatedTokens.add(token);
+        if (update.ItemToAdd) incident.relatedItems.push(JSON.parse(JSON.stringify(update.ItemToAdd)));
+        return {};
+    }
+
     /** Resolves an incident as a responder would (outside the workflow), at the stand-in's clock. */
     resolve(incidentRecordArn: string): void {
         const incident = this.byArn.get(incidentRecordArn);
@@ -234,6 +264,25 @@ export class IncidentManagerStandIn {
 
     private error(name: string, message: string): StatesError {
         return new StatesError(`SsmIncidents.${name}`, `${message} (Service: SsmIncidents, Error Code: ${name})`);
+    }
+
+    /** A related item's constraints (StartIncident's relatedItems, UpdateRelatedItems' itemToAdd). */
+    private relatedItemProblems(item: RelatedItem, where: string): string[] {
+        const L = INCIDENT_LIMITS;
+        const problems: string[] = [];
+        if (item.Title !== undefined && (typeof item.Title !== "string" || length(item.Title) > L.relatedItemTitleLength)) problems.push(`${where}.title is too long`);
+        const type = item.Identifier?.Type;
+        if (!(RELATED_ITEM_TYPES as readonly string[]).includes(type)) problems.push(`${where}.identifier.type ${JSON.stringify(type)} is not a related item type`);
+        const value = item.Identifier?.Value ?? {};
+        const set = Object.keys(value);
+        if (set.length !== 1 || !VALUE_FIELDS.includes(set[0])) problems.push(`${where}.identifier.value must set exactly one of ${VALUE_FIELDS.join(", ")}`);
+        if ("Arn" in value && (typeof value.Arn !== "string" || length(value.Arn) > L.identifierArnLength || !ARN.test(value.Arn))) {
+            problems.push(`${where}.identifier.value.arn ${JSON.stringify(value.Arn)} does not match the ARN pattern`);
+        }
+        if ("Url" in value && (typeof value.Url !== "string" || length(value.Url) > L.identifierUrlLength)) {
+            problems.push(`${where}.identifier.value.url must be at most ${L.identifierUrlLength} characters`);
+        }
+        return problems;
     }
 
     /** The request constraints of the ssm-incidents service model. */
@@ -253,21 +302,7 @@ export class IncidentManagerStandIn {
         }
         const items = request.RelatedItems ?? [];
         if (!Array.isArray(items) || items.length > L.relatedItems) problems.push(`relatedItems must be a list of at most ${L.relatedItems}`);
-        (Array.isArray(items) ? items : []).forEach((item, i) => {
-            const where = `relatedItems[${i}]`;
-            if (item.Title !== undefined && (typeof item.Title !== "string" || length(item.Title) > L.relatedItemTitleLength)) problems.push(`${where}.title is too long`);
-            const type = item.Identifier?.Type;
-            if (!(RELATED_ITEM_TYPES as readonly string[]).includes(type)) problems.push(`${where}.identifier.type ${JSON.stringify(type)} is not a related item type`);
-            const value = item.Identifier?.Value ?? {};
-            const set = Object.keys(value);
-            if (set.length !== 1 || !VALUE_FIELDS.includes(set[0])) problems.push(`${where}.identifier.value must set exactly one of ${VALUE_FIELDS.join(", ")}`);
-            if ("Arn" in value && (typeof value.Arn !== "string" || length(value.Arn) > L.identifierArnLength || !ARN.test(value.Arn))) {
-                problems.push(`${where}.identifier.value.arn ${JSON.stringify(value.Arn)} does not match the ARN pattern`);
-            }
-            if ("Url" in value && (typeof value.Url !== "string" || length(value.Url) > L.identifierUrlLength)) {
-                problems.push(`${where}.identifier.value.url must be at most ${L.identifierUrlLength} characters`);
-            }
-        });
+        (Array.isArray(items) ? items : []).forEach((item, i) => problems.push(...this.relatedItemProblems(item, `relatedItems[${i}]`)));
         const trigger = request.TriggerDetails;
         if (trigger !== undefined) {
             for (const key of Object.keys(trigger)) if (!TRIGGER_FIELDS.includes(key)) problems.push(`unknown field triggerDetails.${key}`);

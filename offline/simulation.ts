@@ -4,10 +4,13 @@ import { renderStateMachineDefinition, TASK_INTEGRATIONS, taskStates } from "../
 import { LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn } from "./incidentManagerStandIn";
 import { Delivery, ReplayAccount } from "./replayAccount";
+import { stormSettingsOf } from "../lib/config/storms";
 import { MOCK_ACCOUNT } from "./pulumiMocks";
 import { ReplayEvent } from "./findingInput";
 
 export interface SimulatedIncident {
+    /** `finding`: the finding's own incident; `rollup`: a storm's roll-up (findingId is the finding that opened it). */
+    kind: "finding" | "rollup";
     findingId: string;
     source: string;
     title: string;
@@ -18,6 +21,10 @@ export interface SimulatedIncident {
     incidentArn: string;
     /** The incident this one follows, when the finding re-opened after it was resolved. */
     previousIncidentArn?: string;
+    /** Roll-ups: every finding on it (the one that opened it included), the group and the storm item. */
+    findingIds?: string[];
+    stormKey?: string;
+    stormItem?: string;
 }
 
 export interface SimulatedFailure {
@@ -67,6 +74,8 @@ export interface SimulationReport {
     incidentsResolved: number;
     /** Incidents responders had resolved by the last event (--resolve-incidents-after). */
     resolvedByResponders: number;
+    /** Findings attached to roll-ups instead of opening their own incidents (openers of roll-ups included). */
+    attached: number;
 }
 
 export interface SimulationOptions {
@@ -125,6 +134,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
             notifyFindings: settings.notifyFindings,
             resolveIncidentsWithFindings: settings.resolveIncidentsWithFindings,
             recordRetentionDays: settings.recordRetentionDays,
+            storms: stormSettingsOf(settings),
         }),
         patterns: stackRules(settings),
     };
@@ -138,13 +148,14 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         const startIncidentStates = taskStates(definition).filter(t => TASK_INTEGRATIONS[t.state.Resource]?.operation === "startIncident").map(t => t.name);
         const report: SimulationReport = {
             events: events.length, matched: 0, filtered: {}, writeBackEvents: { events: 0, matched: 0 }, incidents: [], duplicates: 0, droppedDeliveries: 0,
-            failures: [], executions: 0, transitions: 0, notified: 0, timelineEvents: [], reopened: { timeline: 0, newIncident: 0 }, incidentsResolved: 0, resolvedByResponders: 0,
+            failures: [], executions: 0, transitions: 0, notified: 0, timelineEvents: [], reopened: { timeline: 0, newIncident: 0 }, incidentsResolved: 0, resolvedByResponders: 0, attached: 0,
         };
         const opened: Array<{ order: number; incident: SimulatedIncident }> = [];
         const failed: Array<{ order: number; failure: SimulatedFailure }> = [];
         const timeline: Array<{ order: number; event: SimulatedTimelineEvent }> = [];
         let lastTime = "";
         const seen = new Set<string>();
+        const attachedTo: Array<{ incidentArn: string; findingId: string }> = [];
         const once = (key: string) => !seen.has(key) && Boolean(seen.add(key));
 
         // One queue per finding, in time order (file order for equal or missing times).
@@ -176,13 +187,16 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                 const results = run.taskResults as Record<string, Record<string, any> | undefined>;
                 // Whatever state started the incident (the seed's workflow names it differently).
                 const openedArn = startIncidentStates.map(name => results[name]?.IncidentRecordArn).find(Boolean) as string | undefined;
-                if (openedArn) {
+                // Racing roll-up openers get the same incident (one client token): count it once.
+                if (openedArn && once(`incident|${openedArn}`)) {
                     const incident = incidentManager.incident(openedArn)!;
                     const previousIncidentArn = incident.request.RelatedItems?.find(r => r.Identifier.Type === "INCIDENT")?.Identifier.Value.Arn as string | undefined;
+                    const storm = outputs.OpenRollup;
                     state.hasIncident = true;
                     opened.push({
                         order,
                         incident: {
+                            kind: storm ? "rollup" : "finding",
                             findingId,
                             source: item.source,
                             title: incident.request.Title ?? "",
@@ -195,6 +209,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                             responsePlanArn: incident.request.ResponsePlanArn,
                             incidentArn: openedArn,
                             ...(previousIncidentArn ? { previousIncidentArn } : {}),
+                            ...(storm ? { findingIds: [], stormKey: storm.StormKey, stormItem: storm.StormItem } : {}),
                         },
                     });
                     if (previousIncidentArn) report.reopened.newIncident++;
@@ -212,6 +227,11 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                     report.reopened.timeline++;
                 }
                 if (outputs.ResolveIncident) report.incidentsResolved++;
+                const attached = outputs.AttachFinding;
+                if (attached && once(`attached|${attached.IncidentArn}|${findingId}`)) {
+                    report.attached++;
+                    attachedTo.push({ incidentArn: attached.IncidentArn, findingId });
+                }
                 if (run.status === "FAILED") {
                     failed.push({ order, failure: { findingId, source: item.source, error: run.error ?? "Failed", cause: run.cause } });
                 }
@@ -239,7 +259,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                 options.onProgress?.(++done, events.length);
             }
         };
-        const pending = [...queues.values()];
+        // Findings start in the order of their first event's time, as they would reach the account
+        // (storm counting depends on it); up to `concurrency` of them run side by side.
+        const pending = [...queues.values()].sort((a, b) => (eventMillis(a[0].item.event) - eventMillis(b[0].item.event)) || a[0].order - b[0].order);
         let next = 0;
         const workers = Array.from({ length: Math.min(options.concurrency ?? 16, pending.length) }, async () => {
             while (next < pending.length) await replayQueue(pending[next++]);
@@ -249,6 +271,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         if (lastTime) report.resolvedByResponders = incidentManager.incidentsAt(new Date(Date.parse(lastTime)).toISOString()).filter(i => i.resolvedBy === "responder").length;
         // Report in input order, whatever order the concurrent replay finished in.
         report.incidents = opened.sort((a, b) => a.order - b.order).map(o => o.incident);
+        const rollups = new Map(report.incidents.filter(i => i.kind === "rollup").map(i => [i.incidentArn, i]));
+        for (const { incidentArn, findingId } of attachedTo) rollups.get(incidentArn)?.findingIds!.push(findingId);
         report.failures = failed.sort((a, b) => a.order - b.order).map(f => f.failure);
         report.timelineEvents = timeline.sort((a, b) => a.order - b.order).map(t => t.event);
         return report;

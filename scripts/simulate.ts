@@ -148,7 +148,8 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
     lines.push(pad("filtered out", Object.values(report.filtered).reduce((a, b) => a + b, 0)));
     for (const [field, n] of Object.entries(report.filtered).sort()) lines.push(`    - ${t(field)}: ${n}`);
     if (report.writeBackEvents.events > 0) lines.push(pad("write-back events", `${report.writeBackEvents.events} (Security Hub's events for the workflow's own updates; ${report.writeBackEvents.matched} matched a rule)`));
-    lines.push(pad("incidents opened", report.incidents.length));
+    const rollups = report.incidents.filter(i => i.kind === "rollup");
+    lines.push(pad("incidents opened", `${report.incidents.length}${rollups.length > 0 ? ` (${rollups.length} storm roll-ups, ${report.attached} findings on them)` : ""}`));
     lines.push(pad("findings notified", report.notified));
     lines.push(pad("timeline events", report.timelineEvents.length));
     lines.push(pad("re-opened", `${report.reopened.timeline + report.reopened.newIncident} (${report.reopened.timeline} on their open incident's timeline, ${report.reopened.newIncident} as a new linked incident)`));
@@ -165,6 +166,10 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
             lines.push(`            related: ${incident.relatedItems.map(r => t(r.title)).join(", ") || "none"}`);
             if (incident.previousIncidentArn) lines.push(`            re-opened: follows ${t(incident.previousIncidentArn)}`);
         }
+    }
+    if (rollups.length > 0) {
+        lines.push("", "Storm roll-ups:");
+        for (const r of rollups) lines.push(`  ${t(r.stormKey ?? "")}, window ${t(r.stormItem?.split("|").pop() ?? "")}: ${r.findingIds!.length} findings attached  ${t(r.title)}`);
     }
     if (report.timelineEvents.length > 0) {
         lines.push("", "Timeline events:");
@@ -193,8 +198,9 @@ function jsonReport(report: SimulationReport, input: FindingInputs) {
         filtered: report.filtered,
         writeBackEvents: report.writeBackEvents,
         incidents: report.incidents.map(i => ({
-            findingId: i.findingId, source: i.source, title: i.title, impact: i.impact, relatedItems: i.relatedItems, responsePlanArn: i.responsePlanArn, incidentArn: i.incidentArn,
+            kind: i.kind, findingId: i.findingId, source: i.source, title: i.title, impact: i.impact, relatedItems: i.relatedItems, responsePlanArn: i.responsePlanArn, incidentArn: i.incidentArn,
             ...(i.previousIncidentArn ? { previousIncidentArn: i.previousIncidentArn } : {}),
+            ...(i.kind === "rollup" ? { findingIds: i.findingIds, stormKey: i.stormKey } : {}),
         })),
         duplicates: report.duplicates,
         droppedDeliveries: report.droppedDeliveries,
@@ -206,6 +212,7 @@ function jsonReport(report: SimulationReport, input: FindingInputs) {
         reopened: report.reopened,
         incidentsResolved: report.incidentsResolved,
         resolvedByResponders: report.resolvedByResponders,
+        attached: report.attached,
         skipped: input.skipped,
         warnings: input.warnings,
     };

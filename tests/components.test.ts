@@ -184,7 +184,7 @@ describe("IncidentStateMachine", () => {
         expect(derived).to.deep.equal({
             dedupTable: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
             responsePlan: ["ssm-incidents:StartIncident"],
-            incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord"],
+            incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord", "ssm-incidents:UpdateRelatedItems"],
             securityHub: ["securityhub:BatchUpdateFindings"],
         });
         const actions = tasks.Statement.flatMap((s: any) => s.Action);
@@ -192,15 +192,17 @@ describe("IncidentStateMachine", () => {
         expect((await resource("m1-logs")).inputs.retentionInDays).to.equal(90);
     });
 
-    it("grants UpdateIncidentRecord only with resolveIncidentsWithFindings, and no lifecycle action without notifyFindings", async () => {
+    it("grants UpdateIncidentRecord only with resolveIncidentsWithFindings, and no write-back action without notifyFindings", async () => {
         const resolving = new IncidentStateMachine("m4", { ...args, resolveIncidentsWithFindings: true });
         await valueOf(resolving.arn);
         const statement = async (name: string, sid: string) => json((await resource(name)).inputs.policy).Statement.find((s: any) => s.Sid === sid);
-        expect((await statement("m4-tasks", "FollowIncidents")).Action).to.deep.equal(["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord", "ssm-incidents:UpdateIncidentRecord"]);
+        expect((await statement("m4-tasks", "FollowIncidents")).Action).to.deep.equal(["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord", "ssm-incidents:UpdateIncidentRecord", "ssm-incidents:UpdateRelatedItems"]);
         const plain = new IncidentStateMachine("m5", { ...args, notifyFindings: false });
         await valueOf(plain.arn);
-        const sids = json((await resource("m5-tasks")).inputs.policy).Statement.map((s: any) => s.Sid);
-        expect(sids).to.deep.equal(["DedupTable", "StartIncident"]);
+        // Without the write-back: no Security Hub action, and of Incident Manager only what storm roll-ups need.
+        const statements = json((await resource("m5-tasks")).inputs.policy).Statement;
+        expect(statements.map((s: any) => s.Sid)).to.deep.equal(["DedupTable", "StartIncident", "FollowIncidents"]);
+        expect(statements[2].Action).to.deep.equal(["ssm-incidents:CreateTimelineEvent", "ssm-incidents:UpdateRelatedItems"]);
     });
 
     it("turns logging off without a log group, and X-Ray on with its permissions", async () => {

@@ -7,25 +7,12 @@ import { LocalDynamoDb } from "../offline/localDynamoDb";
 import { IncidentManagerStandIn } from "../offline/incidentManagerStandIn";
 import { Delivery, ReplayAccount } from "../offline/replayAccount";
 import { PROJECT_DIR } from "../offline/stackConfig";
-import { ACCOUNT, findingEvent } from "./support/findings";
+import { ACCOUNT, at, findingEvent } from "./support/findings";
 
 const TABLE = "securityhub-incidents-lifecycle";
 const PLAN = `arn:aws:ssm-incidents::${ACCOUNT}:response-plan/securityhub-incidents-test`;
 const INPUTS: WorkflowInputs = { tableName: TABLE, responsePlanArn: PLAN, dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY } };
 const HOUR = 3600 * 1000;
-
-/** A finding event at a time, with the compliance and states a re-import carries. */
-function at(base: Record<string, any>, time: string, changes: { compliance?: string; workflow?: string; record?: string; updatedAt?: string } = {}): Record<string, any> {
-    const event = JSON.parse(JSON.stringify(base));
-    const finding = event.detail.findings[0];
-    event.id = `${event.id}-${time}`;
-    event.time = time;
-    finding.UpdatedAt = changes.updatedAt ?? time;
-    if (changes.compliance) finding.Compliance.Status = changes.compliance;
-    if (changes.workflow) finding.Workflow.Status = changes.workflow;
-    if (changes.record) finding.RecordState = changes.record;
-    return event;
-}
 
 const statesOf = (d: Delivery) => d.runs.map(r => r.states);
 const allRuns = (d: Delivery): Delivery["runs"] => [...d.runs, ...d.echoes.flatMap(allRuns)];
@@ -36,14 +23,16 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
 
     before(async () => {
         dynamoDb = await LocalDynamoDb.start();
-        await dynamoDb.createDedupTable(TABLE);
     });
     after(async () => dynamoDb.stop());
 
-    /** A fresh account per test: its own Incident Manager and Security Hub, the shared table. */
-    function account(options: Partial<WorkflowInputs> = {}, resolveIncidentsAfterMs?: number) {
+    let tables = 0;
+    /** A fresh account per test: its own table, Incident Manager and Security Hub. */
+    async function account(options: Partial<WorkflowInputs> = {}, resolveIncidentsAfterMs?: number) {
+        const table = `${TABLE}-${++tables}`;
+        await dynamoDb.createDedupTable(table);
         const incidents = new IncidentManagerStandIn([PLAN]);
-        const definition = renderStateMachineDefinition({ ...INPUTS, ...options });
+        const definition = renderStateMachineDefinition({ ...INPUTS, tableName: table, ...options });
         const settings = loadSettings(() => undefined, PROJECT_DIR);
         incidents.respondersResolveAfterMs = resolveIncidentsAfterMs;
         const replay = new ReplayAccount({
@@ -53,17 +42,17 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
             incidents,
         });
         workflows.push(replay.workflow);
-        const record = (id: string) => dynamoDb.getItem(TABLE, { FindingId: { S: id } });
+        const record = (id: string) => dynamoDb.getItem(table, { FindingId: { S: id } });
         return { replay, incidents, record, track: (d: Delivery) => d, sh: replay.securityHub };
     }
 
     it("marks a new finding NOTIFIED with its incident in the note; the echo and later re-imports start nothing", async () => {
-        const { replay, incidents, record, track, sh } = account();
+        const { replay, incidents, record, track, sh } = await account();
         const first = findingEvent();
         const id = first.detail.findings[0].Id;
         const opened = track(await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z")));
         expect(opened.rule).to.equal("findings");
-        expect(statesOf(opened)).to.deep.equal([["Route", "ClaimFinding", "OpenIncident", "NotifyFinding", "RecordIncident"]]);
+        expect(statesOf(opened)).to.deep.equal([["Route", "ClaimFinding", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "NotifyFinding", "RecordIncident"]]);
         const [incident] = incidents.incidents;
         const stored = sh.finding(id)!;
         expect(stored.Workflow.Status).to.equal("NOTIFIED");
@@ -96,12 +85,13 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         ["archived", { record: "ARCHIVED" }],
     ] as const) {
         it(`adds a timeline event when the finding is ${kind}, closes the note, and starts nothing for later re-imports`, async () => {
-            const { replay, incidents, record, track, sh } = account();
+            const { replay, incidents, record, track, sh } = await account();
             const first = findingEvent();
             const id = first.detail.findings[0].Id;
             await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
             const closed = track(await replay.deliverFromInput(at(first, "2026-11-03T06:00:00Z", change)));
             expect(closed.rule).to.equal("lifecycle");
+            expect(closed.runs[0].cause).to.equal(undefined);
             expect(statesOf(closed)).to.deep.equal([["Route", "AddClosedTimeline", "CloseNote", "RecordClosed"]]);
             const [incident] = incidents.incidents;
             expect(incident.timeline).to.have.length(1);
@@ -121,16 +111,16 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
     }
 
     it("resolves the incident with its finding when resolveIncidentsWithFindings is on", async () => {
-        const { replay, incidents } = account({ resolveIncidentsWithFindings: true });
+        const { replay, incidents } = await account({ resolveIncidentsWithFindings: true });
         const first = findingEvent();
         await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
         const closed = await replay.deliverFromInput(at(first, "2026-11-02T00:00:00Z", { compliance: "PASSED" }));
-        expect(statesOf(closed)).to.deep.equal([["Route", "AddClosedTimeline", "ResolveIncident", "CloseNote", "RecordClosed"]]);
+        expect(statesOf(closed)).to.deep.equal([["Route", "AddClosedTimeline", "OnRollup", "ResolveIncident", "CloseNote", "RecordClosed"]]);
         expect(incidents.incidents[0]).to.deep.include({ status: "RESOLVED", resolvedTime: "2026-11-02T00:00:00.000Z" });
     });
 
     it("re-opened while its incident is open: a timeline event and NOTIFIED again, no new incident", async () => {
-        const { replay, incidents, record, track, sh } = account();
+        const { replay, incidents, record, track, sh } = await account();
         const first = findingEvent();
         const id = first.detail.findings[0].Id;
         await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
@@ -150,14 +140,14 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
     });
 
     it("re-opened after its incident was resolved: one new incident linking the previous one; the record keeps the history", async () => {
-        const { replay, incidents, record, sh } = account({}, 72 * HOUR);
+        const { replay, incidents, record, sh } = await account({}, 72 * HOUR);
         const first = findingEvent();
         const id = first.detail.findings[0].Id;
         await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
         await replay.deliverFromInput(at(first, "2026-11-02T00:00:00Z", { compliance: "PASSED" }));
         // Responders resolved the incident 72 h after it opened; ten days later the control fails again.
         const reopened = await replay.deliverFromInput(at(first, "2026-11-12T00:00:00Z", { compliance: "FAILED" }));
-        expect(statesOf(reopened)).to.deep.equal([["Route", "ClaimFinding", "ReadRecord", "Decide", "CheckIncident", "IncidentStillOpen", "ReclaimForReopen", "OpenIncident", "NotifyFinding", "RecordIncident"]]);
+        expect(statesOf(reopened)).to.deep.equal([["Route", "ClaimFinding", "ReadRecord", "Decide", "CheckIncident", "IncidentStillOpen", "ReclaimForReopen", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "NotifyFinding", "RecordIncident"]]);
         expect(incidents.incidents).to.have.length(2);
         const [previous, next] = incidents.incidents;
         expect(previous).to.deep.include({ status: "RESOLVED", resolvedTime: "2026-11-04T00:00:00.000Z" });
@@ -170,7 +160,7 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
     });
 
     it("opens a new linked incident when the old incident's status cannot be read", async () => {
-        const { replay, incidents } = account();
+        const { replay, incidents } = await account();
         const first = findingEvent();
         await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
         await replay.deliverFromInput(at(first, "2026-11-02T00:00:00Z", { compliance: "PASSED" }));
@@ -182,7 +172,7 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
     });
 
     it("does not take a redelivered or stale NEW event for a re-open", async () => {
-        const { replay, incidents, sh } = account();
+        const { replay, incidents, sh } = await account();
         const first = at(findingEvent(), "2026-11-01T00:00:00Z");
         const id = first.detail.findings[0].Id;
         await replay.deliverFromInput(first);
@@ -201,7 +191,7 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
     });
 
     it("handles a re-open delivered five times at once exactly once", async () => {
-        const { replay, incidents } = account({}, HOUR);
+        const { replay, incidents } = await account({}, HOUR);
         const first = findingEvent();
         await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
         await replay.deliverFromInput(at(first, "2026-11-02T00:00:00Z", { compliance: "PASSED" }));
@@ -213,33 +203,33 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
     });
 
     it("retries a throttled and a partially failed write-back, never doubling the incident", async () => {
-        const { replay, incidents, sh } = account();
+        const { replay, incidents, sh } = await account();
         const first = findingEvent();
         const id = first.detail.findings[0].Id;
         sh.failNext("LimitExceededException", 2);
         const throttled = await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
         expect(throttled.runs[0].status).to.equal("SUCCEEDED");
-        expect(throttled.runs[0].transitions).to.equal(5 + 2);
+        expect(throttled.runs[0].transitions).to.equal(7 + 2);
 
         const second = findingEvent();
         sh.unprocessNext("ConcurrentUpdateError", 3);
         const partial = await replay.deliverFromInput(at(second, "2026-11-01T00:00:00Z"));
         expect(partial.runs[0].status).to.equal("SUCCEEDED");
-        expect(partial.runs[0].transitions).to.equal(5 + 3);
+        expect(partial.runs[0].transitions).to.equal(7 + 3);
         expect(sh.finding(second.detail.findings[0].Id)!.Workflow.Status).to.equal("NOTIFIED");
         expect(incidents.incidents).to.have.length(2);
         expect(sh.finding(id)!.Workflow.Status).to.equal("NOTIFIED");
     });
 
     it("fails (alarm) when the write-back never succeeds, keeps the one incident, and finishes the write-back on the next re-import", async () => {
-        const { replay, incidents, record, sh } = account();
+        const { replay, incidents, record, sh } = await account();
         const first = findingEvent();
         const id = first.detail.findings[0].Id;
         sh.unprocessNext("ConcurrentUpdateError", 7);
         const failed = await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
         expect(failed.runs[0]).to.deep.include({ status: "FAILED", error: "FindingNotNotified" });
         expect(failed.runs[0].cause).to.include("UnprocessedFindings: ConcurrentUpdateError");
-        expect(failed.runs[0].states).to.deep.equal(["Route", "ClaimFinding", "OpenIncident", "NotifyFinding", "RecordIncidentNotNotified", "FindingNotNotified"]);
+        expect(failed.runs[0].states).to.deep.equal(["Route", "ClaimFinding", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "NotifyFinding", "RecordIncidentNotNotified", "FindingNotNotified"]);
         expect(incidents.incidents).to.have.length(1);
         expect((await record(id))!.IncidentArn.S).to.equal(incidents.incidents[0].incidentRecordArn);
         expect((await record(id))!).to.have.property("ExpiresAt");
@@ -251,7 +241,7 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
     });
 
     it("costs three executions for a finding life with one fix and one re-open, re-imported twice a day", async () => {
-        const { replay } = account({}, 24 * HOUR);
+        const { replay } = await account({}, 24 * HOUR);
         const first = findingEvent();
         let executions = 0;
         let transitions = 0;
@@ -264,25 +254,25 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
             }
         }
         expect(executions).to.equal(3);
-        expect(transitions).to.equal(5 + 4 + 10);
+        expect(transitions).to.equal(7 + 4 + 12);
     });
 
     it("without notifyFindings runs the workflow of old: no write-back, no lifecycle states", async () => {
-        const { replay, sh } = account({ notifyFindings: false });
+        const { replay, sh } = await account({ notifyFindings: false });
         const first = findingEvent();
         const opened = await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
-        expect(statesOf(opened)).to.deep.equal([["ClaimFinding", "OpenIncident", "RecordIncident"]]);
+        expect(statesOf(opened)).to.deep.equal([["ClaimFinding", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "RecordIncident"]]);
         expect(sh.calls).to.equal(0);
         expect(statesOf(await replay.deliverFromInput(at(first, "2026-11-01T12:00:00Z")))).to.deep.equal([["ClaimFinding", "DuplicateFinding"]]);
     });
 
     it("gives back a first claim or a re-open lock when StartIncident fails, and tries again on the next event", async () => {
-        const { replay, incidents, record } = account({}, HOUR);
+        const { replay, incidents, record } = await account({}, HOUR);
         const first = findingEvent();
         const id = first.detail.findings[0].Id;
         incidents.failNext("AccessDeniedException");
         const failed = await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
-        expect(failed.runs[0].states).to.deep.equal(["Route", "ClaimFinding", "OpenIncident", "WhichClaim", "ReleaseClaim", "IncidentNotOpened"]);
+        expect(failed.runs[0].states).to.deep.equal(["Route", "ClaimFinding", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "WhichClaim", "ReleaseClaim", "IncidentNotOpened"]);
         expect(await record(id)).to.equal(undefined);
         await replay.deliverFromInput(at(first, "2026-11-01T12:00:00Z"));
         await replay.deliverFromInput(at(first, "2026-11-02T00:00:00Z", { compliance: "PASSED" }));
@@ -295,6 +285,20 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         const retried = await replay.deliverFromInput(at(first, "2026-11-03T12:00:00Z", { compliance: "FAILED" }));
         expect(retried.runs[0].states).to.include("OpenIncident");
         expect(incidents.incidents).to.have.length(2);
+    });
+
+    it("tells a roll-up when one of its attached findings is resolved", async () => {
+        const { replay, incidents, sh } = await account({ storms: { stormThreshold: 1 } });
+        const [first, second] = [findingEvent(), findingEvent()];
+        await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
+        const attached = await replay.deliverFromInput(at(second, "2026-11-01T00:05:00Z"));
+        expect(attached.runs[0].states).to.include.members(["OpenRollup", "AttachFinding", "AddRelatedItem", "AddAttachedTimeline", "NotifyFinding"]);
+        const rollup = incidents.incidents[1];
+        expect(sh.finding(second.detail.findings[0].Id)!.Note.Text).to.include(`incident ${rollup.incidentRecordArn} (roll-up #storm|control|S3.8|`);
+        const closed = await replay.deliverFromInput(at(second, "2026-11-02T00:00:00Z", { compliance: "PASSED" }));
+        expect(closed.rule).to.equal("lifecycle");
+        expect(rollup.timeline.map(e => e.eventData.includes(" was resolved.") ? "resolved" : "attached")).to.deep.equal(["attached", "resolved"]);
+        expect(incidents.incidents[0].timeline).to.have.length(0);
     });
 
     it("called exactly the integrations its IAM policy grants", () => {

@@ -8,7 +8,7 @@ import { simulate } from "../offline/simulation";
 import { IncidentManagerStandIn } from "../offline/incidentManagerStandIn";
 import { runScript } from "./support/scripts";
 import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
-import { findingEvent } from "./support/findings";
+import { at, findingEvent } from "./support/findings";
 
 const SAMPLES = path.join(PROJECT_DIR, "samples", "findings");
 const settingsOf = (stack: string): Settings => loadSettings(readStackConfig(stack).read, PROJECT_DIR);
@@ -73,6 +73,24 @@ describe("simulate", function () {
         expect(report.timelineEvents).to.have.length(4);
         expect(report.notified).to.equal(10);
         expect(report.droppedDeliveries).to.equal(0);
+    });
+
+    it("reports a storm: own incidents up to the threshold, one roll-up with every finding on it", async () => {
+        const settings = { ...settingsOf("dev"), stormThreshold: 3 };
+        const events = Array.from({ length: 8 }, (_, i) => {
+            const event = at(findingEvent(), `2026-11-01T09:0${i}:00Z`);
+            return { source: `storm[${i}]`, event, findingId: event.detail.findings[0].Id as string };
+        });
+        const report = await simulate({ settings, stack: "dev", events });
+        // Findings run side by side, as they reach the account: which three get their own incident is a race.
+        expect(report.incidents.map(i => i.kind).sort()).to.deep.equal(["finding", "finding", "finding", "rollup"]);
+        const rollup = report.incidents.find(i => i.kind === "rollup")!;
+        const own = report.incidents.filter(i => i.kind === "finding").map(i => i.findingId);
+        expect([...own, ...rollup.findingIds!].sort()).to.deep.equal(events.map(e => e.findingId).sort());
+        expect(rollup.findingIds).to.include(rollup.findingId);
+        expect(rollup.stormKey).to.equal("S3.8");
+        expect(report.attached).to.equal(5);
+        expect(report.failures).to.deep.equal([]);
     });
 
     it("replays on the events' clock: responders resolving after 72 h turn the re-open into a new linked incident", async () => {
@@ -159,9 +177,10 @@ describe("simulate", function () {
         const report = JSON.parse(run.stdout);
         expect(Object.keys(report)).to.deep.equal([
             "events", "matched", "filtered", "writeBackEvents", "incidents", "duplicates", "droppedDeliveries", "failures", "executions", "transitions",
-            "notified", "timelineEvents", "reopened", "incidentsResolved", "resolvedByResponders", "skipped", "warnings",
+            "notified", "timelineEvents", "reopened", "incidentsResolved", "resolvedByResponders", "attached", "skipped", "warnings",
         ]);
-        expect(report.incidents[0]).to.have.all.keys("findingId", "source", "title", "impact", "relatedItems", "responsePlanArn", "incidentArn");
+        expect(report.incidents[0]).to.have.all.keys("kind", "findingId", "source", "title", "impact", "relatedItems", "responsePlanArn", "incidentArn");
+        expect(report.incidents[0].kind).to.equal("finding");
         expect(report.incidents[0].responsePlanArn).to.equal("arn:aws:ssm-incidents::111122223333:response-plan/securityhub-incidents-prod");
         expect(report.timelineEvents[0]).to.have.all.keys("findingId", "incidentArn", "time", "kind");
         expect(report.reopened).to.have.all.keys("timeline", "newIncident");

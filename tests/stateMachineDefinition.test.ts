@@ -60,17 +60,26 @@ describe("state machine definition", () => {
         expect(claim.Arguments.ConditionExpression).to.equal(`attribute_not_exists(${DEDUP_KEY_ATTRIBUTE}) OR ${DEDUP_EXPIRY_ATTRIBUTE} < :now OR ClaimedBy = :execution`);
         expect(claim.Arguments.ExpressionAttributeValues[":execution"]).to.deep.equal({ S: "{% $states.context.Execution.Id %}" });
         // No read before the claim: the one GetItem runs only after the conditional write failed.
+        // Each GetItem runs only after a conditional write failed: the claim (ReadRecord) or a storm slot (ReadStorm).
         const reads = taskStates(definition).filter(t => t.state.Resource === "arn:aws:states:::dynamodb:getItem").map(t => t.name);
-        expect(reads).to.deep.equal(["ReadRecord"]);
-        const into = Object.entries<any>(definition.States).filter(([, s]) => JSON.stringify([s.Next, s.Default, s.Choices, s.Catch]).includes('"ReadRecord"')).map(([n]) => n);
-        expect(into).to.deep.equal(["ClaimFinding"]);
+        expect(reads).to.deep.equal(["ReadRecord", "ReadStorm"]);
+        const into = (name: string) => Object.entries<any>(definition.States).filter(([, s]) => JSON.stringify([s.Next, s.Default, s.Choices, s.Catch]).includes(`"${name}"`)).map(([n]) => n);
+        expect(into("ReadRecord")).to.deep.equal(["ClaimFinding"]);
+        expect(into("ReadStorm")).to.deep.equal(["ReserveSlot", "ReserveGlobalSlot"]);
+        for (const slot of ["ReserveSlot", "ReserveGlobalSlot"]) expect(definition.States[slot].Catch[0].ErrorEquals).to.deep.equal(["DynamoDB.ConditionalCheckFailedException"]);
         expect(claim.Catch).to.deep.equal([{ ErrorEquals: ["DynamoDB.ConditionalCheckFailedException"], Next: "ReadRecord" }]);
     });
 
     it("keys the record the same way in every state that touches it", () => {
         const dedupKey = toOneLine(loadWorkflowTemplates().expressions.dedupKey.text).replace("${maxPlainKeyLength}", String(DYNAMODB_LIMITS.plainKeyCodePoints));
-        const states = taskStates(definition).filter(t => t.state.Resource.startsWith("arn:aws:states:::dynamodb:"));
-        expect(states.map(t => t.name)).to.have.members(["ClaimFinding", "ReadRecord", "ReclaimForReopen", "RecordIncident", "RecordIncidentNotNotified", "ReleaseReopen", "ReleaseClaim", "RecordClosed"]);
+        const resolving = renderStateMachineDefinition({ ...INPUTS, resolveIncidentsWithFindings: true });
+        const all = taskStates(resolving).filter(t => t.state.Resource.startsWith("arn:aws:states:::dynamodb:"));
+        // The finding's record, and the storm items (counters and roll-ups, "#storm|…").
+        const recordStates = ["ClaimFinding", "ReadRecord", "ReclaimForReopen", "RecordIncident", "RecordIncidentNotNotified", "ReleaseReopen", "ReleaseClaim", "RecordClosed"];
+        const stormStates = ["ReserveSlot", "ReserveGlobalSlot", "ReadStorm", "RecordRollup", "AttachFinding", "DetachFromRollup", "RejoinRollup"];
+        expect(all.map(t => t.name)).to.have.members([...recordStates, ...stormStates]);
+        const states = all.filter(t => recordStates.includes(t.name));
+        for (const { name, state } of all.filter(t => stormStates.includes(t.name))) expect(JSON.stringify(state.Arguments), name).to.match(/#storm\||StormItem/);
         for (const { name, state } of states) {
             const args = state.Arguments;
             const key = typeof args === "string" ? args : (args.Item ?? args.Key)[DEDUP_KEY_ATTRIBUTE].S;
@@ -85,30 +94,35 @@ describe("state machine definition", () => {
         expect(requiredTaskPermissions(definition)).to.deep.equal({
             dedupTable: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
             responsePlan: ["ssm-incidents:StartIncident"],
-            incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord"],
+            incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord", "ssm-incidents:UpdateRelatedItems"],
             securityHub: ["securityhub:BatchUpdateFindings"],
         });
+        // Without the write-back, only storm roll-ups read the table and touch incidents after opening them.
         expect(requiredTaskPermissions(renderStateMachineDefinition({ ...INPUTS, notifyFindings: false }))).to.deep.equal({
-            dedupTable: ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            dedupTable: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
             responsePlan: ["ssm-incidents:StartIncident"],
-            incidentRecords: [],
+            incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:UpdateRelatedItems"],
             securityHub: [],
         });
     });
 
     it("leaves out the states of features that are off, and every state they alone led to", () => {
         const names = (d: Record<string, any>) => Object.keys(d.States).sort();
-        const plain = renderStateMachineDefinition({ ...INPUTS, notifyFindings: false });
+        const plain = renderStateMachineDefinition({ ...INPUTS, notifyFindings: false, storms: { stormGroupBy: "off" } });
         expect(plain.StartAt).to.equal("ClaimFinding");
-        expect(names(plain)).to.deep.equal(["ClaimFinding", "DuplicateFinding", "IncidentNotOpened", "OpenIncident", "RecordIncident", "ReleaseClaim", "ReleaseReopen", "WhichClaim"].sort());
+        const storm = ["ReserveGlobalSlot", "ReadStorm", "HasRollup", "OpenRollup", "RecordRollup", "AttachFinding", "RoomForRelatedItem", "AddRelatedItem", "AddAttachedTimeline"];
+        expect(names(plain)).to.deep.equal(["ClaimFinding", "DuplicateFinding", "IncidentNotOpened", "OpenIncident", "RecordIncident", "ReleaseClaim", "ReleaseReopen", "WhichClaim", ...storm].sort());
         expect(plain.States.ClaimFinding.Catch[0].Next).to.equal("DuplicateFinding");
+        expect(plain.States.ClaimFinding.Next).to.equal("ReserveGlobalSlot");
         expect(plain.States.OpenIncident.Next).to.equal("RecordIncident");
+        expect(definition.States.ClaimFinding.Next).to.equal("ReserveSlot");
         expect(names(definition)).not.to.include("ResolveIncident");
         const resolving = renderStateMachineDefinition({ ...INPUTS, resolveIncidentsWithFindings: true });
-        expect(resolving.States.AddClosedTimeline.Next).to.equal("ResolveIncident");
+        expect(resolving.States.AddClosedTimeline.Next).to.equal("OnRollup");
+        expect(resolving.States.OnRollup.Default).to.equal("ResolveIncident");
         expect(definition.States.AddClosedTimeline.Next).to.equal("CloseNote");
         for (const d of [plain, resolving]) expect(aslValidator(d as any).isValid).to.equal(true);
-        expect(() => applyToggles({ StartAt: "A", States: { A: { Type: "Pass", Comment: "[only with nothing]", End: true } } }, { notifyFindings: true, resolveIncidentsWithFindings: true }))
+        expect(() => applyToggles({ StartAt: "A", States: { A: { Type: "Pass", Comment: "[only with nothing]", End: true } } }, { notifyFindings: true, resolveIncidentsWithFindings: true, stormRollUp: true }))
             .to.throw(TemplateError, /state A names unknown toggle nothing/);
     });
 
@@ -147,7 +161,7 @@ describe("state machine definition", () => {
     });
 
     it("throws on a placeholder left without a value", () => {
-        expect(() => renderStateMachineDefinition({ ...INPUTS, responsePlanArn: "" })).to.throw(TemplateError, /start-incident-arguments\.jsonata: placeholder \$\{responsePlanArn\} has no value/);
+        expect(() => renderStateMachineDefinition({ ...INPUTS, responsePlanArn: "" })).to.throw(TemplateError, /start-(incident|rollup)-arguments\.jsonata: placeholder \$\{responsePlanArn\} has no value/);
     });
 
     it("throws when a value is never used by any placeholder", () => {

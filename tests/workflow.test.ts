@@ -14,19 +14,25 @@ const TABLE = "securityhub-incidents-dedup";
 const PLAN = `arn:aws:ssm-incidents::${ACCOUNT}:response-plan/securityhub-incidents-test`;
 // The core of the workflow: claim, open, record, release. With notifyFindings (the default) the same
 // states run between the write-back and lifecycle states that tests/lifecycle.test.ts covers.
-const INPUTS: WorkflowInputs = { tableName: TABLE, responsePlanArn: PLAN, dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY }, notifyFindings: false };
+// Storm roll-ups are off here (tests/storms.test.ts covers them); the hourly cap stays, set high.
+const INPUTS: WorkflowInputs = {
+    tableName: TABLE, responsePlanArn: PLAN, dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY }, notifyFindings: false,
+    storms: { stormGroupBy: "off", maxIncidentsPerHour: 100000 },
+};
 const codePoints = (s: string) => [...s].length;
 
 describe("the incident workflow, executed offline (without the write-back)", function () {
     let dynamoDb: LocalDynamoDb;
     let incidents: IncidentManagerStandIn;
     let workflow: OfflineWorkflow;
+    const workflows: OfflineWorkflow[] = [];
 
     before(async () => {
         dynamoDb = await LocalDynamoDb.start();
         await dynamoDb.createDedupTable(TABLE);
         incidents = new IncidentManagerStandIn([PLAN]);
         workflow = new OfflineWorkflow(renderStateMachineDefinition(INPUTS), { dynamoDb, incidents });
+        workflows.push(workflow);
     });
     after(async () => dynamoDb.stop());
     afterEach(() => incidents.recover());
@@ -42,7 +48,7 @@ describe("the incident workflow, executed offline (without the write-back)", fun
         const before = Math.floor(Date.now() / 1000);
         const run = await workflow.run(event);
         expect(run.status).to.equal("SUCCEEDED");
-        expect(run.states).to.deep.equal(["ClaimFinding", "OpenIncident", "RecordIncident"]);
+        expect(run.states).to.deep.equal(["ClaimFinding", "ReserveGlobalSlot", "OpenIncident", "RecordIncident"]);
 
         const [incident, ...others] = incidentsFor(id);
         expect(others).to.have.length(0);
@@ -147,7 +153,7 @@ describe("the incident workflow, executed offline (without the write-back)", fun
         const run = await workflow.run(event);
         expect(run.status).to.equal("SUCCEEDED");
         expect(incidents.calls - calls).to.equal(4);
-        expect(run.transitions).to.equal(3 + 3);
+        expect(run.transitions).to.equal(4 + 3);
         expect(incidentsFor(event.detail.findings[0].Id)).to.have.length(1);
     });
 
@@ -167,7 +173,7 @@ describe("the incident workflow, executed offline (without the write-back)", fun
         expect(failed.status).to.equal("FAILED");
         expect(failed.error).to.equal("SsmIncidents.InternalServerException");
         expect(failed.cause).to.include("InternalServerException");
-        expect(failed.states).to.deep.equal(["ClaimFinding", "OpenIncident", "WhichClaim", "ReleaseClaim", "IncidentNotOpened"]);
+        expect(failed.states).to.deep.equal(["ClaimFinding", "ReserveGlobalSlot", "OpenIncident", "WhichClaim", "ReleaseClaim", "IncidentNotOpened"]);
         expect(await record(id)).to.equal(undefined);
         expect(incidentsFor(id)).to.have.length(0);
 
@@ -193,7 +199,7 @@ describe("the incident workflow, executed offline (without the write-back)", fun
         dynamoDb.failNext("PutItem", "ProvisionedThroughputExceededException", 2);
         const run = await workflow.run(event);
         expect(run.status).to.equal("SUCCEEDED");
-        expect(run.transitions).to.equal(3 + 2);
+        expect(run.transitions).to.equal(4 + 2);
         expect(incidentsFor(event.detail.findings[0].Id)).to.have.length(1);
     });
 
@@ -204,7 +210,7 @@ describe("the incident workflow, executed offline (without the write-back)", fun
         const run = await workflow.run(event);
         expect(run.status).to.equal("FAILED");
         expect(run.error).to.equal("SsmIncidents.AccessDeniedException");
-        expect(run.states).to.deep.equal(["ClaimFinding", "OpenIncident", "WhichClaim", "ReleaseClaim", "IncidentNotOpened"]);
+        expect(run.states).to.deep.equal(["ClaimFinding", "ReserveGlobalSlot", "OpenIncident", "WhichClaim", "ReleaseClaim", "IncidentNotOpened"]);
         // The claim stays until it expires: the failed-executions alarm is what tells people.
         expect(await record(event.detail.findings[0].Id)).to.not.equal(undefined);
     });
@@ -221,7 +227,7 @@ describe("the incident workflow, executed offline (without the write-back)", fun
         const run = await workflow.run(event).finally(() => { incidents.startIncident = startIncident; });
         expect(run.status).to.equal("FAILED");
         expect(run.error).to.equal("SsmIncidents.InternalServerException");
-        expect(run.states).to.deep.equal(["ClaimFinding", "OpenIncident", "WhichClaim", "ReleaseClaim", "IncidentNotOpened"]);
+        expect(run.states).to.deep.equal(["ClaimFinding", "ReserveGlobalSlot", "OpenIncident", "WhichClaim", "ReleaseClaim", "IncidentNotOpened"]);
         expect((await record(id))!.ClaimedBy.S).to.equal("another-execution");
     });
 
@@ -233,8 +239,8 @@ describe("the incident workflow, executed offline (without the write-back)", fun
         dynamoDb.failNext("PutItem", "InternalServerError", 1, { afterApplying: true });
         const run = await workflow.run(event);
         expect(run.status, run.cause).to.equal("SUCCEEDED");
-        expect(run.states).to.deep.equal(["ClaimFinding", "OpenIncident", "RecordIncident"]);
-        expect(run.transitions).to.equal(3 + 1);
+        expect(run.states).to.deep.equal(["ClaimFinding", "ReserveGlobalSlot", "OpenIncident", "RecordIncident"]);
+        expect(run.transitions).to.equal(4 + 1);
         expect(incidentsFor(id)).to.have.length(1);
         expect((await record(id))!.ClaimedBy.S).to.equal(run.executionArn);
     });
@@ -269,7 +275,7 @@ describe("the incident workflow, executed offline (without the write-back)", fun
         expect(run.error).to.equal("SsmIncidents.AccessDeniedException");
         expect(await record(id)).to.equal(undefined);
         incidents.recover();
-        expect((await workflow.run(event)).states).to.deep.equal(["ClaimFinding", "OpenIncident", "RecordIncident"]);
+        expect((await workflow.run(event)).states).to.deep.equal(["ClaimFinding", "ReserveGlobalSlot", "OpenIncident", "RecordIncident"]);
         expect(incidentsFor(id)).to.have.length(1);
     });
 
@@ -376,7 +382,7 @@ describe("the incident workflow, executed offline (without the write-back)", fun
             Item: { FindingId: { S: id }, ClaimedBy: { S: "old-execution" }, ExpiresAt: { N: String(Math.floor(Date.now() / 1000) - 60) }, IncidentArn: { S: "arn:aws:ssm-incidents::111122223333:incident-record/old/1" } },
         });
         const run = await workflow.run(event);
-        expect(run.states).to.deep.equal(["ClaimFinding", "OpenIncident", "RecordIncident"]);
+        expect(run.states).to.deep.equal(["ClaimFinding", "ReserveGlobalSlot", "OpenIncident", "RecordIncident"]);
         expect(incidentsFor(id)).to.have.length(1);
         expect((await record(id))!.ClaimedBy.S).to.equal(run.executionArn);
     });
@@ -440,8 +446,22 @@ describe("the incident workflow, executed offline (without the write-back)", fun
         expect(incident.request.TriggerDetails).not.to.have.property("TriggerArn");
     });
 
+    it("past the hourly cap attaches the next finding to a global roll-up (related item, timeline event)", async () => {
+        // Its own table, so that the hour's count starts at zero.
+        await dynamoDb.createDedupTable(`${TABLE}-capped`);
+        const capped = new OfflineWorkflow(renderStateMachineDefinition({ ...INPUTS, tableName: `${TABLE}-capped`, storms: { stormGroupBy: "off", maxIncidentsPerHour: 1 } }), { dynamoDb, incidents });
+        const first = await capped.run(findingEvent());
+        const second = await capped.run(findingEvent());
+        expect(first.states).to.deep.equal(["ClaimFinding", "ReserveGlobalSlot", "OpenIncident", "RecordIncident"]);
+        expect(second.states).to.deep.equal(["ClaimFinding", "ReserveGlobalSlot", "ReadStorm", "HasRollup", "OpenRollup", "RecordRollup", "AttachFinding", "RoomForRelatedItem", "AddRelatedItem", "AddAttachedTimeline", "RecordIncident"]);
+        const rollup = incidents.incident((second.output as { IncidentArn: string }).IncidentArn)!;
+        expect(rollup.request.Title).to.equal("[storm][HIGH] all findings: more than 1 incidents this hour");
+        expect(rollup.timeline).to.have.length(1);
+        workflows.push(capped);
+    });
+
     it("called exactly the integrations its IAM policy grants", () => {
-        const called = [...workflow.calledResources].map(r => TASK_INTEGRATIONS[r].action).sort();
+        const called = [...new Set(workflows.flatMap(w => [...w.calledResources].map(r => TASK_INTEGRATIONS[r].action)))].sort();
         const granted = Object.values(requiredTaskPermissions(workflow.definition)).flat().sort();
         expect(called).to.deep.equal(granted);
     });

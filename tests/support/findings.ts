@@ -66,3 +66,16 @@ export function findingEvent(o: FindingOverrides = {}): Record<string, any> {
         detail: { findings: [finding] },
     };
 }
+
+/** A finding event at a time, with the compliance and states a re-import carries. */
+export function at(base: Record<string, any>, time: string, changes: { compliance?: string; workflow?: string; record?: string; updatedAt?: string } = {}): Record<string, any> {
+    const event = JSON.parse(JSON.stringify(base));
+    const finding = event.detail.findings[0];
+    event.id = `${event.id}-${time}`;
+    event.time = time;
+    finding.UpdatedAt = changes.updatedAt ?? time;
+    if (changes.compliance) finding.Compliance.Status = changes.compliance;
+    if (changes.workflow) finding.Workflow.Status = changes.workflow;
+    if (changes.record) finding.RecordState = changes.record;
+    return event;
+}
