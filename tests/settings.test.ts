@@ -275,6 +275,22 @@ describe("responsePlans (plans per severity)", () => {
     });
 });
 
+describe("the README's worked example of responsePlans", () => {
+    it("is a valid stack file: CRITICAL pages the escalation plan, HIGH goes to the chat channel", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        const example = /### Respond by severity[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)![1];
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "readme-")), "Pulumi.prod.yaml");
+        fs.writeFileSync(file, example);
+        const s = loadSettings(readStackConfig(undefined, PROJECT_DIR, file).read, PROJECT_DIR);
+        const layout = responsePlanLayout(s, "prod");
+        expect(layout.plans.map(p => [p.responsePlanName, p.severityLabels, p.engagementContactArns.length, p.chatChannelTopicArns.length])).to.deep.equal([
+            ["securityhub-incidents-prod-critical", ["CRITICAL"], 1, 0],
+            ["securityhub-incidents-prod-standard", ["HIGH"], 0, 1],
+        ]);
+        expect(layout.runbooks.map(r => path.basename(r.path))).to.deep.equal(["securityhub-incident.ja.yaml"]);
+    });
+});
+
 describe("the response plan layout (lib/responsePlans.ts)", () => {
     it("without responsePlans: one plan with today's names, answering every severity, and no routing map", () => {
         const layout = responsePlanLayout(load({ severityLabels: '["CRITICAL","HIGH","MEDIUM"]' }), "prod");
