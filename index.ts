@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigurationError, loadSettings, responsePlanNameFor } from "./lib/settings";
-import { RunbookError } from "./lib/runbook";
+import { ConfigurationError, loadSettings } from "./lib/settings";
+import { loadRunbook, RunbookError } from "./lib/runbook";
+import { responsePlanArnBySeverity, responsePlanLayout } from "./lib/responsePlans";
+import { PLAN_DYNAMIC_PARAMETERS, runbookParameterProblems } from "./lib/runbookParameters";
 import { DedupTable } from "./components/dedupTable";
 import { RunbookDocument } from "./components/runbookDocument";
 import { ResponsePlan } from "./components/responsePlan";
@@ -27,10 +29,17 @@ const config = new pulumi.Config();
 // isConfigSecret is Pulumi's own test for `secure:` values (exported by the runtime, not typed).
 const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret ?? (() => false);
 const settings = checked(() => loadSettings(key => config.get(key), __dirname, { keys: Object.keys(pulumi.runtime.allConfig()), isSecret: isConfigSecret }));
-const responsePlanName = checked(() => responsePlanNameFor(pulumi.getStack()));
+// One plan for every severity, or one per entry of responsePlans (lib/responsePlans.ts).
+const layout = checked(() => responsePlanLayout(settings, pulumi.getStack()));
+const pauseTimeoutSeconds = settings.runbookPauseTimeoutDays * 86400;
 
-// The runbook is validated when its component is constructed: declare it first.
-const runbook = checked(() => new RunbookDocument("runbook", { file: settings.runbookPath, pauseTimeoutSeconds: settings.runbookPauseTimeoutDays * 86400 }));
+// Every runbook is validated, and takes exactly what its plans pass it, before anything is declared.
+checked(() => {
+    const problems = layout.plans.flatMap(plan =>
+        runbookParameterProblems(plan.responsePlanName, loadRunbook(plan.runbookPath, { pauseTimeoutSeconds }), PLAN_DYNAMIC_PARAMETERS));
+    if (problems.length > 0) throw new ConfigurationError(problems);
+});
+const runbooks = new Map(layout.runbooks.map(r => [r.componentName, new RunbookDocument(r.componentName, { file: r.path, pauseTimeoutSeconds })]));
 
 const dedup = new DedupTable("dedup", {
     tableName: settings.tableName,
@@ -38,20 +47,31 @@ const dedup = new DedupTable("dedup", {
     pointInTimeRecovery: settings.tablePointInTimeRecovery,
 });
 
-const plan = new ResponsePlan("response", {
-    responsePlanName,
-    runbookDocumentName: runbook.name,
-    chatChannelTopicArns: settings.chatChannelTopicArns,
-    engagementContactArns: settings.engagementContactArns,
-    notificationTopicArns: settings.notificationTopicArns,
-    createReplicationSet: settings.createReplicationSet,
-    replicationRegions: settings.replicationRegions,
-});
+// An account has one replication set: the default plan creates it (when asked), the others wait for it.
+const plans = new Map<string, ResponsePlan>();
+for (const planned of layout.plans) {
+    const first = plans.size === 0;
+    plans.set(planned.componentName, new ResponsePlan(planned.componentName, {
+        responsePlanName: planned.responsePlanName,
+        runbookDocumentName: runbooks.get(planned.runbookComponentName)!.name,
+        dynamicParameters: PLAN_DYNAMIC_PARAMETERS,
+        incidentTitle: planned.incidentTitle,
+        chatChannelTopicArns: planned.chatChannelTopicArns,
+        engagementContactArns: planned.engagementContactArns,
+        notificationTopicArns: planned.notificationTopicArns,
+        createReplicationSet: first && settings.createReplicationSet,
+        replicationRegions: first ? settings.replicationRegions : undefined,
+        replicationSetDependency: first ? undefined : plans.get(layout.defaultPlan.componentName)!.replicationSet,
+    }));
+}
+const plan = plans.get(layout.defaultPlan.componentName)!;
+const arnOf = (planned: { componentName: string }) => plans.get(planned.componentName)!.arn;
 
 const workflow = new IncidentStateMachine("incidents", {
     tableName: dedup.name,
     tableArn: dedup.arn,
     responsePlanArn: plan.arn,
+    responsePlanArnBySeverity: responsePlanArnBySeverity(layout, arnOf),
     dedupTtlDays: settings.dedupTtlDays,
     impactBySeverity: settings.impactBySeverity,
     notifyFindings: settings.notifyFindings,
@@ -81,8 +101,16 @@ new WorkflowAlarms("alarms", {
 
 export const tableName = dedup.name;
 export const stateMachineArn = workflow.arn;
+/** The default plan: the only one, or the one answering the most severe label (see responsePlans). */
 export const responsePlanArn = plan.arn;
+/** Every response plan: Incident Manager plan name → ARN. */
+export const responsePlanArns = pulumi.output(Object.fromEntries(layout.plans.map(p => [p.responsePlanName, arnOf(p)])));
+/** Which plan each severity the rule lets through starts its incidents on: label → plan ARN. */
+export const responsePlanArnsBySeverity = pulumi.output(Object.fromEntries(layout.plans.flatMap(p => p.severityLabels.map(label => [label, arnOf(p)]))));
 export const ruleArn = rule.ruleArn;
 export const lifecycleRuleArn = rule.lifecycleRuleArn;
 export const deadLetterQueueUrl = rule.deadLetterQueueUrl;
-export const runbookDocumentName = runbook.name;
+/** The default plan's runbook document. */
+export const runbookDocumentName = runbooks.get(layout.defaultPlan.runbookComponentName)!.name;
+/** Every runbook document: Incident Manager plan name → the document its plan runs. */
+export const runbookDocumentNames = pulumi.output(Object.fromEntries(layout.plans.map(p => [p.responsePlanName, runbooks.get(p.runbookComponentName)!.name])));

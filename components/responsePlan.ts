@@ -3,12 +3,18 @@ import * as aws from "@pulumi/aws";
 import { incidentRecordArnPattern, runbookRolePolicy, serviceTrustPolicy } from "../lib/policies";
 import { RESPONSE_PLAN_NAME } from "../lib/limits";
 import { DEFAULT_INCIDENT_IMPACT } from "../lib/severity";
+import { DynamicParameterValue } from "../lib/runbookParameters";
 
 export interface ResponsePlanArgs {
     /** Response plan name (letters, digits, - and _). Also scopes the runbook role's trust. */
     responsePlanName: string;
     /** Name of the SSM Automation document to run for every incident. */
     runbookDocumentName: pulumi.Input<string>;
+    /**
+     * Values Incident Manager fills in when it starts the runbook: document parameter name →
+     * INCIDENT_RECORD_ARN or INVOLVED_RESOURCES (see lib/runbookParameters.ts). Default: none.
+     */
+    dynamicParameters?: Readonly<Record<string, DynamicParameterValue>>;
     /** Version of that document to run: `$DEFAULT`, `$LATEST` or a version number. Default: `$DEFAULT`. */
     runbookDocumentVersion?: string;
     /** Title of incidents started without one. Default: "Security Hub finding". */
@@ -28,6 +34,11 @@ export interface ResponsePlanArgs {
     createReplicationSet?: boolean;
     /** Regions of the replication set when it is created. Default: the provider's Region. */
     replicationRegions?: string[];
+    /**
+     * A replication set declared elsewhere (by another plan of the stack: an account has only
+     * one) that this plan must wait for. Default: none.
+     */
+    replicationSetDependency?: pulumi.Resource;
 }
 
 
@@ -92,9 +103,10 @@ export class ResponsePlan extends pulumi.ComponentResource {
                     documentVersion: args.runbookDocumentVersion ?? "$DEFAULT",
                     roleArn: this.runbookRole.arn,
                     targetAccount: "RESPONSE_PLAN_OWNER_ACCOUNT",
+                    ...(args.dynamicParameters && Object.keys(args.dynamicParameters).length > 0 ? { dynamicParameters: { ...args.dynamicParameters } } : {}),
                 }],
             },
-        }, { parent: this, dependsOn: [rolePolicy, ...(this.replicationSet ? [this.replicationSet] : [])] });
+        }, { parent: this, dependsOn: [rolePolicy, ...(this.replicationSet ? [this.replicationSet] : []), ...(args.replicationSetDependency ? [args.replicationSetDependency] : [])] });
 
         this.arn = this.responsePlan.arn;
         this.name = this.responsePlan.name;

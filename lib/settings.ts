@@ -13,6 +13,7 @@ import { checkResponse, RESPONSE_SETTINGS, ResponseSettings, RunbookLanguage } f
 import { checkLifecycle, LIFECYCLE_SETTINGS, LifecycleSettings } from "./config/lifecycle";
 import { OBSERVABILITY_SETTINGS, ObservabilitySettings } from "./config/observability";
 import { STORM_SETTINGS, StormSettings } from "./config/storms";
+import { checkResponsePlans, ownRunbook, resolvePlanOptions, RESPONSE_PLANS_SETTINGS, ResolvedResponsePlan, ResponsePlansSettings } from "./config/responsePlans";
 
 export { RECORD_STATES, WORKFLOW_STATUSES } from "./config/filter";
 export type { RecordState, WorkflowStatus } from "./config/filter";
@@ -20,14 +21,18 @@ export { RUNBOOK_LANGUAGES } from "./config/response";
 export type { RunbookLanguage } from "./config/response";
 export { LOG_LEVELS } from "./config/observability";
 export type { LogLevel } from "./config/observability";
+export { RESPONSE_PLAN_OPTION_KEYS } from "./config/responsePlans";
+export type { ResolvedResponsePlan, ResponsePlanOptions } from "./config/responsePlans";
 
 /** The Pulumi project name: every setting lives under this config namespace. */
 export const PROJECT_NAME = "securityhub-incidents";
 
 /** Everything a stack can configure, validated and with defaults applied. */
-export interface Settings extends FilterSettings, DedupSettings, ResponseSettings, LifecycleSettings, StormSettings, ObservabilitySettings {
+export interface Settings extends FilterSettings, DedupSettings, ResponseSettings, ResponsePlansSettings, LifecycleSettings, StormSettings, ObservabilitySettings {
     /** Absolute path of the runbook YAML the stack deploys (from runbookFile or runbookLanguage). */
     runbookPath: string;
+    /** Plans per severity, each with the top-level settings filled in where it gives none. */
+    responsePlans?: Record<string, ResolvedResponsePlan>;
 }
 
 /** Reads one raw config value (a plain string, or JSON for lists, maps, numbers and booleans). */
@@ -49,13 +54,14 @@ const SPEC = {
     ...FILTER_SETTINGS,
     ...DEDUP_SETTINGS,
     ...RESPONSE_SETTINGS,
+    ...RESPONSE_PLANS_SETTINGS,
     ...LIFECYCLE_SETTINGS,
     ...STORM_SETTINGS,
     ...OBSERVABILITY_SETTINGS,
 };
 
 /** Checks across keys, by concern. */
-const CROSS_CHECKS: Array<(values: Partial<Settings>) => CrossCheckProblem[]> = [checkResponse, checkLifecycle];
+const CROSS_CHECKS: Array<(values: Partial<Settings>) => CrossCheckProblem[]> = [checkResponse, checkResponsePlans, checkLifecycle];
 
 export type SettingKey = keyof typeof SPEC;
 export const SETTING_KEYS = Object.keys(SPEC) as SettingKey[];
@@ -66,17 +72,27 @@ export function stackPrefix(stack: string): string {
 }
 
 /**
- * The stack's response plan name. Pulumi allows stack names Incident Manager does not allow in a
- * plan name (a dot, or a name too long), so a stack whose plan could not be created is refused
- * here, before anything is declared.
+ * The stack's response plan name, or with `plan` (a key of responsePlans) that plan's:
+ * `securityhub-incidents-<stack>[-<plan>]`. Pulumi allows stack names Incident Manager does not
+ * allow in a plan name (a dot, or a name too long), so a stack or plan whose response plan could
+ * not be created is refused here, before anything is declared.
  */
-export function responsePlanNameFor(stack: string): string {
-    const name = stackPrefix(stack);
+export function responsePlanNameFor(stack: string, plan?: string): string {
+    const prefix = stackPrefix(stack);
     const { pattern, maxLength } = RESPONSE_PLAN_NAME;
-    if (!new RegExp(pattern).test(name) || name.length > maxLength) {
+    const valid = (name: string) => new RegExp(pattern).test(name) && name.length <= maxLength;
+    if (!valid(prefix)) {
         throw new ConfigurationError([
-            `stack ${JSON.stringify(stack)}: its response plan would be named ${JSON.stringify(name)}, which Incident Manager refuses; ` +
+            `stack ${JSON.stringify(stack)}: its response plan would be named ${JSON.stringify(prefix)}, which Incident Manager refuses; ` +
             `a plan name is 1-${maxLength} letters, digits, - or _, so use a stack name of those characters of at most ${maxLength - PROJECT_NAME.length - 1}`,
+        ]);
+    }
+    if (plan === undefined) return prefix;
+    const name = `${prefix}-${plan}`;
+    if (!valid(name)) {
+        throw new ConfigurationError([
+            `${PROJECT_NAME}:responsePlans: plan ${JSON.stringify(plan)}: its response plan would be named ${JSON.stringify(name)} (${name.length} characters), which Incident Manager refuses; ` +
+            `a plan name is 1-${maxLength} letters, digits, - or _, so in stack ${JSON.stringify(stack)} use a plan name of those characters of at most ${Math.max(0, maxLength - prefix.length - 1)}`,
         ]);
     }
     return name;
@@ -130,7 +146,7 @@ export function loadSettings(read: RawConfigReader, projectDir: string, config?:
             values[key] = SPEC[key].parse(raw);
         } catch (err) {
             if (!(err instanceof SettingError)) throw err;
-            problems.push(`${PROJECT_NAME}:${key}: ${err.message}`);
+            for (const message of err.messages) problems.push(`${PROJECT_NAME}:${key}: ${message}`);
         }
     }
     const settings = values as Partial<Settings>;
@@ -145,9 +161,28 @@ export function loadSettings(read: RawConfigReader, projectDir: string, config?:
             problems.push(`${PROJECT_NAME}:${key}: runbook file ${runbookPath} does not exist; give a path (relative to the project) of an SSM Automation YAML document`);
         }
     }
+    // Each plan's runbook: its own runbookFile or runbookLanguage, else the stack's.
+    let responsePlans: Record<string, ResolvedResponsePlan> | undefined;
+    if (settings.responsePlans && runbookPath) {
+        responsePlans = {};
+        for (const [plan, options] of Object.entries(settings.responsePlans)) {
+            const own = ownRunbook(options);
+            let planRunbook = runbookPath;
+            if (own) {
+                planRunbook = own.runbookFile !== undefined
+                    ? path.resolve(projectDir, own.runbookFile)
+                    : bundledRunbookPath(projectDir, own.runbookLanguage as RunbookLanguage);
+                if (!fs.existsSync(planRunbook)) {
+                    const key = own.runbookFile !== undefined ? "runbookFile" : "runbookLanguage";
+                    problems.push(`${PROJECT_NAME}:responsePlans: plan ${JSON.stringify(plan)}: ${key}: runbook file ${planRunbook} does not exist; give a path (relative to the project) of an SSM Automation YAML document`);
+                }
+            }
+            responsePlans[plan] = resolvePlanOptions(options, settings as ResponseSettings, planRunbook);
+        }
+    }
     for (const check of CROSS_CHECKS) {
         for (const { key, message } of check(settings)) problems.push(`${PROJECT_NAME}:${key}: ${message}`);
     }
     if (problems.length > 0) throw new ConfigurationError(problems);
-    return { ...(settings as Omit<Settings, "runbookPath">), runbookPath };
+    return { ...(settings as Omit<Settings, "runbookPath" | "responsePlans">), runbookPath, ...(responsePlans ? { responsePlans } : {}) };
 }

@@ -1,4 +1,5 @@
-import { responsePlanNameFor, Settings, stackPrefix } from "../lib/settings";
+import { Settings, stackPrefix } from "../lib/settings";
+import { responsePlanArnBySeverity, responsePlanLayout } from "../lib/responsePlans";
 import { buildEventPattern, buildLifecyclePattern } from "../lib/eventPattern";
 import { renderStateMachineDefinition, TASK_INTEGRATIONS, taskStates } from "../lib/stateMachineDefinition";
 import { LocalDynamoDb } from "./localDynamoDb";
@@ -92,7 +93,7 @@ export interface SimulationOptions {
     /** Filled with each finding's executions and state transitions (benchmarks read it). */
     perFinding?: Map<string, { executions: number; transitions: number }>;
     /** The Incident Manager stand-in to replay against (tests use it to inject faults). */
-    incidentManager?: (responsePlanArn: string) => IncidentManagerStandIn;
+    incidentManager?: (responsePlanArn: string, allResponsePlanArns: string[]) => IncidentManagerStandIn;
     /**
      * Another workflow to replay instead of the stack's (the lifecycle benchmark replays the
      * seed's): its definition and rules, rendered for the given table and plan.
@@ -124,11 +125,15 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     const { settings, stack, events } = options;
     const deliveries = options.deliveries ?? 1;
     const tableName = settings.tableName ?? `${stackPrefix(stack)}-dedup`;
-    const responsePlanArn = `arn:aws:ssm-incidents::${MOCK_ACCOUNT}:response-plan/${responsePlanNameFor(stack)}`;
+    // The stack's plans as the program declares them (lib/responsePlans.ts): the default one and, with responsePlans, one per severity group.
+    const layout = responsePlanLayout(settings, stack);
+    const planArn = (plan: { responsePlanName: string }) => `arn:aws:ssm-incidents::${MOCK_ACCOUNT}:response-plan/${plan.responsePlanName}`;
+    const responsePlanArn = planArn(layout.defaultPlan);
     const { definition, patterns } = options.workflow?.({ tableName, responsePlanArn }) ?? {
         definition: renderStateMachineDefinition({
             tableName,
             responsePlanArn,
+            responsePlanArnBySeverity: responsePlanArnBySeverity(layout, planArn),
             dedupTtlDays: settings.dedupTtlDays,
             impactBySeverity: settings.impactBySeverity,
             notifyFindings: settings.notifyFindings,
@@ -142,7 +147,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     const dynamoDb = await LocalDynamoDb.start();
     try {
         await dynamoDb.createDedupTable(tableName);
-        const incidentManager = options.incidentManager?.(responsePlanArn) ?? new IncidentManagerStandIn([responsePlanArn]);
+        const incidentManager = options.incidentManager?.(responsePlanArn, layout.plans.map(planArn)) ?? new IncidentManagerStandIn(layout.plans.map(planArn));
         incidentManager.respondersResolveAfterMs = options.resolveIncidentsAfterMs;
         const account = new ReplayAccount({ definition, patterns, dynamoDb, incidents: incidentManager });
         const startIncidentStates = taskStates(definition).filter(t => TASK_INTEGRATIONS[t.state.Resource]?.operation === "startIncident").map(t => t.name);

@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadSettings, Settings } from "../lib/settings";
+import { responsePlanLayout } from "../lib/responsePlans";
 import { readFindingInputs, InputProblem, FindingInputs } from "../offline/findingInput";
 import { parseCommandLine, wholeNumber } from "../offline/commandLine";
 import { fsReason } from "../offline/fsMessages";
@@ -255,6 +256,8 @@ async function run(args: Args): Promise<number> {
         const config = readStackConfig(args.stack, PROJECT_DIR, args.stackFile, BASE_DIR);
         stack = config.stack;
         settings = loadSettings(config.read, PROJECT_DIR);
+        // Plan names that would be too long with this stack's name are bad settings too.
+        responsePlanLayout(settings, stack);
     } catch (err) {
         const message = escapeLines((err as Error).message);
         throw new Failure("config", message, [{ source: args.stackFile !== undefined ? escapeControls(path.resolve(BASE_DIR, args.stackFile)) : `Pulumi.${escapeControls(args.stack ?? "dev")}.yaml`, reason: message }]);

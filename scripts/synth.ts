@@ -90,7 +90,8 @@ async function main() {
     const lifecycle = declared.find(r => r.type === "aws:cloudwatch/eventRule:EventRule" && r !== rule);
     if (lifecycle) files.set("lifecycle-event-pattern.json", json(JSON.parse(lifecycle.inputs.eventPattern)));
     files.set("state-machine.asl.json", text(machine.inputs.definition));
-    files.set("runbook.yaml", text(document.inputs.content));
+    // One file per runbook document: runbook.yaml for the stack's own, runbook-<file>.yaml for a plan's own (responsePlans).
+    for (const doc of declared.filter(r => r.type === "aws:ssm/document:Document")) files.set(`${doc.name.replace(/-document$/, "")}.yaml`, text(doc.inputs.content));
     for (const resource of declared) {
         if (resource.type === "aws:iam/role:Role") files.set(`policies/${resource.name}.trust.json`, json(JSON.parse(resource.inputs.assumeRolePolicy)));
         if (resource.type === "aws:iam/rolePolicy:RolePolicy" || resource.type === "aws:sqs/queuePolicy:QueuePolicy") {

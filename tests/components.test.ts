@@ -12,6 +12,7 @@ import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
 import { buildEventPattern, buildLifecyclePattern } from "../lib/eventPattern";
 import { renderStateMachineDefinition, requiredTaskPermissions } from "../lib/stateMachineDefinition";
 import { RunbookError } from "../lib/runbook";
+import { PLAN_DYNAMIC_PARAMETERS } from "../lib/runbookParameters";
 import { PROJECT_DIR } from "../offline/stackConfig";
 
 const types = (resources: Array<{ type: string }>) => resources.map(r => r.type).sort();
@@ -136,6 +137,16 @@ describe("ResponsePlan", () => {
         const plan = new ResponsePlan("p3", { responsePlanName: "plan-three", runbookDocumentName: "doc" });
         await valueOf(plan.arn);
         expect((await childrenOf("p3")).map(r => r.type)).not.to.include("aws:ssmincidents/replicationSet:ReplicationSet");
+    });
+
+    it("passes its runbook the incident and its resources as dynamic parameters, and a title of its own", async () => {
+        const plan = new ResponsePlan("p6", { responsePlanName: "plan-six", runbookDocumentName: "doc", dynamicParameters: PLAN_DYNAMIC_PARAMETERS, incidentTitle: "Critical Security Hub finding" });
+        await valueOf(plan.arn);
+        const inputs = (await resource("p6-plan")).inputs;
+        expect(inputs.action.ssmAutomations[0].dynamicParameters).to.deep.equal({ INCIDENT_RECORD_ARN: "INCIDENT_RECORD_ARN", INVOLVED_RESOURCES: "INVOLVED_RESOURCES" });
+        expect(inputs.incidentTemplate.title).to.equal("Critical Security Hub finding");
+        // Without them, the automation is as before.
+        expect((await resource("p1-plan")).inputs.action.ssmAutomations[0]).not.to.have.property("dynamicParameters");
     });
 
     it("refuses a plan name Incident Manager would refuse", () => {

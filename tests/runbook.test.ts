@@ -5,6 +5,8 @@ import { loadRunbook, parseRunbook, RunbookError } from "../lib/runbook";
 import { AUTOMATION_LIMITS } from "../lib/limits";
 import { bundledRunbookPath, RUNBOOK_LANGUAGES } from "../lib/settings";
 import { PROJECT_DIR } from "../offline/stackConfig";
+import * as fs from "fs";
+import { DYNAMIC_PARAMETER_TYPES, PLAN_DYNAMIC_PARAMETERS, runbookParameterProblems } from "../lib/runbookParameters";
 
 const fixture = (name: string) => path.join(__dirname, "fixtures", "runbooks", name);
 
@@ -47,6 +49,109 @@ describe("runbooks", () => {
             const understand = loadRunbook(bundledRunbookPath(PROJECT_DIR, language)).document.mainSteps[0].description as string;
             for (const title of ["Security Hub finding", "Related resource", "Finding ID", "Remediation"]) expect(understand, `${language}: ${title}`).to.include(title);
         }
+    });
+
+    const bundled = (language: string) => loadRunbook(bundledRunbookPath(PROJECT_DIR, language as "en" | "ja"));
+
+    it("stay in step: English and Japanese have the same steps, actions, parameters and step graph", () => {
+        const shape = (language: string) => {
+            const { document } = bundled(language);
+            return {
+                parameters: document.parameters,
+                steps: document.mainSteps.map(s => ({
+                    name: s.name, action: s.action, inputs: s.inputs, nextStep: s.nextStep, isEnd: s.isEnd,
+                    onFailure: s.onFailure, onCancel: s.onCancel, timeoutSeconds: s.timeoutSeconds,
+                })),
+            };
+        };
+        // Parameter descriptions are text in each language; everything else must match exactly.
+        const withoutDescriptions = (of: { parameters: unknown; steps: unknown }) => ({
+            ...of,
+            parameters: Object.fromEntries(Object.entries(of.parameters as Record<string, Record<string, unknown>>).map(([k, v]) => [k, { ...v, description: undefined }])),
+        });
+        expect(withoutDescriptions(shape("ja"))).to.deep.equal(withoutDescriptions(shape("en")));
+        expect(Object.keys(bundled("en").document.parameters as object)).to.deep.equal(["INCIDENT_RECORD_ARN", "INVOLVED_RESOURCES"]);
+    });
+
+    it("declare every parameter a response plan passes, with the type Incident Manager fills it into", () => {
+        for (const language of RUNBOOK_LANGUAGES) {
+            const runbook = bundled(language);
+            expect(runbookParameterProblems("securityhub-incidents-prod", runbook, PLAN_DYNAMIC_PARAMETERS), language).to.deep.equal([]);
+            const declared = runbook.document.parameters as Record<string, { type: string }>;
+            for (const [name, value] of Object.entries(PLAN_DYNAMIC_PARAMETERS)) expect(declared[name].type).to.equal(DYNAMIC_PARAMETER_TYPES[value]);
+        }
+    });
+
+    it("show the responder the incident and its resources in the first step, and refer to no undeclared parameter", () => {
+        for (const language of RUNBOOK_LANGUAGES) {
+            const runbook = bundled(language);
+            const understand = runbook.document.mainSteps[0].description as string;
+            expect(understand, language).to.include("{{INCIDENT_RECORD_ARN}}").and.include("{{INVOLVED_RESOURCES}}");
+            const referenced = [...runbook.content.matchAll(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g)].map(m => m[1]);
+            for (const name of referenced) expect(Object.keys(runbook.document.parameters as object), `${language}: {{${name}}}`).to.include(name);
+        }
+    });
+
+    it("say what the pipeline already did instead of asking: it engaged the plan's people and may resolve the incident itself", () => {
+        const said: Record<string, { engaged: RegExp; resolves: RegExp }> = {
+            en: { engaged: /do not need to page anyone[\s\S]*picked this incident's response plan by\s+the finding's severity/, resolves: /resolveIncidentsWithFindings, the pipeline resolves it itself/ },
+            ja: { engaged: /担当者を呼び出す必要もありません。パイプラインが検出結果の重要度に応じて/, resolves: /resolveIncidentsWithFindings を有効にしている場合は、検出結果が解決されると\s*パイプラインがインシデントを解決済みにします/ },
+        };
+        for (const language of RUNBOOK_LANGUAGES) {
+            const steps = bundled(language).document.mainSteps;
+            expect(steps[0].description, language).to.match(said[language].engaged);
+            expect(steps[steps.length - 1].description, language).to.match(said[language].resolves);
+        }
+    });
+
+    it("end by pointing to the post-incident analysis template in the same language, which exists and has the seed's sections", () => {
+        const sections: Record<string, string[]> = {
+            en: ["## 1. Overview", "## 2. Impact", "## 3. Questions", "### Five whys", "## 4. Action items"],
+            ja: ["## 1. 概要", "## 2. 影響", "## 3. 質問", "### なぜなぜ分析", "## 4. アクション項目"],
+        };
+        for (const language of RUNBOOK_LANGUAGES) {
+            const steps = bundled(language).document.mainSteps;
+            const template = `post-incident-analysis.${language}.md`;
+            expect(steps[steps.length - 1].description, language).to.include(template);
+            const text = fs.readFileSync(path.join(PROJECT_DIR, "runbooks", template), "utf8");
+            let at = -1;
+            for (const heading of sections[language]) {
+                const found = text.indexOf(heading);
+                expect(found, `${template}: ${heading}`).to.be.above(at);
+                at = found;
+            }
+            expect((text.match(/^[1-5]\. /gm) ?? []).length, `${template}: five whys`).to.be.at.least(5);
+        }
+    });
+
+    describe("parameters between a plan and its runbook (runbookParameterProblems)", () => {
+        const runbookWith = (parameters: Record<string, unknown> | undefined) => ({
+            file: "runbooks/mine.yaml",
+            document: { schemaVersion: "0.3", mainSteps: [], ...(parameters ? { parameters } : {}) },
+        });
+
+        it("accepts a runbook that declares exactly what the plan passes, or more with defaults", () => {
+            expect(runbookParameterProblems("p", runbookWith({ INCIDENT_RECORD_ARN: { type: "String" }, INVOLVED_RESOURCES: { type: "StringList" }, Extra: { type: "String", default: "x" } }), PLAN_DYNAMIC_PARAMETERS)).to.deep.equal([]);
+        });
+
+        it("refuses a parameter the plan passes that the runbook does not declare, naming plan and parameter", () => {
+            expect(runbookParameterProblems("securityhub-incidents-prod-critical", runbookWith({ INCIDENT_RECORD_ARN: { type: "String" } }), PLAN_DYNAMIC_PARAMETERS)).to.deep.equal([
+                'response plan "securityhub-incidents-prod-critical" with runbook runbooks/mine.yaml: the plan passes parameter INVOLVED_RESOURCES (INVOLVED_RESOURCES), which the runbook does not declare; add it under parameters with type: StringList',
+            ]);
+            expect(runbookParameterProblems("p", runbookWith(undefined), PLAN_DYNAMIC_PARAMETERS)).to.have.length(2);
+        });
+
+        it("refuses a parameter declared with a type Incident Manager cannot fill", () => {
+            expect(runbookParameterProblems("p", runbookWith({ INCIDENT_RECORD_ARN: { type: "StringList" }, INVOLVED_RESOURCES: { type: "StringList" } }), PLAN_DYNAMIC_PARAMETERS)).to.deep.equal([
+                'response plan "p" with runbook runbooks/mine.yaml: parameter INCIDENT_RECORD_ARN is declared as StringList, but the plan fills it with INCIDENT_RECORD_ARN, which Incident Manager gives only to a String; declare it with type: String',
+            ]);
+        });
+
+        it("refuses a required runbook parameter (no default) the plan does not pass, naming plan and parameter", () => {
+            expect(runbookParameterProblems("p", runbookWith({ INCIDENT_RECORD_ARN: { type: "String" }, INVOLVED_RESOURCES: { type: "StringList" }, AutomationAssumeRole: { type: "String" } }), PLAN_DYNAMIC_PARAMETERS)).to.deep.equal([
+                'response plan "p" with runbook runbooks/mine.yaml: parameter AutomationAssumeRole has no default and the plan does not pass it, so the runbook could not start; give it a default or remove it (the plan passes INCIDENT_RECORD_ARN, INVOLVED_RESOURCES)',
+            ]);
+        });
     });
 
     it("rejects a misspelt action, naming the step and the allowed actions", () => {

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigurationError, configKeyProblems, loadSettings, responsePlanNameFor, SETTING_KEYS, Settings } from "../lib/settings";
 import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
+import { responsePlanArnBySeverity, responsePlanLayout } from "../lib/responsePlans";
 import { readStackConfig, PROJECT_DIR } from "../offline/stackConfig";
 
 function load(values: Record<string, string>): Settings {
@@ -180,5 +181,157 @@ describe("stack names", () => {
     it("are refused when Incident Manager would refuse the plan name, saying why", () => {
         expect(() => responsePlanNameFor("team.prod")).to.throw(ConfigurationError, /stack "team\.prod": its response plan would be named "securityhub-incidents-team\.prod", which Incident Manager refuses; a plan name is 1-200 letters, digits, - or _/);
         expect(() => responsePlanNameFor("x".repeat(190))).to.throw(ConfigurationError, /at most 178/);
+    });
+});
+
+describe("responsePlans (plans per severity)", () => {
+    const CONTACT = "arn:aws:ssm-contacts:ap-northeast-1:111122223333:contact/security-oncall";
+    const CHAT = "arn:aws:sns:ap-northeast-1:111122223333:security-chat";
+    const plans = (value: unknown, extra: Record<string, string> = {}) => ({ responsePlans: JSON.stringify(value), ...extra });
+    const twoPlans = {
+        critical: { severityLabels: ["CRITICAL"], engagementContactArns: [CONTACT] },
+        standard: { severityLabels: ["HIGH"], chatChannelTopicArns: [CHAT], runbookLanguage: "ja", incidentTitle: "Security Hub finding (chat)" },
+    };
+
+    it("is unset by default: one plan answers every severity", () => {
+        expect(load({}).responsePlans).to.equal(undefined);
+    });
+
+    it("reads each plan, filling what it leaves out from the top-level settings of the same name", () => {
+        const s = load(plans(twoPlans, { notificationTopicArns: '["arn:aws:sns:ap-northeast-1:111122223333:updates"]', chatChannelTopicArns: '["arn:aws:sns:ap-northeast-1:111122223333:all"]' }));
+        expect(s.responsePlans!.critical).to.deep.equal({
+            severityLabels: ["CRITICAL"],
+            engagementContactArns: [CONTACT],
+            chatChannelTopicArns: ["arn:aws:sns:ap-northeast-1:111122223333:all"],
+            notificationTopicArns: ["arn:aws:sns:ap-northeast-1:111122223333:updates"],
+            runbookLanguage: "en",
+            runbookPath: path.join(PROJECT_DIR, "runbooks", "securityhub-incident.en.yaml"),
+        });
+        expect(s.responsePlans!.standard).to.deep.include({
+            engagementContactArns: [],
+            chatChannelTopicArns: [CHAT],
+            runbookLanguage: "ja",
+            runbookPath: path.join(PROJECT_DIR, "runbooks", "securityhub-incident.ja.yaml"),
+            incidentTitle: "Security Hub finding (chat)",
+        });
+    });
+
+    it("gives a plan's own runbookFile or runbookLanguage precedence over both top-level ones", () => {
+        const s = load(plans({ all: { severityLabels: ["CRITICAL", "HIGH"], runbookLanguage: "ja" } }, { runbookFile: "runbooks/securityhub-incident.en.yaml" }));
+        expect(s.responsePlans!.all.runbookPath).to.equal(path.join(PROJECT_DIR, "runbooks", "securityhub-incident.ja.yaml"));
+        const inherited = load(plans({ all: { severityLabels: ["CRITICAL", "HIGH"] } }, { runbookFile: "runbooks/securityhub-incident.ja.yaml" }));
+        expect(inherited.responsePlans!.all).to.deep.include({ runbookFile: "runbooks/securityhub-incident.ja.yaml", runbookPath: path.join(PROJECT_DIR, "runbooks", "securityhub-incident.ja.yaml") });
+    });
+
+    const refused: Array<[string, Record<string, string>, RegExp]> = [
+        ["a severity the filter lets through that no plan answers", plans({ critical: { severityLabels: ["CRITICAL"] } }),
+            /^securityhub-incidents:responsePlans: no plan answers HIGH, which severityLabels lets through; add HIGH to the severityLabels of one plan$/],
+        ["a severity answered by two plans", plans({ a: { severityLabels: ["CRITICAL", "HIGH"] }, b: { severityLabels: ["HIGH"] } }),
+            /^securityhub-incidents:responsePlans: HIGH is answered by plans "a" and "b"; each severity belongs to exactly one plan/],
+        ["a severity the filter never lets through", plans({ a: { severityLabels: ["CRITICAL", "HIGH", "LOW"] } }),
+            /^securityhub-incidents:responsePlans: plan "a" answers LOW, but severityLabels \(CRITICAL, HIGH\) does not let LOW findings through; add LOW to severityLabels or remove it from the plan$/],
+        ["a plan name Incident Manager would refuse", plans({ "on.call": { severityLabels: ["CRITICAL", "HIGH"] } }),
+            /^securityhub-incidents:responsePlans: plan "on\.call": the name is not allowed; a plan name is letters, digits, - and _/],
+        ["a plan without severityLabels", plans({ a: { engagementContactArns: [CONTACT] } }),
+            /^securityhub-incidents:responsePlans: plan "a": severityLabels is required/],
+        ["an unknown severity label in a plan", plans({ a: { severityLabels: ["CRITICAL", "HIHG"] } }),
+            /^securityhub-incidents:responsePlans: plan "a": severityLabels: "HIHG" is not allowed; use one or more of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL$/],
+        ["a malformed contact ARN in a plan (the top-level parser's message)", plans({ a: { severityLabels: ["CRITICAL", "HIGH"], engagementContactArns: ["oncall"] } }),
+            /^securityhub-incidents:responsePlans: plan "a": engagementContactArns: "oncall" is not Incident Manager contact ARN$/],
+        ["a malformed chat topic in a plan", plans({ a: { severityLabels: ["CRITICAL", "HIGH"], chatChannelTopicArns: "arn:aws:sns:topic" } }),
+            /^securityhub-incidents:responsePlans: plan "a": chatChannelTopicArns: "arn:aws:sns:topic" is not a JSON list of SNS topic ARNs$/],
+        ["an unknown runbook language in a plan", plans({ a: { severityLabels: ["CRITICAL", "HIGH"], runbookLanguage: "fr" } }),
+            /^securityhub-incidents:responsePlans: plan "a": runbookLanguage: "fr" is not allowed; use one of en, ja$/],
+        ["a missing runbook file in a plan", plans({ a: { severityLabels: ["CRITICAL", "HIGH"], runbookFile: "runbooks/nope.yaml" } }),
+            /^securityhub-incidents:responsePlans: plan "a": runbookFile: runbook file .*runbooks\/nope\.yaml does not exist/],
+        ["an incident title over 200 characters", plans({ a: { severityLabels: ["CRITICAL", "HIGH"], incidentTitle: "x".repeat(201) } }),
+            /^securityhub-incidents:responsePlans: plan "a": incidentTitle: "x+" is not an incident title of 1-200 characters$/],
+        ["an option a plan does not take", plans({ a: { severityLabels: ["CRITICAL", "HIGH"], impactBySeverity: { HIGH: 1 } } }),
+            /^securityhub-incidents:responsePlans: plan "a": unknown option "impactBySeverity"; a plan takes severityLabels, engagementContactArns, chatChannelTopicArns, notificationTopicArns, runbookLanguage, runbookFile, incidentTitle$/],
+        ["an empty mapping", plans({}), /^securityhub-incidents:responsePlans: the mapping is empty; give at least one plan/],
+        ["a list instead of a mapping", plans([{ severityLabels: ["HIGH"] }]), /^securityhub-incidents:responsePlans: .* is not a mapping of plan name to its options/],
+    ];
+    for (const [what, values, message] of refused) {
+        it(`refuses ${what}, naming the setting and the plan`, () => {
+            const problems = problemsOf(values);
+            expect(problems, problems.join("\n")).to.have.length(1);
+            expect(problems[0]).to.match(message);
+        });
+    }
+
+    it("reports every problem of every plan at once", () => {
+        const problems = problemsOf(plans({ a: { severityLabels: ["CRITICAL"], runbookLanguage: "fr" }, "b c": { severityLabels: ["HIGH"] } }));
+        expect(problems).to.deep.equal([
+            'securityhub-incidents:responsePlans: plan "a": runbookLanguage: "fr" is not allowed; use one of en, ja',
+            'securityhub-incidents:responsePlans: plan "b c": the name is not allowed; a plan name is letters, digits, - and _ (it becomes part of the Incident Manager response plan name)',
+        ]);
+    });
+
+    it("refuses, with the stack, a plan whose full response plan name would be over 200 characters", () => {
+        expect(responsePlanNameFor("prod", "critical")).to.equal("securityhub-incidents-prod-critical");
+        expect(responsePlanNameFor("prod", "p".repeat(173))).to.have.length(200);
+        expect(() => responsePlanNameFor("prod", "p".repeat(174))).to.throw(ConfigurationError,
+            /securityhub-incidents:responsePlans: plan "p{174}": its response plan would be named "securityhub-incidents-prod-p{174}" \(201 characters\), which Incident Manager refuses; .* use a plan name of those characters of at most 173/);
+    });
+});
+
+describe("the README's worked example of responsePlans", () => {
+    it("is a valid stack file: CRITICAL pages the escalation plan, HIGH goes to the chat channel", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        const example = /### Respond by severity[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)![1];
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "readme-")), "Pulumi.prod.yaml");
+        fs.writeFileSync(file, example);
+        const s = loadSettings(readStackConfig(undefined, PROJECT_DIR, file).read, PROJECT_DIR);
+        const layout = responsePlanLayout(s, "prod");
+        expect(layout.plans.map(p => [p.responsePlanName, p.severityLabels, p.engagementContactArns.length, p.chatChannelTopicArns.length])).to.deep.equal([
+            ["securityhub-incidents-prod-critical", ["CRITICAL"], 1, 0],
+            ["securityhub-incidents-prod-standard", ["HIGH"], 0, 1],
+        ]);
+        expect(layout.runbooks.map(r => path.basename(r.path))).to.deep.equal(["securityhub-incident.ja.yaml"]);
+    });
+});
+
+describe("the response plan layout (lib/responsePlans.ts)", () => {
+    it("without responsePlans: one plan with today's names, answering every severity, and no routing map", () => {
+        const layout = responsePlanLayout(load({ severityLabels: '["CRITICAL","HIGH","MEDIUM"]' }), "prod");
+        expect(layout.bySeverity).to.equal(false);
+        expect(layout.plans.map(p => [p.componentName, p.responsePlanName, p.runbookComponentName, p.severityLabels])).to.deep.equal([
+            ["response", "securityhub-incidents-prod", "runbook", ["CRITICAL", "HIGH", "MEDIUM"]],
+        ]);
+        expect(layout.defaultPlan).to.equal(layout.plans[0]);
+        expect(responsePlanArnBySeverity(layout, p => p.responsePlanName)).to.deep.equal({});
+    });
+
+    it("with responsePlans: one plan per entry, the most severe first and default, one runbook per distinct file", () => {
+        const s = load({
+            severityLabels: '["CRITICAL","HIGH","MEDIUM"]',
+            responsePlans: JSON.stringify({
+                chat: { severityLabels: ["MEDIUM", "HIGH"], runbookLanguage: "ja" },
+                page: { severityLabels: ["CRITICAL"] },
+            }),
+        });
+        const layout = responsePlanLayout(s, "prod");
+        expect(layout.bySeverity).to.equal(true);
+        expect(layout.plans.map(p => [p.plan, p.componentName, p.responsePlanName, p.runbookComponentName, p.severityLabels])).to.deep.equal([
+            ["page", "response-page", "securityhub-incidents-prod-page", "runbook", ["CRITICAL"]],
+            ["chat", "response-chat", "securityhub-incidents-prod-chat", "runbook-securityhub-incident.ja", ["HIGH", "MEDIUM"]],
+        ]);
+        expect(layout.defaultPlan.plan).to.equal("page");
+        expect(layout.runbooks).to.deep.equal([
+            { componentName: "runbook", path: path.join(PROJECT_DIR, "runbooks", "securityhub-incident.en.yaml") },
+            { componentName: "runbook-securityhub-incident.ja", path: path.join(PROJECT_DIR, "runbooks", "securityhub-incident.ja.yaml") },
+        ]);
+        expect(responsePlanArnBySeverity(layout, p => `arn:${p.responsePlanName}`)).to.deep.equal({
+            CRITICAL: "arn:securityhub-incidents-prod-page",
+            HIGH: "arn:securityhub-incidents-prod-chat",
+            MEDIUM: "arn:securityhub-incidents-prod-chat",
+        });
+    });
+
+    it("shares one runbook document between plans that run the same file", () => {
+        const s = load({ responsePlans: JSON.stringify({ a: { severityLabels: ["CRITICAL"], runbookLanguage: "ja" }, b: { severityLabels: ["HIGH"], runbookLanguage: "ja" } }) });
+        const layout = responsePlanLayout(s, "dev");
+        expect(layout.runbooks.map(r => r.componentName)).to.deep.equal(["runbook-securityhub-incident.ja"]);
+        expect(layout.plans.map(p => p.runbookComponentName)).to.deep.equal(["runbook-securityhub-incident.ja", "runbook-securityhub-incident.ja"]);
     });
 });

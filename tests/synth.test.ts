@@ -44,6 +44,43 @@ describe("npm run synth", function () {
         expect(read(out, "runbook.yaml")).to.include("インシデント");
     });
 
+    it("writes one response plan, runbook role and runbook policy per plan of responsePlans, and each runbook", () => {
+        const stackFile = path.join(tmp, "Pulumi.bysev.yaml");
+        fs.writeFileSync(stackFile, read(PROJECT_DIR, "Pulumi.prod.yaml") + [
+            "  securityhub-incidents:responsePlans:",
+            "    critical:",
+            "      severityLabels: [CRITICAL]",
+            "      engagementContactArns: [arn:aws:ssm-contacts:ap-northeast-1:111122223333:contact/security-oncall]",
+            "      runbookLanguage: en",
+            "    standard:",
+            "      severityLabels: [HIGH]",
+            "      chatChannelTopicArns: [arn:aws:sns:ap-northeast-1:111122223333:security-chat]",
+            "",
+        ].join("\n"));
+        const out = path.join(tmp, "bysev");
+        const run = synth(["--stack-file", stackFile, "--out", out]);
+        expect(run.status, run.stderr).to.equal(0);
+        const resources: Array<{ type: string; name: string; inputs: Record<string, any> }> = JSON.parse(read(out, "resources.json"));
+        const plans = resources.filter(r => r.type === "aws:ssmincidents/responsePlan:ResponsePlan").sort((a, b) => a.name.localeCompare(b.name));
+        expect(plans.map(p => [p.name, p.inputs.name, p.inputs.engagements, p.inputs.chatChannels])).to.deep.equal([
+            ["response-critical-plan", "securityhub-incidents-bysev-critical", ["arn:aws:ssm-contacts:ap-northeast-1:111122223333:contact/security-oncall"], []],
+            ["response-standard-plan", "securityhub-incidents-bysev-standard", [], ["arn:aws:sns:ap-northeast-1:111122223333:security-chat"]],
+        ]);
+        expect(resources.filter(r => r.type === "aws:iam/role:Role" && r.name.includes("runbook")).map(r => r.name).sort()).to.deep.equal(["response-critical-runbook-role", "response-standard-runbook-role"]);
+        const policies = fs.readdirSync(path.join(out, "policies"));
+        expect(policies.filter(f => f.startsWith("response-")).sort()).to.deep.equal([
+            "response-critical-runbook-policy.json", "response-critical-runbook-role.trust.json",
+            "response-standard-runbook-policy.json", "response-standard-runbook-role.trust.json",
+        ]);
+        expect(JSON.parse(read(out, "policies/response-standard-runbook-role.trust.json")).Statement[0].Condition.ArnLike["aws:SourceArn"])
+            .to.equal("arn:aws:ssm-incidents::111122223333:incident-record/securityhub-incidents-bysev-standard/*");
+        // prod's Japanese runbook for the standard plan, the English one the critical plan asks for.
+        expect(read(out, "runbook.yaml")).to.include("インシデント");
+        expect(read(out, "runbook-securityhub-incident.en.yaml")).to.include("Security Hub finding response");
+        const asl = read(out, "state-machine.asl.json");
+        expect(asl).to.include("response-plan/securityhub-incidents-bysev-critical").and.include("response-plan/securityhub-incidents-bysev-standard");
+    });
+
     it("exits non-zero with the same message on bad config", () => {
         const stackFile = path.join(tmp, "Pulumi.bad.yaml");
         fs.writeFileSync(stackFile, "config:\n  securityhub-incidents:severityLabels: [HIHG]\n  securityhub-incidents:severityLables: [HIGH]\n");
@@ -57,6 +94,12 @@ describe("npm run synth", function () {
         expect(bad.stderr).to.include('securityhub-incidents:severityLabels: "HIHG" is not allowed; use one or more of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL');
         expect(bad.stderr).not.to.match(/\n\s+at /);
         expect(fs.existsSync(path.join(tmp, "bad"))).to.equal(false);
+
+        fs.writeFileSync(stackFile, "config:\n  securityhub-incidents:responsePlans:\n    critical:\n      severityLabels: [CRITICAL]\n");
+        const unanswered = synth(["--stack", "bad", "--stack-file", stackFile, "--out", path.join(tmp, "bad")]);
+        expect(unanswered.status).to.equal(1);
+        expect(unanswered.stderr).to.include("securityhub-incidents:responsePlans: no plan answers HIGH, which severityLabels lets through");
+        expect(unanswered.stderr).not.to.match(/\n\s+at /);
     });
 
     const noStackTrace = (stderr: string) => expect(stderr).not.to.match(/\n\s+at |Error:/);

@@ -20,8 +20,18 @@ export interface CrossCheckProblem {
     message: string;
 }
 
-/** Thrown by a parser; the loader names the key. */
-export class SettingError extends Error {}
+/**
+ * Thrown by a parser; the loader names the key. A setting made of parts (e.g. responsePlans) may
+ * report several problems at once: the loader lists each on its own line.
+ */
+export class SettingError extends Error {
+    readonly messages: string[];
+    constructor(messages: string | string[]) {
+        const list = Array.isArray(messages) ? messages : [messages];
+        super(list.join("; "));
+        this.messages = list;
+    }
+}
 
 export const SNS_TOPIC_ARN = /^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 export const CONTACT_ARN = /^arn:aws(-cn|-us-gov)?:ssm-contacts:[a-z0-9-]+:\d{12}:contact\/[a-z0-9_-]+$/;
