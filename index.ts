@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigurationError, loadSettings, responsePlanNameFor } from "./lib/settings";
+import { ConfigurationError, loadSettings, responsePlanNameFor, settingWarnings } from "./lib/settings";
 import { RunbookError } from "./lib/runbook";
 import { DedupTable } from "./components/dedupTable";
 import { RunbookDocument } from "./components/runbookDocument";
@@ -27,6 +27,8 @@ const config = new pulumi.Config();
 const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret ?? (() => false);
 const settings = checked(() => loadSettings(key => config.get(key), __dirname, { keys: Object.keys(pulumi.runtime.allConfig()), isSecret: isConfigSecret }));
 const responsePlanName = checked(() => responsePlanNameFor(pulumi.getStack()));
+// Valid settings that may not do what they seem to (e.g. a filter without an exact OCSF counterpart).
+for (const warning of settingWarnings(settings)) pulumi.log.warn(warning);
 
 // The runbook is validated when its component is constructed: declare it first.
 const runbook = checked(() => new RunbookDocument("runbook", { file: settings.runbookPath, pauseTimeoutSeconds: settings.runbookPauseTimeoutDays * 86400 }));
@@ -64,6 +66,8 @@ const workflow = new IncidentStateMachine("incidents", {
 
 const rule = new FindingEventRule("findings", {
     filter: settings,
+    // One findings rule (and lifecycle rule) per format: ASFF, OCSF or both while migrating.
+    formats: settings.findingFormats,
     // Resolution and re-open follow the Note the workflow writes back with NOTIFIED.
     followLifecycle: settings.notifyFindings,
     stateMachineArn: workflow.arn,
@@ -82,5 +86,7 @@ export const stateMachineArn = workflow.arn;
 export const responsePlanArn = plan.arn;
 export const ruleArn = rule.ruleArn;
 export const lifecycleRuleArn = rule.lifecycleRuleArn;
+export const ocsfRuleArn = rule.ocsfRuleArn;
+export const ocsfLifecycleRuleArn = rule.ocsfLifecycleRuleArn;
 export const deadLetterQueueUrl = rule.deadLetterQueueUrl;
 export const runbookDocumentName = runbook.name;

@@ -44,6 +44,9 @@ describe("the program (index.ts) with the dev stack's config", () => {
         expect(await valueOf(program.responsePlanArn)).to.equal("arn:aws:ssm-incidents::111122223333:response-plan/securityhub-incidents-test");
         expect(await valueOf(program.stateMachineArn)).to.match(/^arn:aws:states:ap-northeast-1:111122223333:stateMachine:/);
         expect(await valueOf(program.ruleArn)).to.match(/^arn:aws:events:/);
+        expect(await valueOf(program.lifecycleRuleArn)).to.match(/^arn:aws:events:.*:rule\/findings-lifecycle-rule-/);
+        // The dev stack listens to ASFF only: no OCSF rules to export.
+        expect([program.ocsfRuleArn, program.ocsfLifecycleRuleArn]).to.deep.equal([undefined, undefined]);
         expect(await valueOf(program.deadLetterQueueUrl)).to.match(/^https:\/\/sqs\.ap-northeast-1\.amazonaws\.com\//);
     });
 
