@@ -365,4 +365,20 @@ describe("finding input: the new Security Hub's OCSF findings (Findings Imported
         ]);
         expect(input.warnings.map(w => w.reason)).to.deep.equal(["the event holds 2 findings; Security Hub sends one per event, so each finding is replayed as its own event (findings[0] to findings[1])"]);
     });
+
+    it("reads the bundled OCSF sample: three V2 findings, one ASFF twin and one re-import", () => {
+        const input = readFindingInputs([path.join(__dirname, "..", "samples", "findings", "05-ocsf-findings.jsonl")]);
+        expect(input.skipped).to.deep.equal([]);
+        const rows = input.events.map(e => [e.format, e.event.detail.findings[0].class_uid ?? e.event.detail.findings[0].ProductName]);
+        expect(rows).to.deep.equal([["OCSF", 2003], ["OCSF", 2004], ["ASFF", "GuardDuty"], ["OCSF", 2002], ["OCSF", 2003]]);
+        // The GuardDuty finding in both formats: one id, so one finding's events.
+        expect(input.events[1].findingId).to.equal(input.events[2].findingId);
+        expect(input.events[0].findingId).to.equal(input.events[4].findingId);
+        for (const { event } of input.events.filter(e => e.format === "OCSF")) {
+            const finding = event.detail.findings[0];
+            expect(event.resources[0]).to.equal(finding.metadata.uid).and.to.match(/^[0-9a-f]{64}$/);
+            expect(finding.resources[0].uid).not.to.match(/^arn:/);
+        }
+        expect(input.events[3].event.detail.findings[0].remediation).to.equal(undefined);
+    });
 });
