@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigurationError, loadSettings } from "./lib/settings";
+import { ConfigurationError, loadSettings, settingWarnings } from "./lib/settings";
 import { loadRunbook, RunbookError } from "./lib/runbook";
 import { responsePlanArnBySeverity, responsePlanLayout } from "./lib/responsePlans";
 import { PLAN_DYNAMIC_PARAMETERS, runbookParameterProblems } from "./lib/runbookParameters";
@@ -32,6 +32,8 @@ const settings = checked(() => loadSettings(key => config.get(key), __dirname, {
 // One plan for every severity, or one per entry of responsePlans (lib/responsePlans.ts).
 const layout = checked(() => responsePlanLayout(settings, pulumi.getStack()));
 const pauseTimeoutSeconds = settings.runbookPauseTimeoutDays * 86400;
+// Valid settings that may not do what they seem to (e.g. a filter without an exact OCSF counterpart).
+for (const warning of settingWarnings(settings)) pulumi.log.warn(warning);
 
 // Every runbook is validated, and takes exactly what its plans pass it, before anything is declared.
 checked(() => {
@@ -86,6 +88,8 @@ const workflow = new IncidentStateMachine("incidents", {
 
 const rule = new FindingEventRule("findings", {
     filter: settings,
+    // One findings rule (and lifecycle rule) per format: ASFF, OCSF or both while migrating.
+    formats: settings.findingFormats,
     // Resolution and re-open follow the Note the workflow writes back with NOTIFIED.
     followLifecycle: settings.notifyFindings,
     stateMachineArn: workflow.arn,
@@ -109,6 +113,8 @@ export const responsePlanArns = pulumi.output(Object.fromEntries(layout.plans.ma
 export const responsePlanArnsBySeverity = pulumi.output(Object.fromEntries(layout.plans.flatMap(p => p.severityLabels.map(label => [label, arnOf(p)]))));
 export const ruleArn = rule.ruleArn;
 export const lifecycleRuleArn = rule.lifecycleRuleArn;
+export const ocsfRuleArn = rule.ocsfRuleArn;
+export const ocsfLifecycleRuleArn = rule.ocsfLifecycleRuleArn;
 export const deadLetterQueueUrl = rule.deadLetterQueueUrl;
 /** The default plan's runbook document. */
 export const runbookDocumentName = runbooks.get(layout.defaultPlan.runbookComponentName)!.name;

@@ -1,8 +1,16 @@
 import { Settings } from "./settings";
 import { NOTE_OPEN_PREFIX } from "./stateMachineDefinition";
+import { OCSF_ARCHIVED_STATUS_ID, OCSF_STATUS_ID_BY_WORKFLOW_STATUS } from "./limits";
+import { ocsfSeverityIdsFor } from "./severity";
 
 export const EVENT_SOURCE = "aws.securityhub";
+/** Security Hub CSPM's ASFF findings. */
 export const EVENT_DETAIL_TYPE = "Security Hub Findings - Imported";
+/**
+ * The new Security Hub's OCSF findings. Both kinds come from `aws.securityhub`, so a rule tells
+ * them apart by detail-type (../shared/reference/ocsf-v2.md, "Envelope").
+ */
+export const OCSF_EVENT_DETAIL_TYPE = "Findings Imported V2";
 
 /** The subset of settings the EventBridge pattern is built from. */
 export type EventFilterSettings = Pick<Settings, "severityLabels" | "recordStates" | "workflowStatuses" | "productNames">;
@@ -28,6 +36,59 @@ export function buildEventPattern(filter: EventFilterSettings): Record<string, u
 }
 
 /**
+ * A matcher for one number. EventBridge compares plain values in a pattern as JSON text (AWS's
+ * event-ruler README, "JSON text matching"), so a pattern value `4` is not certain to match an
+ * event's `4.0`; the numeric matcher compares numbers as numbers, and never matches a string "4"
+ * (EventBridge user guide, "Numeric matching").
+ */
+function numberIs(value: number): { numeric: ["=", number] } {
+    return { numeric: ["=", value] };
+}
+
+const ascending = (ids: Iterable<number>) => [...new Set(ids)].sort((a, b) => a - b);
+
+/**
+ * The OCSF `status_id`s that stand for the record-state and workflow-status settings. OCSF has one
+ * status where ASFF has two fields (ocsf-v2.md, status row): an active finding carries its workflow
+ * status (NEW → 1, NOTIFIED → 2, SUPPRESSED → 3, RESOLVED → 4), an archived one 5 Archived. So
+ * ACTIVE selects the workflow statuses' ids (never 5 Archived or 6 Deleted), and ARCHIVED selects
+ * 5, whatever the workflow statuses (settingWarnings says so at preview).
+ */
+export function ocsfStatusIdsFor(filter: Pick<EventFilterSettings, "recordStates" | "workflowStatuses">): number[] {
+    const ids: number[] = [];
+    if (filter.recordStates.includes("ACTIVE")) ids.push(...filter.workflowStatuses.map(status => OCSF_STATUS_ID_BY_WORKFLOW_STATUS[status]));
+    if (filter.recordStates.includes("ARCHIVED")) ids.push(OCSF_ARCHIVED_STATUS_ID);
+    return ascending(ids);
+}
+
+/** The OCSF `severity_id`s that stand for the severity setting (CRITICAL includes 6 Fatal; lib/severity.ts). */
+export function ocsfSeverityIdsForLabels(labels: EventFilterSettings["severityLabels"]): number[] {
+    return ascending(labels.flatMap(ocsfSeverityIdsFor));
+}
+
+/**
+ * The OCSF counterpart of buildEventPattern, for the new Security Hub's "Findings Imported V2"
+ * events: severity labels → `severity_id`, record state and workflow status → `status_id`,
+ * product names → `metadata.product.name` (OCSF names are lower case; EventBridge
+ * matching is case-sensitive). With the default settings it
+ * matches status_id 1 (New) only, so the event Security Hub emits for the workflow's own
+ * write-back (status_id 2, In Progress) starts nothing.
+ */
+export function buildOcsfEventPattern(filter: EventFilterSettings): Record<string, unknown> {
+    return {
+        source: [EVENT_SOURCE],
+        "detail-type": [OCSF_EVENT_DETAIL_TYPE],
+        detail: {
+            findings: {
+                severity_id: ocsfSeverityIdsForLabels(filter.severityLabels).map(numberIs),
+                status_id: ocsfStatusIdsFor(filter).map(numberIs),
+                metadata: { product: { name: [...filter.productNames] } },
+            },
+        },
+    };
+}
+
+/**
  * The lifecycle rule's pattern: a finding that carries this project's open Note (it has an
  * incident) and has been resolved, suppressed or archived. It filters on nothing else: a control
  * that passes drops to INFORMATIONAL, and any product may have opened the incident. Findings
@@ -46,6 +107,29 @@ export function buildLifecyclePattern(): Record<string, unknown> {
                     { Workflow: { Status: ["RESOLVED", "SUPPRESSED"] } },
                     { RecordState: ["ARCHIVED"] },
                 ],
+            },
+        },
+    };
+}
+
+/**
+ * The OCSF counterpart of buildLifecyclePattern: the finding's `comment` (where
+ * BatchUpdateFindingsV2 writes what ASFF keeps in Note.Text) starts with the open-note prefix, and
+ * its `status_id` is 4 Resolved, 3 Suppressed or 5 Archived (one field in OCSF, so no $or).
+ * 6 Deleted is not followed: ASFF has no such state and the workflow has no kind for it.
+ */
+export function buildOcsfLifecyclePattern(): Record<string, unknown> {
+    return {
+        source: [EVENT_SOURCE],
+        "detail-type": [OCSF_EVENT_DETAIL_TYPE],
+        detail: {
+            findings: {
+                comment: [{ prefix: NOTE_OPEN_PREFIX }],
+                status_id: ascending([
+                    OCSF_STATUS_ID_BY_WORKFLOW_STATUS.RESOLVED,
+                    OCSF_STATUS_ID_BY_WORKFLOW_STATUS.SUPPRESSED,
+                    OCSF_ARCHIVED_STATUS_ID,
+                ]).map(numberIs),
             },
         },
     };

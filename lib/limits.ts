@@ -102,3 +102,73 @@ export const WORKFLOW_STATUS_VALUES = ["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSE
 export const UNPROCESSED_FINDING_ERROR_CODES = [
     "ConcurrentUpdateError", "DuplicatedFindingIdentifier", "FindingNotFound", "FindingSizeExceeded", "InternalFailure", "InvalidInput",
 ] as const;
+
+/**
+ * The new Security Hub's OCSF findings ("Findings Imported V2"). Ids of the OCSF enumerations this
+ * project reads and writes, as the findings carry them (`severity_id`/`severity`,
+ * `status_id`/`status`, `compliance.status_id`/`compliance.status`). Sources:
+ * ../shared/reference/ocsf-v2.md ("Finding fields"), which cites the OCSF 1.6 dictionary and AWS's
+ * Security Hub user guide (`securityhub-ocsf`, `ocsf-findings`). The names are the strings
+ * Security Hub writes beside the ids ("In Progress" has a space).
+ */
+export const OCSF_SEVERITY_IDS = {
+    Unknown: 0, Informational: 1, Low: 2, Medium: 3, High: 4, Critical: 5, Fatal: 6, Other: 99,
+} as const;
+export const OCSF_STATUS_IDS = {
+    Unknown: 0, New: 1, "In Progress": 2, Suppressed: 3, Resolved: 4, Archived: 5, Deleted: 6, Other: 99,
+} as const;
+export const OCSF_COMPLIANCE_STATUS_IDS = { Unknown: 0, Pass: 1, Warning: 2, Fail: 3, Other: 99 } as const;
+export type OcsfStatusName = keyof typeof OCSF_STATUS_IDS;
+export type OcsfSeverityName = keyof typeof OCSF_SEVERITY_IDS;
+
+/**
+ * ASFF workflow status → OCSF `status_id`: the one mapping of the two status models. It is the
+ * mapping AWS's Automated Security Response solution uses (ocsf-v2.md, "Updating a finding"):
+ * NEW → 1 New, NOTIFIED → 2 In Progress, SUPPRESSED → 3 Suppressed, RESOLVED → 4 Resolved.
+ */
+export const OCSF_STATUS_ID_BY_WORKFLOW_STATUS: Readonly<Record<(typeof WORKFLOW_STATUS_VALUES)[number], number>> = {
+    NEW: OCSF_STATUS_IDS.New,
+    NOTIFIED: OCSF_STATUS_IDS["In Progress"],
+    SUPPRESSED: OCSF_STATUS_IDS.Suppressed,
+    RESOLVED: OCSF_STATUS_IDS.Resolved,
+};
+
+/**
+ * ASFF's `RecordState: ARCHIVED` has no record state in OCSF: an archived finding has
+ * `status_id` 5 (Archived) instead of its workflow status (ocsf-v2.md, status row). ACTIVE is
+ * therefore "any status but Archived and Deleted".
+ */
+export const OCSF_ARCHIVED_STATUS_ID = OCSF_STATUS_IDS.Archived;
+
+/** The name Security Hub writes in `status` beside a `status_id` (undefined for an unknown id). */
+export function ocsfStatusName(id: number): OcsfStatusName | undefined {
+    return (Object.keys(OCSF_STATUS_IDS) as OcsfStatusName[]).find(name => OCSF_STATUS_IDS[name] === id);
+}
+
+/** The name Security Hub writes in `severity` beside a `severity_id` (undefined for an unknown id). */
+export function ocsfSeverityName(id: number): OcsfSeverityName | undefined {
+    return (Object.keys(OCSF_SEVERITY_IDS) as OcsfSeverityName[]).find(name => OCSF_SEVERITY_IDS[name] === id);
+}
+
+/**
+ * BatchUpdateFindingsV2 (API reference, BatchUpdateFindingsV2 and OcsfFindingIdentifier;
+ * ocsf-v2.md "Updating a finding"): findings are chosen by at most 100 `MetadataUids` or at most
+ * 100 `FindingIdentifiers` ({CloudAccountUid, FindingInfoUid, MetadataProductUid}, all required),
+ * never both; `Comment` is 1-512 characters with a non-whitespace character; `StatusId` and
+ * `SeverityId` take only the listed ids (StatusId cannot set 6 Deleted).
+ */
+export const SECURITY_HUB_V2_LIMITS = {
+    metadataUidsPerCall: 100,
+    findingIdentifiersPerCall: 100,
+    commentLength: 512,
+} as const;
+export const BATCH_UPDATE_V2_STATUS_IDS = [0, 1, 2, 3, 4, 5, 99] as const;
+export const BATCH_UPDATE_V2_SEVERITY_IDS = [0, 1, 2, 3, 4, 5, 6, 99] as const;
+/** `UnprocessedFindings[].ErrorCode` of BatchUpdateFindingsV2. */
+export const UNPROCESSED_FINDING_V2_ERROR_CODES = [
+    "ResourceNotFoundException", "ValidationException", "InternalServerException", "ConflictException",
+] as const;
+/** Whole-call errors of BatchUpdateFindingsV2 (Step Functions names them `SecurityHub.<Error>`). */
+export const BATCH_UPDATE_FINDINGS_V2_ERRORS = [
+    "ThrottlingException", "ValidationException", "AccessDeniedException", "ConflictException", "InternalServerException",
+] as const;

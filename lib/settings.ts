@@ -1,6 +1,6 @@
 /**
- * Settings: one loader for every concern's settings (lib/config/: filter, dedup, response,
- * lifecycle, storms, observability). Each concern declares its keys with their parsers and defaults and
+ * Settings: one loader for every concern's settings (lib/config/: formats, filter, dedup, response,
+ * response plans, lifecycle, storms, observability). Each concern declares its keys with their parsers and defaults and
  * its checks across keys; this module reads them all and reports every problem at once.
  */
 import * as fs from "fs";
@@ -8,6 +8,7 @@ import * as path from "path";
 import { RESPONSE_PLAN_NAME } from "./limits";
 import { CrossCheckProblem, SettingError } from "./config/values";
 import { FILTER_SETTINGS, FilterSettings } from "./config/filter";
+import { formatWarnings, FORMAT_SETTINGS, FormatSettings } from "./config/formats";
 import { DEDUP_SETTINGS, DedupSettings } from "./config/dedup";
 import { checkResponse, RESPONSE_SETTINGS, ResponseSettings, RunbookLanguage } from "./config/response";
 import { checkLifecycle, LIFECYCLE_SETTINGS, LifecycleSettings } from "./config/lifecycle";
@@ -17,6 +18,8 @@ import { checkResponsePlans, ownRunbook, resolvePlanOptions, RESPONSE_PLANS_SETT
 
 export { RECORD_STATES, WORKFLOW_STATUSES } from "./config/filter";
 export type { RecordState, WorkflowStatus } from "./config/filter";
+export { FINDING_FORMATS } from "./config/formats";
+export type { FindingFormat } from "./config/formats";
 export { RUNBOOK_LANGUAGES } from "./config/response";
 export type { RunbookLanguage } from "./config/response";
 export { LOG_LEVELS } from "./config/observability";
@@ -28,7 +31,7 @@ export type { ResolvedResponsePlan, ResponsePlanOptions } from "./config/respons
 export const PROJECT_NAME = "securityhub-incidents";
 
 /** Everything a stack can configure, validated and with defaults applied. */
-export interface Settings extends FilterSettings, DedupSettings, ResponseSettings, ResponsePlansSettings, LifecycleSettings, StormSettings, ObservabilitySettings {
+export interface Settings extends FormatSettings, FilterSettings, DedupSettings, ResponseSettings, ResponsePlansSettings, LifecycleSettings, StormSettings, ObservabilitySettings {
     /** Absolute path of the runbook YAML the stack deploys (from runbookFile or runbookLanguage). */
     runbookPath: string;
     /** Plans per severity, each with the top-level settings filled in where it gives none. */
@@ -52,6 +55,7 @@ export class ConfigurationError extends Error {
  */
 const SPEC = {
     ...FILTER_SETTINGS,
+    ...FORMAT_SETTINGS,
     ...DEDUP_SETTINGS,
     ...RESPONSE_SETTINGS,
     ...RESPONSE_PLANS_SETTINGS,
@@ -62,6 +66,17 @@ const SPEC = {
 
 /** Checks across keys, by concern. */
 const CROSS_CHECKS: Array<(values: Partial<Settings>) => CrossCheckProblem[]> = [checkResponse, checkResponsePlans, checkLifecycle];
+
+/** Warnings about settings read together, by concern: nothing is wrong, but something may not be as expected. */
+const WARNINGS: Array<(values: Partial<Settings>) => CrossCheckProblem[]> = [v => formatWarnings(v)];
+
+/**
+ * What `pulumi preview` should warn about for valid settings (e.g. a filter setting whose OCSF
+ * counterpart is not exact), one line each, naming the key. Pure: the program logs them.
+ */
+export function settingWarnings(settings: Partial<Settings>): string[] {
+    return WARNINGS.flatMap(warn => warn(settings)).map(({ key, message }) => `${PROJECT_NAME}:${key}: ${message}`);
+}
 
 export type SettingKey = keyof typeof SPEC;
 export const SETTING_KEYS = Object.keys(SPEC) as SettingKey[];

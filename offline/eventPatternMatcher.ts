@@ -25,14 +25,27 @@ function valuesAt(nodes: unknown[], key: string): unknown[] {
     return values;
 }
 
-function numericMatch(value: unknown, spec: unknown[]): boolean {
+const NUMERIC_OPERATORS = new Set(["<", "<=", "=", ">", ">="]);
+
+/**
+ * `{"numeric": [op, bound, (op, bound)]}`: the value must be a JSON number (a string "4" never
+ * matches) and satisfy every comparison. Numbers compare as numbers, so 4 and 4.0 are equal
+ * (EventBridge user guide, "Numeric matching"). A malformed spec is refused, as EventBridge
+ * refuses such a rule when it is created.
+ */
+function numericMatch(value: unknown, spec: unknown): boolean {
+    if (!Array.isArray(spec) || spec.length === 0 || spec.length % 2 !== 0 || spec.length > 4) {
+        throw new Error(`numeric ${JSON.stringify(spec)} must be one or two pairs of an operator and a number`);
+    }
+    for (let i = 0; i < spec.length; i += 2) {
+        if (!NUMERIC_OPERATORS.has(spec[i])) throw new Error(`numeric operator ${JSON.stringify(spec[i])} is not supported`);
+        if (typeof spec[i + 1] !== "number" || !Number.isFinite(spec[i + 1])) throw new Error(`numeric ${JSON.stringify(spec)}: ${JSON.stringify(spec[i + 1])} is not a number`);
+    }
     if (typeof value !== "number") return false;
     for (let i = 0; i < spec.length; i += 2) {
         const op = spec[i];
         const bound = spec[i + 1] as number;
-        const ok = op === "<" ? value < bound : op === "<=" ? value <= bound : op === "=" ? value === bound
-            : op === ">" ? value > bound : op === ">=" ? value >= bound : undefined;
-        if (ok === undefined) throw new Error(`numeric operator ${JSON.stringify(op)} is not supported`);
+        const ok = op === "<" ? value < bound : op === "<=" ? value <= bound : op === "=" ? value === bound : op === ">" ? value > bound : value >= bound;
         if (!ok) return false;
     }
     return true;
@@ -59,7 +72,7 @@ function matchesOne(value: unknown, matcher: unknown): boolean {
     switch (operator) {
         case "prefix": return typeof value === "string" && typeof spec === "string" && value.startsWith(spec);
         case "anything-but": return anythingBut(value, spec);
-        case "numeric": return numericMatch(value, spec as unknown[]);
+        case "numeric": return numericMatch(value, spec);
         default: return false;
     }
 }

@@ -2,7 +2,8 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { isUtf8 } from "buffer";
-import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../lib/eventPattern";
+import { EVENT_DETAIL_TYPE, EVENT_SOURCE, OCSF_EVENT_DETAIL_TYPE } from "../lib/eventPattern";
+import { isOcsfFinding, OCSF_FINDING_PATHS, ocsfString, ocsfValue } from "../lib/ocsf";
 import { fsReason, specialKind } from "./fsMessages";
 import { escapeControls } from "./safeText";
 
@@ -10,8 +11,15 @@ import { escapeControls } from "./safeText";
 export interface ReplayEvent {
     source: string;
     event: Record<string, any>;
-    /** detail.findings[0].Id, when the event carries a finding. */
+    /**
+     * The finding's id, when the event carries a finding: ASFF `detail.findings[0].Id`, OCSF
+     * `detail.findings[0].finding_info.uid`. For control and GuardDuty findings both formats give
+     * the same string, so a finding sent in both formats is replayed as one finding's events, in
+     * time order (`format` tells them apart).
+     */
     findingId?: string;
+    /** Which format the finding is in: ASFF ("Security Hub Findings - Imported") or OCSF ("Findings Imported V2"). */
+    format?: "ASFF" | "OCSF";
 }
 
 /** Input that was not replayed (or was replayed with a note): where, and why. */
@@ -52,6 +60,34 @@ export function eventForFinding(finding: Record<string, any>): Record<string, an
     };
 }
 
+/** An RFC 3339 time as an ISO-8601 string, or undefined when it is not a time. */
+function isoTime(value: unknown): string | undefined {
+    if (typeof value === "string" && !Number.isNaN(Date.parse(value))) return value;
+    if (typeof value === "number" && Number.isFinite(value)) return new Date(value).toISOString();
+    return undefined;
+}
+
+/**
+ * The "Findings Imported V2" event the new Security Hub sends for one OCSF finding (as
+ * GetFindingsV2 returns it in `Findings`): account and Region from `cloud.account.uid` and
+ * `cloud.region`, time from `time_dt`, else `finding_info.modified_time_dt`, else `time` (epoch
+ * milliseconds), and `resources` = [metadata.uid] (the envelope's hash; ocsf-v2.md, "Envelope").
+ */
+export function eventForOcsfFinding(finding: Record<string, any>): Record<string, any> {
+    const metadataUid = ocsfString(finding, OCSF_FINDING_PATHS.metadataUid);
+    return {
+        version: "0",
+        id: crypto.randomUUID(),
+        "detail-type": OCSF_EVENT_DETAIL_TYPE,
+        source: EVENT_SOURCE,
+        account: ocsfString(finding, OCSF_FINDING_PATHS.account),
+        time: isoTime(finding.time_dt) ?? isoTime(ocsfValue(finding, OCSF_FINDING_PATHS.modifiedTime)) ?? isoTime(finding.time) ?? new Date().toISOString(),
+        region: ocsfString(finding, OCSF_FINDING_PATHS.region),
+        resources: metadataUid === undefined ? [] : [metadataUid],
+        detail: { findings: [finding] },
+    };
+}
+
 function isObject(value: unknown): value is Record<string, any> {
     return value !== null && typeof value === "object" && !Array.isArray(value);
 }
@@ -74,6 +110,25 @@ function findingProblem(finding: unknown): string | undefined {
     if (typeof finding.Id !== "string") return `the finding's Id is ${kindOf(finding.Id)}, not a string`;
     if (finding.Id.length === 0) return "the finding's Id is empty";
     return undefined;
+}
+
+/** Why an OCSF finding cannot be replayed (it needs a string finding_info.uid), or undefined when it can. */
+function ocsfFindingProblem(finding: unknown): string | undefined {
+    if (!isObject(finding)) return `not a finding object (${kindOf(finding)})`;
+    const info = finding.finding_info;
+    if (info === undefined) return "the OCSF finding has no finding_info";
+    if (!isObject(info)) return `the OCSF finding's finding_info is ${kindOf(info)}, not an object`;
+    if (!("uid" in info) || info.uid === undefined) return "the OCSF finding has no finding_info.uid";
+    if (typeof info.uid !== "string") return `the OCSF finding's finding_info.uid is ${kindOf(info.uid)}, not a string`;
+    if (info.uid.length === 0) return "the OCSF finding's finding_info.uid is empty";
+    return undefined;
+}
+
+/** A finding of either format as the replay takes it: its event, id and format, or why it is skipped. */
+function replayableFinding(finding: unknown, ocsf: boolean): { problem: string } | { id: string; format: "ASFF" | "OCSF" } {
+    const problem = ocsf ? ocsfFindingProblem(finding) : findingProblem(finding);
+    if (problem) return { problem };
+    return ocsf ? { id: (finding as any).finding_info.uid, format: "OCSF" } : { id: (finding as { Id: string }).Id, format: "ASFF" };
 }
 
 /** How deeply a value nests, counted without recursion (a deep value must not overflow the stack). */
@@ -133,11 +188,14 @@ function classify(value: unknown, source: string, out: FindingInputs, problems: 
             return;
         }
         if (value.Findings.length === 0) problems.add(out.skipped, source, "get-findings output with no findings");
+        // GetFindings returns ASFF findings, GetFindingsV2 OCSF documents, both in `Findings`: each
+        // finding is told by its own fields (lib/ocsf.ts isOcsfFinding).
         value.Findings.forEach((finding: unknown, i: number) => {
             const where = `${source} Findings[${i}]`;
-            const problem = findingProblem(finding);
-            if (problem) problems.add(out.skipped, where, problem);
-            else out.events.push({ source: where, event: eventForFinding(finding as Record<string, any>), findingId: (finding as { Id: string }).Id });
+            const ocsf = isOcsfFinding(finding);
+            const found = replayableFinding(finding, ocsf);
+            if ("problem" in found) problems.add(out.skipped, where, found.problem);
+            else out.events.push({ source: where, event: (ocsf ? eventForOcsfFinding : eventForFinding)(finding as Record<string, any>), findingId: found.id, format: found.format });
         });
         return;
     }
@@ -146,7 +204,8 @@ function classify(value: unknown, source: string, out: FindingInputs, problems: 
         return;
     }
     const findings = value.detail.findings;
-    if (value["detail-type"] !== EVENT_DETAIL_TYPE) {
+    const ocsf = value["detail-type"] === OCSF_EVENT_DETAIL_TYPE;
+    if (value["detail-type"] !== EVENT_DETAIL_TYPE && !ocsf) {
         // Another kind of event: the rule's pattern decides (it filters it out by detail-type).
         const first = Array.isArray(findings) && isObject(findings[0]) && typeof findings[0].Id === "string" ? findings[0].Id : undefined;
         out.events.push({ source, event: value, findingId: first });
@@ -161,9 +220,9 @@ function classify(value: unknown, source: string, out: FindingInputs, problems: 
         return;
     }
     if (findings.length === 1) {
-        const problem = findingProblem(findings[0]);
-        if (problem) problems.add(out.skipped, source, problem);
-        else out.events.push({ source, event: value, findingId: findings[0].Id });
+        const found = replayableFinding(findings[0], ocsf);
+        if ("problem" in found) problems.add(out.skipped, source, found.problem);
+        else out.events.push({ source, event: value, findingId: found.id, format: found.format });
         return;
     }
     // Security Hub sends one finding per event. The rule's pattern would match such an event when
@@ -171,9 +230,9 @@ function classify(value: unknown, source: string, out: FindingInputs, problems: 
     problems.add(out.warnings, source, `the event holds ${findings.length} findings; Security Hub sends one per event, so each finding is replayed as its own event (findings[0] to findings[${findings.length - 1}])`);
     findings.forEach((finding: unknown, j: number) => {
         const where = `${source} findings[${j}]`;
-        const problem = findingProblem(finding);
-        if (problem) problems.add(out.skipped, where, problem);
-        else out.events.push({ source: where, event: { ...value, detail: { ...value.detail, findings: [finding] } }, findingId: (finding as { Id: string }).Id });
+        const found = replayableFinding(finding, ocsf);
+        if ("problem" in found) problems.add(out.skipped, where, found.problem);
+        else out.events.push({ source: where, event: { ...value, detail: { ...value.detail, findings: [finding] } }, findingId: found.id, format: found.format });
     });
 }
 

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "async_hooks";
 import * as crypto from "crypto";
-import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../lib/eventPattern";
+import { EVENT_DETAIL_TYPE, EVENT_SOURCE, OCSF_EVENT_DETAIL_TYPE } from "../lib/eventPattern";
+import { isOcsfFinding, ocsfFindingUid } from "../lib/ocsf";
 import { matchEventPattern } from "./eventPatternMatcher";
 import { ExecutionReport, OfflineWorkflow } from "./offlineWorkflow";
 import { LocalDynamoDb } from "./localDynamoDb";
@@ -14,7 +15,11 @@ export interface Delivery {
     origin: "input" | "write-back";
     /** The rule that matched, by name; undefined when none did. */
     rule?: string;
-    /** When no rule matched: the field of the first rule's pattern that filtered it. */
+    /**
+     * When no rule matched: the field that filtered it, from the first rule whose pattern got past
+     * the envelope (source, detail-type), else from the first rule. With both formats on, a V2
+     * event is named by the OCSF rule's field, not by the ASFF rule's detail-type.
+     */
     filteredBy?: string;
     runs: ExecutionReport[];
     /** Events the workflow's own Security Hub updates emitted, delivered in turn. */
@@ -29,6 +34,23 @@ export interface ReplayAccountOptions {
     dynamoDb: LocalDynamoDb;
     incidents: IncidentManagerStandIn;
 }
+
+/**
+ * Which finding an event carries, per format: `ASFF|<Id>` or `OCSF|<finding_info.uid>`. The two
+ * formats of one control or GuardDuty finding share the id string, and Security Hub keeps (and
+ * updates) them apart, so the echoes of one are never taken for the other's.
+ */
+export function findingKey(event: Record<string, any>): string | undefined {
+    const finding = event?.detail?.findings?.[0];
+    if (event?.["detail-type"] === OCSF_EVENT_DETAIL_TYPE || isOcsfFinding(finding)) {
+        const uid = ocsfFindingUid(finding);
+        return uid === undefined ? undefined : `OCSF|${uid}`;
+    }
+    return typeof finding?.Id === "string" ? `ASFF|${finding.Id}` : undefined;
+}
+
+/** Fields of the envelope: a pattern that fails on one of them is not about this kind of event at all. */
+const ENVELOPE_FIELDS = new Set(["source", "detail-type"]);
 
 /** An ISO-8601 time in Step Functions' form (milliseconds, Z), or undefined when it is not a time. */
 function executionTime(value: unknown): string | undefined {
@@ -53,31 +75,42 @@ export class ReplayAccount {
     constructor(private readonly options: ReplayAccountOptions) {
         // Security Hub emits its events synchronously inside the call: queue them per finding.
         this.securityHub = new SecurityHubStandIn(event => {
-            const id = event.detail?.findings?.[0]?.Id;
-            if (!this.echoes.has(id)) this.echoes.set(id, []);
-            this.echoes.get(id)!.push(event);
+            const key = findingKey(event) ?? "";
+            if (!this.echoes.has(key)) this.echoes.set(key, []);
+            this.echoes.get(key)!.push(event);
         });
         options.incidents.clock = () => this.now.getStore() ?? new Date().toISOString();
         const securityHub = this.securityHub;
+        // Security Hub applies an update at the time of the execution that made it.
+        const atExecutionTime = () => {
+            const at = this.now.getStore();
+            if (at) securityHub.setTime(at);
+        };
+        const securityHubService = {
+            batchUpdateFindings: (request: any) => {
+                atExecutionTime();
+                return securityHub.batchUpdateFindings(request);
+            },
+            // For the workflow's OCSF write-back (aws-sdk:securityhub:batchUpdateFindingsV2).
+            batchUpdateFindingsV2: (request: any) => {
+                atExecutionTime();
+                return securityHub.batchUpdateFindingsV2(request);
+            },
+        };
         this.workflow = new OfflineWorkflow(options.definition, {
             dynamoDb: options.dynamoDb,
             incidents: options.incidents,
-            securityHub: {
-                // Security Hub applies the update at the time of the execution that made it.
-                batchUpdateFindings: request => {
-                    const at = this.now.getStore();
-                    if (at) securityHub.setTime(at);
-                    return securityHub.batchUpdateFindings(request);
-                },
-            },
+            securityHub: securityHubService,
         });
     }
 
     /** An event as Security Hub sent it in the account (without this project's write-back): stored, then delivered. */
     async deliverFromInput(event: Record<string, any>, deliveries = 1): Promise<Delivery> {
-        const fromSecurityHub = event.source === EVENT_SOURCE && event["detail-type"] === EVENT_DETAIL_TYPE
-            && Array.isArray(event.detail?.findings) && event.detail.findings.length > 0
-            && event.detail.findings.every((f: unknown) => typeof (f as { Id?: unknown })?.Id === "string");
+        const findings = event.detail?.findings;
+        const carriesFindings = event.source === EVENT_SOURCE && Array.isArray(findings) && findings.length > 0;
+        const fromSecurityHub = carriesFindings && (
+            (event["detail-type"] === EVENT_DETAIL_TYPE && findings.every((f: unknown) => typeof (f as { Id?: unknown })?.Id === "string"))
+            || (event["detail-type"] === OCSF_EVENT_DETAIL_TYPE && findings.every((f: unknown) => ocsfFindingUid(f) !== undefined)));
         const sent = fromSecurityHub ? this.securityHub.importEvent(event) : event;
         return this.deliver(sent, "input", deliveries);
     }
@@ -91,22 +124,25 @@ export class ReplayAccount {
     private async deliver(event: Record<string, any>, origin: Delivery["origin"], deliveries: number): Promise<Delivery> {
         const startTime = executionTime(event.time) ?? new Date().toISOString();
         const delivery: Delivery = { event, origin, runs: [], echoes: [] };
+        let envelopeField: string | undefined;
         for (const [rule, pattern] of Object.entries(this.options.patterns)) {
             const match = matchEventPattern(pattern, event);
             if (match.matched) {
                 delivery.rule = rule;
                 break;
             }
-            delivery.filteredBy ??= match.field;
+            if (ENVELOPE_FIELDS.has(match.field)) envelopeField ??= match.field;
+            else delivery.filteredBy ??= match.field;
         }
+        delivery.filteredBy ??= envelopeField;
         if (delivery.rule) {
             delivery.filteredBy = undefined;
             delivery.runs = await Promise.all(Array.from({ length: deliveries }, () =>
                 this.now.run(startTime, () => this.workflow.run(event, crypto.randomUUID(), { startTime }))));
         }
-        const id = event.detail?.findings?.[0]?.Id;
-        const echoes = this.echoes.get(id) ?? [];
-        this.echoes.delete(id);
+        const key = findingKey(event) ?? "";
+        const echoes = this.echoes.get(key) ?? [];
+        this.echoes.delete(key);
         for (const echo of echoes) delivery.echoes.push(await this.deliver(echo, "write-back", deliveries));
         return delivery;
     }

@@ -1,6 +1,11 @@
 import * as crypto from "crypto";
-import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../lib/eventPattern";
-import { ISO_TIMESTAMP_PATTERN, SECURITY_HUB_LIMITS, UNPROCESSED_FINDING_ERROR_CODES, WORKFLOW_STATUS_VALUES } from "../lib/limits";
+import { EVENT_DETAIL_TYPE, EVENT_SOURCE, OCSF_EVENT_DETAIL_TYPE } from "../lib/eventPattern";
+import {
+    BATCH_UPDATE_FINDINGS_V2_ERRORS, BATCH_UPDATE_V2_SEVERITY_IDS, BATCH_UPDATE_V2_STATUS_IDS, ISO_TIMESTAMP_PATTERN, OCSF_COMPLIANCE_STATUS_IDS,
+    OCSF_STATUS_IDS, ocsfSeverityName, ocsfStatusName, SECURITY_HUB_LIMITS, SECURITY_HUB_V2_LIMITS, UNPROCESSED_FINDING_ERROR_CODES,
+    UNPROCESSED_FINDING_V2_ERROR_CODES, WORKFLOW_STATUS_VALUES,
+} from "../lib/limits";
+import { OCSF_FINDING_PATHS, ocsfFindingUid, ocsfString } from "../lib/ocsf";
 import { SEVERITY_LABELS } from "../lib/severity";
 import { StatesError } from "./stepFunctionsJsonata";
 
@@ -92,6 +97,69 @@ export interface ImportOutcome {
     time: string;
 }
 
+/** An OCSF finding as the new Security Hub stores and sends it ("Findings Imported V2"). */
+export type OcsfFinding = Record<string, any>;
+export type UnprocessedFindingV2ErrorCode = (typeof UNPROCESSED_FINDING_V2_ERROR_CODES)[number];
+export type BatchUpdateFindingsV2Error = (typeof BATCH_UPDATE_FINDINGS_V2_ERRORS)[number];
+
+/** OcsfFindingIdentifier (API reference): all three fields are required. */
+export interface OcsfFindingIdentifier {
+    CloudAccountUid: string;
+    FindingInfoUid: string;
+    MetadataProductUid: string;
+}
+
+/**
+ * BatchUpdateFindingsV2's request, as an aws-sdk:securityhub:batchUpdateFindingsV2 task passes it:
+ * `MetadataUids` or `FindingIdentifiers` (not both), and any of `StatusId`, `SeverityId`, `Comment`.
+ */
+export interface BatchUpdateFindingsV2Request {
+    MetadataUids?: string[];
+    FindingIdentifiers?: OcsfFindingIdentifier[];
+    StatusId?: number;
+    SeverityId?: number;
+    Comment?: string;
+}
+
+/** A finding in the response: the identifier it was asked by, and the other one when Security Hub knows it. */
+export interface BatchUpdateFindingsV2ProcessedFinding {
+    FindingIdentifier?: OcsfFindingIdentifier;
+    MetadataUid?: string;
+}
+
+export interface BatchUpdateFindingsV2UnprocessedFinding extends BatchUpdateFindingsV2ProcessedFinding {
+    ErrorCode: UnprocessedFindingV2ErrorCode;
+    ErrorMessage: string;
+}
+
+export interface BatchUpdateFindingsV2Response {
+    ProcessedFindings: BatchUpdateFindingsV2ProcessedFinding[];
+    UnprocessedFindings: BatchUpdateFindingsV2UnprocessedFinding[];
+}
+
+/** One OCSF finding a BatchUpdateFindingsV2 call changed (for reports). */
+export interface AppliedUpdateV2 {
+    /** The finding's finding_info.uid. */
+    uid: string;
+    metadataUid?: string;
+    statusId?: number;
+    severityId?: number;
+    comment?: string;
+    time: string;
+    /** The id of the Findings Imported V2 event the update emitted. */
+    eventId: string;
+}
+
+/** What one provider import did to one OCSF finding's status_id (reasons as for ASFF; see importEvent). */
+export interface OcsfImportOutcome {
+    uid: string;
+    before?: number;
+    after?: number;
+    input?: number;
+    reason: ImportReason;
+    time: string;
+}
+
 /** Fields a BatchUpdateFindings request may carry; every other top-level field is rejected. */
 const REQUEST_FIELDS = ["FindingIdentifiers", "Workflow", "Note", "Severity", "VerificationState", "Confidence", "Criticality", "Types", "UserDefinedFields", "RelatedFindings"];
 const UPDATE_FIELDS = REQUEST_FIELDS.filter(field => field !== "FindingIdentifiers");
@@ -109,6 +177,10 @@ const VERIFICATION_STATES = ["UNKNOWN", "TRUE_POSITIVE", "FALSE_POSITIVE", "BENI
 const RATIO_SCALE = { min: 0, max: 100 } as const;
 /** Compliance statuses that reset a PASSED finding (Workflow API reference). */
 const NOT_PASSED = ["FAILED", "WARNING", "NOT_AVAILABLE"];
+/** Fields a BatchUpdateFindingsV2 request may carry (API reference, BatchUpdateFindingsV2). */
+const REQUEST_V2_FIELDS = ["MetadataUids", "FindingIdentifiers", "StatusId", "SeverityId", "Comment"];
+const UPDATE_V2_FIELDS = ["StatusId", "SeverityId", "Comment"];
+const OCSF_IDENTIFIER_FIELDS = ["CloudAccountUid", "FindingInfoUid", "MetadataProductUid"] as const;
 const TIMESTAMP = new RegExp(ISO_TIMESTAMP_PATTERN);
 const EPOCH = "1970-01-01T00:00:00Z";
 
@@ -132,6 +204,17 @@ function ratio(value: unknown): boolean {
 
 function copy<T>(value: T): T {
     return structuredClone(value);
+}
+
+/** OCSF compliance Pass (`compliance.status_id` 1, or `compliance.status` "Pass"; ocsf-v2.md compliance row). */
+function compliancePassed(finding: OcsfFinding): boolean {
+    return finding.compliance?.status_id === OCSF_COMPLIANCE_STATUS_IDS.Pass || finding.compliance?.status === "Pass";
+}
+
+/** OCSF compliance Warning or Fail (the counterparts of ASFF's WARNING and FAILED). */
+function complianceFailing(finding: OcsfFinding): boolean {
+    const { Warning, Fail } = OCSF_COMPLIANCE_STATUS_IDS;
+    return [Warning, Fail].includes(finding.compliance?.status_id) || ["Warning", "Fail"].includes(finding.compliance?.status);
 }
 
 /**
@@ -189,6 +272,44 @@ function copy<T>(value: T): T {
  *   its enum has no NOTIFIED or SUPPRESSED, and what AWS writes there is not documented.
  * - Findings are keyed by `Id` alone (AWS keys them by Id and ProductArn).
  *
+ * **The new Security Hub (OCSF, "Findings Imported V2")**, source ../shared/reference/ocsf-v2.md
+ * and the BatchUpdateFindingsV2 / OcsfFindingIdentifier API reference pages:
+ * - OCSF findings are stored apart from ASFF ones, keyed by `finding_info.uid`. For control and
+ *   GuardDuty findings that is the same string as the ASFF `Id`, and an organisation migrating may
+ *   send both formats of one finding: the two copies are separate findings here (`finding(id)` is the
+ *   ASFF one, `ocsfFinding(uid)` the OCSF one), each updated only by its own API, as Security Hub
+ *   CSPM and the new Security Hub keep them.
+ * - **BatchUpdateFindingsV2** (`batchUpdateFindingsV2`): 1–100 `MetadataUids` or 1–100
+ *   `FindingIdentifiers` (each with CloudAccountUid, FindingInfoUid and MetadataProductUid, non-empty
+ *   strings), not both; `StatusId` ∈ 0, 1, 2, 3, 4, 5, 99; `SeverityId` ∈ 0–6, 99; `Comment` 1–512
+ *   code points with a non-whitespace character; unknown fields refused; a broken request fails the
+ *   whole call with `SecurityHub.ValidationException`. The stand-in also refuses a request that
+ *   selects no finding or updates nothing (the API reference allows empty lists and leaves every
+ *   update field optional; such a call would change nothing). A finding is found when a stored
+ *   finding has that `metadata.uid`, or that `finding_info.uid` with the same `cloud.account.uid`
+ *   and `metadata.product.uid`; otherwise it is unprocessed with `ResourceNotFoundException`. A
+ *   finding listed twice is unprocessed with `ValidationException` at every occurrence and not
+ *   applied (not documented; the ASFF stand-in does the same with DuplicatedFindingIdentifier).
+ *   Whole-call errors that can be injected: ThrottlingException, ValidationException,
+ *   AccessDeniedException, ConflictException, InternalServerException. A processed update sets
+ *   `status_id` and its `status` name, `severity_id` and its `severity` name ("the string sibling …
+ *   will automatically be updated"), and `comment`; it changes neither `time`/`time_dt` nor
+ *   `finding_info.modified_time`(`_dt`), and emits one new Findings Imported V2 event carrying the
+ *   stored finding (envelope `resources` = [metadata.uid], ocsf-v2.md "Envelope").
+ * - **Provider imports of V2 events** follow the ASFF rules above with OCSF's fields. Which of them
+ *   the new Security Hub applies is unverified (ocsf-v2.md: "whether a provider re-import resets a
+ *   status a person set"), so each is the ASFF behaviour, translated:
+ *   re-imports keep the stored `status_id`/`status` and `comment` (and a `severity_id` set with
+ *   BatchUpdateFindingsV2), except, in this order:
+ *   1. an input `status_id` other than 1 New stands (someone in the account set it, or the provider
+ *      archived or resolved the finding), with the input's `comment` if it has one;
+ *   2. stored 2 In Progress or 4 Resolved (never 3 Suppressed) and `compliance` goes Pass →
+ *      Warning/Fail (`compliance.status_id` 1 → 2/3): back to 1 New, comment kept;
+ *   3. stored 5 Archived and the input is 1 New again (ASFF's ARCHIVED → ACTIVE): 1 New, comment
+ *      kept. OCSF keeps one status, so the status the finding had before it was archived is gone:
+ *      a finding suppressed before it was archived comes back New (ASFF would keep SUPPRESSED);
+ *   4. input compliance Pass and stored 1 New or 2 In Progress: 4 Resolved.
+ *
  * **Clock**: the stand-in's "now" comes from events, not the wall clock: `setTime`, and `importEvent`
  * with the event's `time`. It starts at 1970-01-01T00:00:00Z. One clock serves all findings, so
  * replays that interleave findings share it.
@@ -205,6 +326,22 @@ export class SecurityHubStandIn {
     private readonly origin = new Map<string, { account: string; region: string }>();
     /** Top-level fields a customer set with BatchUpdateFindings, per finding. */
     private readonly customerSet = new Map<string, Set<string>>();
+    /** Every BatchUpdateFindingsV2 call, accepted or not. */
+    callsV2 = 0;
+    /** Every OCSF finding update BatchUpdateFindingsV2 applied, in order. */
+    readonly updatesV2: AppliedUpdateV2[] = [];
+    /** What every provider import of a V2 event did to each OCSF finding's status_id, in order. */
+    readonly importsV2: OcsfImportOutcome[] = [];
+    /** OCSF findings by finding_info.uid, apart from the ASFF ones (see the class comment). */
+    private readonly ocsfFindings = new Map<string, OcsfFinding>();
+    /** metadata.uid → finding_info.uid of the stored OCSF findings. */
+    private readonly ocsfByMetadataUid = new Map<string, string>();
+    private readonly ocsfOrigin = new Map<string, { account: string; region: string }>();
+    /** OCSF findings whose severity a customer set with BatchUpdateFindingsV2. */
+    private readonly ocsfSeveritySet = new Set<string>();
+    private readonly faultsV2: BatchUpdateFindingsV2Error[] = [];
+    private permanentFaultV2?: BatchUpdateFindingsV2Error;
+    private readonly unprocessFaultsV2: UnprocessedFindingV2ErrorCode[] = [];
     private readonly faults: string[] = [];
     private permanentFault?: string;
     private readonly unprocessFaults: UnprocessedFindingErrorCode[] = [];
@@ -248,11 +385,46 @@ export class SecurityHubStandIn {
         for (let i = 0; i < times; i++) this.unprocessFaults.push(errorCode);
     }
 
-    /** Clears every injected fault (whole-call and unprocessed). */
+    /** Clears every injected fault (whole-call and unprocessed, both APIs). */
     recover(): void {
         this.permanentFault = undefined;
         this.faults.length = 0;
         this.unprocessFaults.length = 0;
+        this.permanentFaultV2 = undefined;
+        this.faultsV2.length = 0;
+        this.unprocessFaultsV2.length = 0;
+    }
+
+    /** The next `times` BatchUpdateFindingsV2 calls fail with `SecurityHub.<errorName>`, one of the API's errors. */
+    failNextV2(errorName: BatchUpdateFindingsV2Error, times = 1): void {
+        this.checkV2Error(errorName, "failNextV2");
+        for (let i = 0; i < times; i++) this.faultsV2.push(errorName);
+    }
+
+    /** Every BatchUpdateFindingsV2 call fails with `SecurityHub.<errorName>` until `recover()`. */
+    failAlwaysV2(errorName: BatchUpdateFindingsV2Error): void {
+        this.checkV2Error(errorName, "failAlwaysV2");
+        this.permanentFaultV2 = errorName;
+    }
+
+    /** The next `times` valid BatchUpdateFindingsV2 calls report every finding unprocessed with `errorCode` and apply nothing. */
+    unprocessNextV2(errorCode: UnprocessedFindingV2ErrorCode, times = 1): void {
+        if (!(UNPROCESSED_FINDING_V2_ERROR_CODES as readonly string[]).includes(errorCode)) {
+            throw new Error(`unprocessNextV2: ${errorCode} is not one of ${UNPROCESSED_FINDING_V2_ERROR_CODES.join(", ")}`);
+        }
+        for (let i = 0; i < times; i++) this.unprocessFaultsV2.push(errorCode);
+    }
+
+    private checkV2Error(errorName: string, method: string): void {
+        if (!(BATCH_UPDATE_FINDINGS_V2_ERRORS as readonly string[]).includes(errorName)) {
+            throw new Error(`${method}: BatchUpdateFindingsV2 fails with ${BATCH_UPDATE_FINDINGS_V2_ERRORS.join(", ")}, not ${errorName}`);
+        }
+    }
+
+    /** A copy of the stored OCSF finding with this finding_info.uid, if the stand-in has imported it. */
+    ocsfFinding(uid: string): OcsfFinding | undefined {
+        const stored = this.ocsfFindings.get(uid);
+        return stored === undefined ? undefined : copy(stored);
     }
 
     /** A copy of the stored finding with this Id, if the stand-in has imported it. */
@@ -353,6 +525,7 @@ export class SecurityHubStandIn {
      * when that is an ISO-8601 timestamp.
      */
     importEvent(event: Record<string, any>): SecurityHubEvent {
+        if (event?.["detail-type"] === OCSF_EVENT_DETAIL_TYPE) return this.importEventV2(event);
         const findings = event?.detail?.findings;
         if (!Array.isArray(findings) || findings.some(f => !isObject(f) || typeof f.Id !== "string")) {
             throw new Error("importEvent: the event has no detail.findings list of findings with an Id");
@@ -412,6 +585,213 @@ export class SecurityHubStandIn {
         this.findings.set(id, copy(result));
         this.imports.push({ id, before, after, input: inputStatus, reason, time: this.clock });
         return result;
+    }
+
+    /** A provider import of a Findings Imported V2 event (see the class comment for its rules). */
+    private importEventV2(event: Record<string, any>): SecurityHubEvent {
+        const findings = event?.detail?.findings;
+        if (!Array.isArray(findings) || findings.some(f => ocsfFindingUid(f) === undefined)) {
+            throw new Error("importEvent: the Findings Imported V2 event has no detail.findings list of OCSF findings with a finding_info.uid");
+        }
+        if (typeof event.time === "string" && TIMESTAMP.test(event.time)) this.clock = event.time;
+        const output = copy(event) as SecurityHubEvent;
+        output.detail.findings = findings.map(finding => this.importOcsfFinding(finding, event));
+        return output;
+    }
+
+    private importOcsfFinding(input: OcsfFinding, event: Record<string, any>): OcsfFinding {
+        const uid = ocsfFindingUid(input)!;
+        const result = copy(input);
+        const stored = this.ocsfFindings.get(uid);
+        const inputStatus = typeof input.status_id === "number" ? input.status_id : undefined;
+        if (typeof event.account === "string" && typeof event.region === "string") this.ocsfOrigin.set(uid, { account: event.account, region: event.region });
+        const metadataUid = ocsfString(input, OCSF_FINDING_PATHS.metadataUid);
+        if (metadataUid !== undefined) this.ocsfByMetadataUid.set(metadataUid, uid);
+
+        if (stored === undefined) {
+            this.ocsfFindings.set(uid, copy(result));
+            this.importsV2.push({ uid, after: inputStatus, input: inputStatus, reason: "first-import", time: this.clock });
+            return result;
+        }
+
+        const S = OCSF_STATUS_IDS;
+        const before: number | undefined = typeof stored.status_id === "number" ? stored.status_id : undefined;
+        let after = before;
+        let comment: unknown = stored.comment ?? input.comment;
+        let reason: ImportReason = "kept";
+        const reopenable = before === S["In Progress"] || before === S.Resolved;
+        if (inputStatus !== undefined && inputStatus !== S.New) {
+            after = inputStatus;
+            comment = input.comment ?? stored.comment;
+            reason = "set-in-account";
+        } else if (reopenable && compliancePassed(stored) && complianceFailing(input)) {
+            after = S.New;
+            reason = "reset-compliance";
+        } else if (before === S.Archived && inputStatus === S.New) {
+            after = S.New;
+            reason = "reset-record-state";
+        } else if (compliancePassed(input) && (before === S.New || before === S["In Progress"])) {
+            after = S.Resolved;
+            reason = "resolved-compliance-passed";
+        } else if (after === undefined) {
+            after = inputStatus;
+        }
+
+        if (after === undefined) {
+            delete result.status_id;
+            delete result.status;
+        } else {
+            result.status_id = after;
+            result.status = ocsfStatusName(after) ?? result.status;
+        }
+        if (comment === undefined) delete result.comment;
+        else result.comment = comment;
+        if (this.ocsfSeveritySet.has(uid)) {
+            result.severity_id = stored.severity_id;
+            result.severity = stored.severity;
+        }
+
+        this.ocsfFindings.set(uid, copy(result));
+        this.importsV2.push({ uid, before, after, input: inputStatus, reason, time: this.clock });
+        return result;
+    }
+
+    async batchUpdateFindingsV2(request: BatchUpdateFindingsV2Request): Promise<BatchUpdateFindingsV2Response> {
+        this.callsV2++;
+        const fault = this.faultsV2.shift() ?? this.permanentFaultV2;
+        if (fault) throw this.error(fault, `injected ${fault}`);
+        const problems = this.validateV2(request);
+        if (problems.length > 0) throw this.error("ValidationException", problems.join("; "));
+
+        const response: BatchUpdateFindingsV2Response = { ProcessedFindings: [], UnprocessedFindings: [] };
+        // Each selector with the stored finding it names (undefined when there is none).
+        const selected: Array<{ asked: BatchUpdateFindingsV2ProcessedFinding; key: string; uid?: string }> = request.MetadataUids?.length
+            ? request.MetadataUids.map(metadataUid => ({ asked: { MetadataUid: metadataUid }, key: `m|${metadataUid}`, uid: this.ocsfByMetadataUid.get(metadataUid) }))
+            : request.FindingIdentifiers!.map(identifier => {
+                const asked = { CloudAccountUid: identifier.CloudAccountUid, FindingInfoUid: identifier.FindingInfoUid, MetadataProductUid: identifier.MetadataProductUid };
+                const stored = this.ocsfFindings.get(asked.FindingInfoUid);
+                const same = stored !== undefined
+                    && ocsfString(stored, OCSF_FINDING_PATHS.account) === asked.CloudAccountUid
+                    && ocsfString(stored, OCSF_FINDING_PATHS.productUid) === asked.MetadataProductUid;
+                return { asked: { FindingIdentifier: asked }, key: `f|${JSON.stringify(asked)}`, uid: same ? asked.FindingInfoUid : undefined };
+            });
+        const unprocess = this.unprocessFaultsV2.shift();
+        if (unprocess) {
+            for (const { asked } of selected) response.UnprocessedFindings.push({ ...asked, ErrorCode: unprocess, ErrorMessage: `injected ${unprocess}` });
+            return response;
+        }
+        const counts = new Map<string, number>();
+        for (const { key } of selected) counts.set(key, (counts.get(key) ?? 0) + 1);
+
+        const events: SecurityHubEvent[] = [];
+        for (const { asked, key, uid } of selected) {
+            if (counts.get(key)! > 1) {
+                response.UnprocessedFindings.push({ ...asked, ErrorCode: "ValidationException", ErrorMessage: "The request lists this finding more than once" });
+                continue;
+            }
+            const stored = uid === undefined ? undefined : this.ocsfFindings.get(uid);
+            if (uid === undefined || stored === undefined) {
+                response.UnprocessedFindings.push({ ...asked, ErrorCode: "ResourceNotFoundException", ErrorMessage: "Finding not found" });
+                continue;
+            }
+            if (request.StatusId !== undefined) {
+                stored.status_id = request.StatusId;
+                stored.status = ocsfStatusName(request.StatusId);
+            }
+            if (request.SeverityId !== undefined) {
+                stored.severity_id = request.SeverityId;
+                stored.severity = ocsfSeverityName(request.SeverityId);
+                this.ocsfSeveritySet.add(uid);
+            }
+            if (request.Comment !== undefined) stored.comment = request.Comment;
+            const event = this.eventV2(uid, stored);
+            events.push(event);
+            const metadataUid = ocsfString(stored, OCSF_FINDING_PATHS.metadataUid);
+            this.updatesV2.push({
+                uid,
+                ...(metadataUid !== undefined ? { metadataUid } : {}),
+                ...(request.StatusId !== undefined ? { statusId: request.StatusId } : {}),
+                ...(request.SeverityId !== undefined ? { severityId: request.SeverityId } : {}),
+                ...(request.Comment !== undefined ? { comment: request.Comment } : {}),
+                time: this.clock,
+                eventId: event.id,
+            });
+            response.ProcessedFindings.push({ ...this.identifiersOf(stored), ...asked });
+        }
+        for (const event of events) this.onEvent(event);
+        return response;
+    }
+
+    /** The identifier and metadata.uid of a stored OCSF finding, those it has. */
+    private identifiersOf(stored: OcsfFinding): BatchUpdateFindingsV2ProcessedFinding {
+        const account = ocsfString(stored, OCSF_FINDING_PATHS.account);
+        const uid = ocsfString(stored, OCSF_FINDING_PATHS.findingUid);
+        const product = ocsfString(stored, OCSF_FINDING_PATHS.productUid);
+        const metadataUid = ocsfString(stored, OCSF_FINDING_PATHS.metadataUid);
+        return {
+            ...(account && uid && product ? { FindingIdentifier: { CloudAccountUid: account, FindingInfoUid: uid, MetadataProductUid: product } } : {}),
+            ...(metadataUid ? { MetadataUid: metadataUid } : {}),
+        };
+    }
+
+    /** The Findings Imported V2 event the new Security Hub emits for a stored OCSF finding. */
+    private eventV2(uid: string, stored: OcsfFinding): SecurityHubEvent {
+        const origin = this.ocsfOrigin.get(uid);
+        const metadataUid = ocsfString(stored, OCSF_FINDING_PATHS.metadataUid);
+        return {
+            version: "0",
+            id: crypto.randomUUID(),
+            "detail-type": OCSF_EVENT_DETAIL_TYPE,
+            source: EVENT_SOURCE,
+            account: origin?.account ?? ocsfString(stored, OCSF_FINDING_PATHS.account) ?? "",
+            time: this.clock,
+            region: origin?.region ?? ocsfString(stored, OCSF_FINDING_PATHS.region) ?? "",
+            resources: metadataUid === undefined ? [] : [metadataUid],
+            detail: { findings: [copy(stored)] },
+        };
+    }
+
+    /** The request constraints of BatchUpdateFindingsV2 (API reference; ocsf-v2.md "Updating a finding"). */
+    validateV2(request: BatchUpdateFindingsV2Request): string[] {
+        const L = SECURITY_HUB_V2_LIMITS;
+        if (!isObject(request)) return ["the request must be an object"];
+        const problems: string[] = [];
+        for (const key of Object.keys(request)) if (!REQUEST_V2_FIELDS.includes(key)) problems.push(`unknown field ${key}`);
+
+        const uids: unknown = request.MetadataUids;
+        const identifiers: unknown = request.FindingIdentifiers;
+        if (uids !== undefined && !Array.isArray(uids)) problems.push("MetadataUids must be a list of strings");
+        if (identifiers !== undefined && !Array.isArray(identifiers)) problems.push("FindingIdentifiers must be a list of identifiers");
+        const uidCount = Array.isArray(uids) ? uids.length : 0;
+        const identifierCount = Array.isArray(identifiers) ? identifiers.length : 0;
+        if (uidCount > 0 && identifierCount > 0) problems.push("MetadataUids and FindingIdentifiers cannot be used together; give one of them");
+        else if (uidCount === 0 && identifierCount === 0) problems.push(`give 1 to ${L.metadataUidsPerCall} MetadataUids or 1 to ${L.findingIdentifiersPerCall} FindingIdentifiers`);
+        if (uidCount > L.metadataUidsPerCall) problems.push(`MetadataUids holds ${uidCount} items; at most ${L.metadataUidsPerCall}`);
+        if (identifierCount > L.findingIdentifiersPerCall) problems.push(`FindingIdentifiers holds ${identifierCount} items; at most ${L.findingIdentifiersPerCall}`);
+        (Array.isArray(uids) ? uids : []).forEach((uid: unknown, i) => {
+            if (!nonEmpty(uid)) problems.push(`MetadataUids[${i}] must be a string with a non-whitespace character`);
+        });
+        (Array.isArray(identifiers) ? identifiers : []).forEach((identifier: unknown, i) => {
+            const where = `FindingIdentifiers[${i}]`;
+            if (!isObject(identifier)) return problems.push(`${where} must be an object with ${OCSF_IDENTIFIER_FIELDS.join(", ")}`);
+            for (const key of Object.keys(identifier)) if (!(OCSF_IDENTIFIER_FIELDS as readonly string[]).includes(key)) problems.push(`unknown field ${where}.${key}`);
+            for (const field of OCSF_IDENTIFIER_FIELDS) if (!nonEmpty(identifier[field])) problems.push(`${where}.${field} is required, a non-empty string`);
+        });
+
+        if (!UPDATE_V2_FIELDS.some(field => (request as unknown as Record<string, unknown>)[field] !== undefined)) {
+            problems.push(`at least one of ${UPDATE_V2_FIELDS.join(", ")} must be given`);
+        }
+        if (request.StatusId !== undefined && !(BATCH_UPDATE_V2_STATUS_IDS as readonly unknown[]).includes(request.StatusId)) {
+            problems.push(`StatusId ${JSON.stringify(request.StatusId)} is not one of ${BATCH_UPDATE_V2_STATUS_IDS.join(", ")}`);
+        }
+        if (request.SeverityId !== undefined && !(BATCH_UPDATE_V2_SEVERITY_IDS as readonly unknown[]).includes(request.SeverityId)) {
+            problems.push(`SeverityId ${JSON.stringify(request.SeverityId)} is not one of ${BATCH_UPDATE_V2_SEVERITY_IDS.join(", ")}`);
+        }
+        const comment: unknown = request.Comment;
+        if (comment !== undefined && (!nonEmpty(comment) || length(comment) > L.commentLength)) {
+            problems.push(`Comment must be 1-${L.commentLength} characters with a non-whitespace character`);
+        }
+        return problems;
     }
 
     private error(name: string, message: string): StatesError {

@@ -1,6 +1,6 @@
 import { Settings, stackPrefix } from "../lib/settings";
 import { responsePlanArnBySeverity, responsePlanLayout } from "../lib/responsePlans";
-import { buildEventPattern, buildLifecyclePattern } from "../lib/eventPattern";
+import { buildEventPattern, buildLifecyclePattern, buildOcsfEventPattern, buildOcsfLifecyclePattern } from "../lib/eventPattern";
 import { renderStateMachineDefinition, TASK_INTEGRATIONS, taskStates } from "../lib/stateMachineDefinition";
 import { LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn } from "./incidentManagerStandIn";
@@ -101,17 +101,25 @@ export interface SimulationOptions {
     workflow?: (names: { tableName: string; responsePlanArn: string }) => { definition: Record<string, any>; patterns: Record<string, Record<string, unknown>> };
 }
 
-/** The stack's rules: findings to open incidents for, and (with the write-back) their lifecycle. */
+/**
+ * The stack's rules, as components/findingEventRule.ts declares them: per enabled format, findings
+ * to open incidents for and (with the write-back) their lifecycle. ASFF's are named `findings` and
+ * `lifecycle`, OCSF's `ocsf-findings` and `ocsf-lifecycle`.
+ */
 export function stackRules(settings: Settings): Record<string, Record<string, unknown>> {
+    const formats = settings.findingFormats ?? ["ASFF"];
     return {
-        findings: buildEventPattern(settings),
-        ...(settings.notifyFindings ? { lifecycle: buildLifecyclePattern() } : {}),
+        ...(formats.includes("ASFF") ? { findings: buildEventPattern(settings) } : {}),
+        ...(formats.includes("ASFF") && settings.notifyFindings ? { lifecycle: buildLifecyclePattern() } : {}),
+        ...(formats.includes("OCSF") ? { "ocsf-findings": buildOcsfEventPattern(settings) } : {}),
+        ...(formats.includes("OCSF") && settings.notifyFindings ? { "ocsf-lifecycle": buildOcsfLifecyclePattern() } : {}),
     };
 }
 
-/** When an event happened, for ordering one finding's events: its time, else its finding's UpdatedAt. */
+/** When an event happened, for ordering one finding's events: its time, else its finding's UpdatedAt (ASFF) or time_dt (OCSF). */
 function eventMillis(event: Record<string, any>): number {
-    const millis = Date.parse(event.time ?? event.detail?.findings?.[0]?.UpdatedAt);
+    const finding = event.detail?.findings?.[0];
+    const millis = Date.parse(event.time ?? finding?.UpdatedAt ?? finding?.time_dt);
     return Number.isNaN(millis) ? NaN : millis;
 }
 

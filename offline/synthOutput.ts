@@ -179,3 +179,36 @@ export function writeSynthOutput(dir: string, stack: string, files: Map<string, 
     }
     return written;
 }
+
+/** What synth needs to know of a declared resource to name its pattern file. */
+interface NamedResource {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+}
+
+const EVENT_RULE = "aws:cloudwatch/eventRule:EventRule";
+const FINDING_EVENT_RULE = "securityhub-incidents:events:FindingEventRule";
+
+/**
+ * Each event rule's pattern, by file name: the rule's logical name without its component's name and
+ * the trailing `rule`, then `event-pattern.json`. So `findings-rule` → `event-pattern.json`,
+ * `findings-lifecycle-rule` → `lifecycle-event-pattern.json`, `findings-ocsf-rule` →
+ * `ocsf-event-pattern.json`, `findings-ocsf-lifecycle-rule` → `ocsf-lifecycle-event-pattern.json`.
+ * Throws when a rule belongs to no FindingEventRule component, or two rules would share a file.
+ */
+export function eventPatternFiles(declared: NamedResource[]): Map<string, Record<string, unknown>> {
+    const components = declared.filter(r => r.type === FINDING_EVENT_RULE).map(r => r.name);
+    const files = new Map<string, Record<string, unknown>>();
+    for (const rule of declared.filter(r => r.type === EVENT_RULE)) {
+        // The longest component name that prefixes the rule's name is its parent.
+        const owner = components.filter(c => rule.name.startsWith(`${c}-`)).sort((a, b) => b.length - a.length)[0];
+        if (owner === undefined || !rule.name.endsWith("rule")) {
+            throw new SynthOutputError(`event rule ${rule.name} is not named <component>-…rule after a FindingEventRule component; cannot name its pattern file`);
+        }
+        const file = `${rule.name.slice(owner.length + 1, -"rule".length)}event-pattern.json`;
+        if (files.has(file)) throw new SynthOutputError(`two event rules would both write ${file} (the second is ${rule.name})`);
+        files.set(file, JSON.parse(rule.inputs.eventPattern));
+    }
+    return files;
+}

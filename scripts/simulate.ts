@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { loadSettings, Settings } from "../lib/settings";
+import { loadSettings, settingWarnings, Settings } from "../lib/settings";
 import { responsePlanLayout } from "../lib/responsePlans";
 import { readFindingInputs, InputProblem, FindingInputs } from "../offline/findingInput";
 import { parseCommandLine, wholeNumber } from "../offline/commandLine";
@@ -262,6 +262,8 @@ async function run(args: Args): Promise<number> {
         const message = escapeLines((err as Error).message);
         throw new Failure("config", message, [{ source: args.stackFile !== undefined ? escapeControls(path.resolve(BASE_DIR, args.stackFile)) : `Pulumi.${escapeControls(args.stack ?? "dev")}.yaml`, reason: message }]);
     }
+    // What `pulumi preview` would warn about (e.g. OCSF on while the workflow cannot read it yet).
+    for (const warning of settingWarnings(settings)) process.stderr.write(`simulate: warning: ${escapeLines(warning)}\n`);
     const files = args.files.length > 0 ? args.files.map(f => path.resolve(BASE_DIR, f)) : [SAMPLES_DIR];
     const output = args.output === undefined ? undefined : path.resolve(BASE_DIR, args.output);
     if (output !== undefined) checkOutput(output, files);
@@ -281,8 +283,11 @@ async function run(args: Args): Promise<number> {
     if (args.json) {
         text = safeJson(jsonReport(report, inputs)) + "\n";
     } else {
-        const filter = `findings rule matches severity ${settings.severityLabels.join("/")}, record state ${settings.recordStates.join("/")}, workflow status ${settings.workflowStatuses.join("/")}, product ${settings.productNames.join("/")}`
-            + (settings.notifyFindings ? "; lifecycle rule matches findings with an incident that were resolved, suppressed or archived" : "");
+        const asff = settings.findingFormats.includes("ASFF");
+        const ocsf = settings.findingFormats.includes("OCSF");
+        const filter = `${asff ? "" : "OCSF "}findings rule matches severity ${settings.severityLabels.join("/")}, record state ${settings.recordStates.join("/")}, workflow status ${settings.workflowStatuses.join("/")}, product ${settings.productNames.join("/")}`
+            + (asff && ocsf ? " (ASFF and OCSF rules alike)" : "")
+            + (settings.notifyFindings ? `; ${asff && ocsf ? "lifecycle rules match" : "lifecycle rule matches"} findings with an incident that were resolved, suppressed or archived` : "");
         const shown = args.files.length > 0 ? files.join(", ") : `the bundled samples (${path.relative(BASE_DIR, SAMPLES_DIR) || SAMPLES_DIR})`;
         text = human(report, { stack, filter, inputs: shown, input: inputs, deliveries: args.deliveries });
     }

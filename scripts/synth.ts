@@ -9,7 +9,7 @@ import { parseCommandLine } from "../offline/commandLine";
 import { installMocks, settled, DeclaredResource } from "../offline/pulumiMocks";
 import { escapeControls, escapeLines } from "../offline/safeText";
 import { PROJECT_DIR, readStackConfig, StackConfig } from "../offline/stackConfig";
-import { MANIFEST, writeSynthOutput } from "../offline/synthOutput";
+import { eventPatternFiles, MANIFEST, writeSynthOutput } from "../offline/synthOutput";
 
 const USAGE = `usage: npm run synth -- [options]
 
@@ -85,10 +85,16 @@ async function main() {
     const machine = one("aws:sfn/stateMachine:StateMachine");
     const document = one("aws:ssm/document:Document");
     if (!rule || !machine || !document) fail("the program declared no event rule, state machine or runbook document");
-    files.set("event-pattern.json", json(JSON.parse(rule.inputs.eventPattern)));
-    // With the write-back on, the second rule: lifecycle events of findings that have an incident.
-    const lifecycle = declared.find(r => r.type === "aws:cloudwatch/eventRule:EventRule" && r !== rule);
-    if (lifecycle) files.set("lifecycle-event-pattern.json", json(JSON.parse(lifecycle.inputs.eventPattern)));
+    // Every rule's pattern, named after the rule: event-pattern.json (ASFF findings),
+    // lifecycle-event-pattern.json (with the write-back), ocsf-event-pattern.json and
+    // ocsf-lifecycle-event-pattern.json (with OCSF on).
+    let patterns: Map<string, Record<string, unknown>>;
+    try {
+        patterns = eventPatternFiles(declared);
+    } catch (err) {
+        fail((err as Error).message);
+    }
+    for (const [file, pattern] of patterns) files.set(file, json(pattern));
     files.set("state-machine.asl.json", text(machine.inputs.definition));
     // One file per runbook document: runbook.yaml for the stack's own, runbook-<file>.yaml for a plan's own (responsePlans).
     for (const doc of declared.filter(r => r.type === "aws:ssm/document:Document")) files.set(`${doc.name.replace(/-document$/, "")}.yaml`, text(doc.inputs.content));

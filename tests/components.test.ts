@@ -9,7 +9,7 @@ import { IncidentStateMachine } from "../components/incidentStateMachine";
 import { FindingEventRule } from "../components/findingEventRule";
 import { WorkflowAlarms } from "../components/workflowAlarms";
 import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
-import { buildEventPattern, buildLifecyclePattern } from "../lib/eventPattern";
+import { buildEventPattern, buildLifecyclePattern, buildOcsfEventPattern, buildOcsfLifecyclePattern } from "../lib/eventPattern";
 import { renderStateMachineDefinition, requiredTaskPermissions } from "../lib/stateMachineDefinition";
 import { RunbookError } from "../lib/runbook";
 import { PLAN_DYNAMIC_PARAMETERS } from "../lib/runbookParameters";
@@ -280,9 +280,51 @@ describe("FindingEventRule", () => {
         });
     });
 
+    it("adds OCSF rules beside the ASFF ones, keeping the ASFF names, all sharing the role and dead-letter queue", async () => {
+        const rule = new FindingEventRule("e4", { filter, stateMachineArn, formats: ["ASFF", "OCSF"], followLifecycle: true });
+        await valueOf(rule.deadLetterQueueUrl);
+        const rules = (await childrenOf("e4")).filter(r => r.type === "aws:cloudwatch/eventRule:EventRule");
+        expect(rules.map(r => r.name)).to.deep.equal(["e4-rule", "e4-lifecycle-rule", "e4-ocsf-rule", "e4-ocsf-lifecycle-rule"]);
+        expect(json((await resource("e4-rule")).inputs.eventPattern)).to.deep.equal(buildEventPattern(filter));
+        expect(json((await resource("e4-lifecycle-rule")).inputs.eventPattern)).to.deep.equal(buildLifecyclePattern());
+        expect(json((await resource("e4-ocsf-rule")).inputs.eventPattern)).to.deep.equal(buildOcsfEventPattern(filter));
+        expect(json((await resource("e4-ocsf-lifecycle-rule")).inputs.eventPattern)).to.deep.equal(buildOcsfLifecyclePattern());
+        const targets = await Promise.all(["e4-target", "e4-lifecycle-target", "e4-ocsf-target", "e4-ocsf-lifecycle-target"].map(async n => (await resource(n)).inputs));
+        for (const target of targets) {
+            expect(target.arn).to.equal(stateMachineArn);
+            expect(target.roleArn).to.match(/role\/e4-role/);
+            expect(target.deadLetterConfig).to.deep.equal({ arn: "arn:aws:sqs:ap-northeast-1:111122223333:e4-dlq-0001" });
+        }
+        expect(targets.map(t => t.rule)).to.deep.equal(["e4-rule-0001", "e4-lifecycle-rule-0001", "e4-ocsf-rule-0001", "e4-ocsf-lifecycle-rule-0001"]);
+        expect(json((await resource("e4-dlq-policy")).inputs.policy).Statement[0].Condition.ArnEquals["aws:SourceArn"]).to.deep.equal(
+            ["e4-rule", "e4-lifecycle-rule", "e4-ocsf-rule", "e4-ocsf-lifecycle-rule"].map(n => `arn:aws:events:ap-northeast-1:111122223333:rule/${n}-0001`));
+        expect(await valueOf(rule.ocsfRuleArn!)).to.equal("arn:aws:events:ap-northeast-1:111122223333:rule/e4-ocsf-rule-0001");
+        expect(await valueOf(rule.ocsfLifecycleRuleArn!)).to.equal("arn:aws:events:ap-northeast-1:111122223333:rule/e4-ocsf-lifecycle-rule-0001");
+        expect(rule.rules.map(r => `${r.format} ${r.kind}`)).to.deep.equal(["ASFF findings", "ASFF lifecycle", "OCSF findings", "OCSF lifecycle"]);
+    });
+
+    it("with OCSF alone declares only the OCSF rules", async () => {
+        const rule = new FindingEventRule("e5", { filter, stateMachineArn, formats: ["OCSF"] });
+        await valueOf(rule.deadLetterQueueUrl);
+        expect((await childrenOf("e5")).filter(r => r.type.startsWith("aws:cloudwatch/")).map(r => r.name).sort()).to.deep.equal(["e5-ocsf-rule", "e5-ocsf-target"]);
+        expect([rule.rule, rule.ruleArn, rule.lifecycleRule, rule.ocsfLifecycleRule]).to.deep.equal([undefined, undefined, undefined, undefined]);
+        expect(json((await resource("e5-dlq-policy")).inputs.policy).Statement[0].Condition).to.deep.equal({
+            ArnEquals: { "aws:SourceArn": "arn:aws:events:ap-northeast-1:111122223333:rule/e5-ocsf-rule-0001" },
+        });
+    });
+
+    it("refuses no formats, an unknown one or one twice before declaring anything", async () => {
+        const before = declared.length;
+        expect(() => new FindingEventRule("e6", { filter, stateMachineArn, formats: [] })).to.throw(/formats \[\] must name each of ASFF, OCSF at most once, and at least one/);
+        expect(() => new FindingEventRule("e7", { filter, stateMachineArn, formats: ["OCSF", "OCSF"] })).to.throw(/formats \["OCSF","OCSF"\]/);
+        expect(() => new FindingEventRule("e8", { filter, stateMachineArn, formats: ["V2" as "OCSF"] })).to.throw(/formats \["V2"\]/);
+        await new Promise(r => setTimeout(r, 20));
+        expect(declared.slice(before).filter(r => /^e[678]-/.test(r.name))).to.deep.equal([]);
+    });
+
     it("takes its retry policy from the arguments", async () => {
         const rule = new FindingEventRule("e2", { filter, stateMachineArn, retryAttempts: 3, maxEventAgeSeconds: 600 });
-        await valueOf(rule.ruleArn);
+        await valueOf(rule.deadLetterQueueUrl);
         expect((await resource("e2-target")).inputs.retryPolicy).to.deep.equal({ maximumRetryAttempts: 3, maximumEventAgeInSeconds: 600 });
     });
 });

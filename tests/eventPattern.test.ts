@@ -1,5 +1,13 @@
 import { expect } from "chai";
-import { buildEventPattern, EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../lib/eventPattern";
+import {
+    buildEventPattern, buildLifecyclePattern, buildOcsfEventPattern, buildOcsfLifecyclePattern, EVENT_DETAIL_TYPE, EVENT_SOURCE,
+    EventFilterSettings, OCSF_EVENT_DETAIL_TYPE, ocsfStatusIdsFor,
+} from "../lib/eventPattern";
+import { NOTE_CLOSED_PREFIX, NOTE_OPEN_PREFIX } from "../lib/stateMachineDefinition";
+import { OCSF_SEVERITY_ID_BY_LABEL, ocsfSeverityIdsFor, SEVERITY_LABELS, severityLabelForOcsfId } from "../lib/severity";
+import { OCSF_STATUS_ID_BY_WORKFLOW_STATUS } from "../lib/limits";
+import { matchEventPattern } from "../offline/eventPatternMatcher";
+import { ocsfFindingEvent } from "./support/findings";
 import { loadSettings } from "../lib/settings";
 import { PROJECT_DIR } from "../offline/stackConfig";
 
@@ -33,5 +41,103 @@ describe("event pattern", () => {
         expect(pattern.detail.findings.RecordState).to.deep.equal(["ACTIVE", "ARCHIVED"]);
         expect(pattern.detail.findings.Workflow.Status).to.deep.equal(["NEW", "NOTIFIED"]);
         expect(pattern.detail.findings.ProductFields["aws/securityhub/ProductName"]).to.deep.equal(["GuardDuty", "Inspector"]);
+    });
+});
+
+const eq = (n: number) => ({ numeric: ["=", n] });
+const defaults: EventFilterSettings = { severityLabels: ["CRITICAL", "HIGH"], recordStates: ["ACTIVE"], workflowStatuses: ["NEW"], productNames: ["Security Hub"] };
+
+describe("OCSF severity and status ids (defined once)", () => {
+    it("maps the five ASFF labels to severity_id 1-5, counts 6 Fatal as CRITICAL and gives 0 Unknown and 99 Other no label", () => {
+        expect(OCSF_SEVERITY_ID_BY_LABEL).to.deep.equal({ INFORMATIONAL: 1, LOW: 2, MEDIUM: 3, HIGH: 4, CRITICAL: 5 });
+        expect(ocsfSeverityIdsFor("CRITICAL")).to.deep.equal([5, 6]);
+        expect(ocsfSeverityIdsFor("HIGH")).to.deep.equal([4]);
+        for (const label of SEVERITY_LABELS) expect(severityLabelForOcsfId(OCSF_SEVERITY_ID_BY_LABEL[label])).to.equal(label);
+        expect(severityLabelForOcsfId(6)).to.equal("CRITICAL");
+        expect([0, 99, 7, "4", null].map(severityLabelForOcsfId)).to.deep.equal([undefined, undefined, undefined, undefined, undefined]);
+    });
+
+    it("maps workflow statuses as AWS's remediation solution does and ARCHIVED to status_id 5", () => {
+        expect(OCSF_STATUS_ID_BY_WORKFLOW_STATUS).to.deep.equal({ NEW: 1, NOTIFIED: 2, SUPPRESSED: 3, RESOLVED: 4 });
+        expect(ocsfStatusIdsFor({ recordStates: ["ACTIVE"], workflowStatuses: ["NEW"] })).to.deep.equal([1]);
+        expect(ocsfStatusIdsFor({ recordStates: ["ACTIVE"], workflowStatuses: ["SUPPRESSED", "NEW", "RESOLVED"] })).to.deep.equal([1, 3, 4]);
+        expect(ocsfStatusIdsFor({ recordStates: ["ACTIVE", "ARCHIVED"], workflowStatuses: ["NEW"] })).to.deep.equal([1, 5]);
+        // ARCHIVED alone: the archived status stands in for every workflow status.
+        expect(ocsfStatusIdsFor({ recordStates: ["ARCHIVED"], workflowStatuses: ["NEW", "NOTIFIED"] })).to.deep.equal([5]);
+    });
+});
+
+describe("OCSF event pattern (Findings Imported V2)", () => {
+    it("with default settings matches New High/Critical/Fatal Security Hub findings, numerically", () => {
+        expect(buildOcsfEventPattern(defaults)).to.deep.equal({
+            source: ["aws.securityhub"],
+            "detail-type": ["Findings Imported V2"],
+            detail: {
+                findings: {
+                    severity_id: [eq(4), eq(5), eq(6)],
+                    status_id: [eq(1)],
+                    metadata: { product: { name: ["Security Hub"] } },
+                },
+            },
+        });
+    });
+
+    it("applies every filter setting through its counterpart", () => {
+        const pattern = buildOcsfEventPattern({ severityLabels: ["MEDIUM", "INFORMATIONAL"], recordStates: ["ACTIVE", "ARCHIVED"], workflowStatuses: ["NEW", "SUPPRESSED"], productNames: ["GuardDuty", "Inspector"] }) as any;
+        expect(pattern["detail-type"]).to.deep.equal([OCSF_EVENT_DETAIL_TYPE]);
+        expect(pattern.detail.findings.severity_id).to.deep.equal([eq(1), eq(3)]);
+        expect(pattern.detail.findings.status_id).to.deep.equal([eq(1), eq(3), eq(5)]);
+        expect(pattern.detail.findings.metadata.product.name).to.deep.equal(["GuardDuty", "Inspector"]);
+    });
+
+    it("matches the findings the ASFF pattern would, and names the OCSF field that filtered the others", () => {
+        const pattern = buildOcsfEventPattern(defaults);
+        expect(matchEventPattern(pattern, ocsfFindingEvent()).matched).to.equal(true);
+        expect(matchEventPattern(pattern, ocsfFindingEvent({ severityId: 6 })).matched).to.equal(true);
+        expect(matchEventPattern(pattern, ocsfFindingEvent({ severityId: 3 }))).to.deep.equal({ matched: false, field: "detail.findings.severity_id" });
+        expect(matchEventPattern(pattern, ocsfFindingEvent({ severityId: 99 }))).to.deep.equal({ matched: false, field: "detail.findings.severity_id" });
+        expect(matchEventPattern(pattern, ocsfFindingEvent({ statusId: 5 }))).to.deep.equal({ matched: false, field: "detail.findings.status_id" });
+        expect(matchEventPattern(pattern, ocsfFindingEvent({ productName: "GuardDuty" }))).to.deep.equal({ matched: false, field: "detail.findings.metadata.product.name" });
+        // Each pattern only ever matches its own format.
+        expect(matchEventPattern(pattern, { ...ocsfFindingEvent(), "detail-type": EVENT_DETAIL_TYPE })).to.deep.equal({ matched: false, field: "detail-type" });
+        expect(matchEventPattern(buildEventPattern(defaults), ocsfFindingEvent())).to.deep.equal({ matched: false, field: "detail-type" });
+    });
+
+    it("does not match the echo of the workflow's own NOTIFIED write-back (status_id 2 In Progress, with our comment)", () => {
+        const echo = ocsfFindingEvent({ statusId: OCSF_STATUS_ID_BY_WORKFLOW_STATUS.NOTIFIED, comment: `${NOTE_OPEN_PREFIX} incident arn:aws:ssm-incidents::111122223333:incident-record/p/1` });
+        expect(matchEventPattern(buildOcsfEventPattern(defaults), echo)).to.deep.equal({ matched: false, field: "detail.findings.status_id" });
+        expect(matchEventPattern(buildOcsfLifecyclePattern(), echo)).to.deep.equal({ matched: false, field: "detail.findings.status_id" });
+    });
+
+    it("matches a severity_id written as 4.0 but not as the string \"4\"", () => {
+        const pattern = buildOcsfEventPattern(defaults);
+        const event = ocsfFindingEvent();
+        expect(matchEventPattern(pattern, JSON.parse(JSON.stringify(event).replace('"severity_id":4', '"severity_id":4.0'))).matched).to.equal(true);
+        event.detail.findings[0].severity_id = "4";
+        expect(matchEventPattern(pattern, event)).to.deep.equal({ matched: false, field: "detail.findings.severity_id" });
+    });
+});
+
+describe("OCSF lifecycle pattern", () => {
+    it("mirrors the ASFF one: our open comment, and Resolved, Suppressed or Archived", () => {
+        expect(buildOcsfLifecyclePattern()).to.deep.equal({
+            source: ["aws.securityhub"],
+            "detail-type": ["Findings Imported V2"],
+            detail: { findings: { comment: [{ prefix: NOTE_OPEN_PREFIX }], status_id: [eq(3), eq(4), eq(5)] } },
+        });
+        expect((buildLifecyclePattern() as any).detail.findings.Note.Text).to.deep.equal([{ prefix: NOTE_OPEN_PREFIX }]);
+    });
+
+    it("matches exactly the findings with our open comment that were resolved, suppressed or archived", () => {
+        const pattern = buildOcsfLifecyclePattern();
+        const open = `${NOTE_OPEN_PREFIX} incident arn:aws:ssm-incidents::111122223333:incident-record/p/1`;
+        const closed = `${NOTE_CLOSED_PREFIX} resolved`;
+        for (let statusId = 0; statusId <= 6; statusId++) {
+            for (const comment of [open, closed, "looked at it", undefined]) {
+                const expected = comment === open && [3, 4, 5].includes(statusId);
+                expect(matchEventPattern(pattern, ocsfFindingEvent({ statusId, comment })).matched, `status_id ${statusId}, comment ${comment}`).to.equal(expected);
+            }
+        }
+        expect(matchEventPattern(pattern, ocsfFindingEvent({ statusId: 4 }))).to.deep.equal({ matched: false, field: "detail.findings.comment" });
     });
 });

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { matchEventPattern } from "../offline/eventPatternMatcher";
-import { buildEventPattern } from "../lib/eventPattern";
-import { findingEvent } from "./support/findings";
+import { buildEventPattern, buildOcsfEventPattern, buildOcsfLifecyclePattern } from "../lib/eventPattern";
+import { NOTE_OPEN_PREFIX } from "../lib/stateMachineDefinition";
+import { findingEvent, ocsfFindingEvent } from "./support/findings";
 
 // The EC2 state-change event the EventBridge user guide uses in its pattern examples.
 const ec2Event = {
@@ -57,6 +58,46 @@ describe("event pattern matcher", () => {
         expect(matchEventPattern({ detail: { "d-count": [{ numeric: ["<", 10] }] } }, ec2Event).matched).to.equal(true);
         expect(matchEventPattern({ detail: { "x-limit": [{ numeric: ["=", 3.018e2] }] } }, ec2Event).matched).to.equal(true);
         expect(matchEventPattern({ detail: { "c-count": [{ numeric: [">", 5] }] } }, ec2Event).matched).to.equal(false);
+    });
+
+    it("compares numbers numerically: 4 equals 4.0 and 4e0, a string \"4\" matches no numeric matcher", () => {
+        const four = { numeric: ["=", 4] };
+        for (const text of ['{"n": 4}', '{"n": 4.0}', '{"n": 4e0}', '{"n": 40e-1}']) {
+            expect(matchEventPattern({ n: [four] }, JSON.parse(text)).matched, text).to.equal(true);
+        }
+        expect(matchEventPattern({ n: [four] }, { n: "4" })).to.deep.equal({ matched: false, field: "n" });
+        expect(matchEventPattern({ n: [{ numeric: [">=", 4] }] }, { n: "5" }).matched).to.equal(false);
+        expect(matchEventPattern({ n: [{ numeric: [">=", 4] }] }, { n: null }).matched).to.equal(false);
+        // Several numeric matchers in one list: any one of them (OR), as the OCSF patterns list ids.
+        const ids = { n: [{ numeric: ["=", 1] }, { numeric: ["=", 3] }] };
+        expect([1, 2, 3, 3.0].map(n => matchEventPattern(ids, { n }).matched)).to.deep.equal([true, false, true, true]);
+        // A list of numbers in the event matches when any element does.
+        expect(matchEventPattern(ids, { n: [7, 3] }).matched).to.equal(true);
+    });
+
+    it("refuses malformed numeric matchers as EventBridge refuses the rule", () => {
+        expect(() => matchEventPattern({ n: [{ numeric: ["=="] }] }, { n: 1 })).to.throw(/must be one or two pairs of an operator and a number/);
+        expect(() => matchEventPattern({ n: [{ numeric: ["==", 1] }] }, { n: 1 })).to.throw(/numeric operator "==" is not supported/);
+        expect(() => matchEventPattern({ n: [{ numeric: ["=", "4"] }] }, { n: 4 })).to.throw(/"4" is not a number/);
+        expect(() => matchEventPattern({ n: [{ numeric: 4 }] }, { n: 4 })).to.throw(/must be one or two pairs/);
+    });
+
+    it("matches prefixes on strings only, also inside $or and numeric siblings (the OCSF lifecycle pattern)", () => {
+        expect(matchEventPattern({ c: [{ prefix: "4" }] }, { c: 42 }).matched).to.equal(false);
+        const pattern = { detail: { findings: { comment: [{ prefix: "[x] open:" }], $or: [{ status_id: [{ numeric: [">=", 3, "<=", 5] }] }, { archived: [true] }] } } };
+        expect(matchEventPattern(pattern, { detail: { findings: [{ comment: "[x] open: 1", status_id: 4 }] } }).matched).to.equal(true);
+        expect(matchEventPattern(pattern, { detail: { findings: [{ comment: "[x] open: 1", status_id: 2 }] } })).to.deep.equal({ matched: false, field: "detail.findings.$or" });
+        expect(matchEventPattern(pattern, { detail: { findings: [{ comment: "[x] closed: 1", status_id: 4 }] } })).to.deep.equal({ matched: false, field: "detail.findings.comment" });
+    });
+
+    it("applies the project's OCSF patterns to V2 events, naming the OCSF field that filtered", () => {
+        const pattern = buildOcsfEventPattern({ severityLabels: ["CRITICAL", "HIGH"], recordStates: ["ACTIVE"], workflowStatuses: ["NEW"], productNames: ["Security Hub"] });
+        expect(matchEventPattern(pattern, ocsfFindingEvent()).matched).to.equal(true);
+        expect(matchEventPattern(pattern, ocsfFindingEvent({ severityId: 2 }))).to.deep.equal({ matched: false, field: "detail.findings.severity_id" });
+        expect(matchEventPattern(pattern, ocsfFindingEvent({ statusId: 2 }))).to.deep.equal({ matched: false, field: "detail.findings.status_id" });
+        expect(matchEventPattern(pattern, ocsfFindingEvent({ productName: "Inspector" }))).to.deep.equal({ matched: false, field: "detail.findings.metadata.product.name" });
+        expect(matchEventPattern(buildOcsfLifecyclePattern(), ocsfFindingEvent({ statusId: 4, comment: `${NOTE_OPEN_PREFIX} incident x` })).matched).to.equal(true);
+        expect(matchEventPattern(pattern, findingEvent())).to.deep.equal({ matched: false, field: "detail-type" });
     });
 
     it("matches on existence", () => {

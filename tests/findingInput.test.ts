@@ -2,8 +2,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { eventForFinding, jsonSyntaxError, readFindingInputs } from "../offline/findingInput";
-import { findingEvent } from "./support/findings";
+import { eventForFinding, eventForOcsfFinding, jsonSyntaxError, readFindingInputs } from "../offline/findingInput";
+import { findingEvent, ocsfFindingEvent } from "./support/findings";
 
 describe("finding input", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "findings-"));
@@ -257,5 +257,128 @@ describe("finding input", () => {
             expect(() => JSON.parse(text), text).to.throw();
             expect(jsonSyntaxError(text), text).to.deep.equal({ offset, reason });
         }
+    });
+});
+
+describe("finding input: the new Security Hub's OCSF findings (Findings Imported V2)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ocsf-findings-"));
+    const write = (name: string, content: string) => {
+        const file = path.join(dir, name);
+        fs.writeFileSync(file, content);
+        return file;
+    };
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("reads V2 events one by one, in arrays and as JSON Lines, keyed by finding_info.uid", () => {
+        const [a, b] = [ocsfFindingEvent(), ocsfFindingEvent()];
+        const input = readFindingInputs([
+            write("one.json", JSON.stringify(a)),
+            write("many.json", JSON.stringify([a, b])),
+            write("stream.jsonl", `${JSON.stringify(a)}\n${JSON.stringify(b)}\n`),
+        ]);
+        expect(input.unreadable).to.deep.equal([]);
+        expect(input.skipped).to.deep.equal([]);
+        expect(input.events.map(e => [path.basename(e.source), e.findingId, e.format])).to.deep.equal([
+            ["one.json", a.detail.findings[0].finding_info.uid, "OCSF"],
+            ["many.json[0]", a.detail.findings[0].finding_info.uid, "OCSF"],
+            ["many.json[1]", b.detail.findings[0].finding_info.uid, "OCSF"],
+            ["stream.jsonl:1", a.detail.findings[0].finding_info.uid, "OCSF"],
+            ["stream.jsonl:2", b.detail.findings[0].finding_info.uid, "OCSF"],
+        ]);
+        expect(input.events[0].event).to.deep.equal(a);
+    });
+
+    it("wraps GetFindingsV2 output ({\"Findings\": [OCSF documents]}) into the V2 events Security Hub would send", () => {
+        const finding = ocsfFindingEvent({ time: "2026-11-28T09:30:00.000Z" }).detail.findings[0];
+        const input = readFindingInputs([write("get-findings-v2.json", JSON.stringify({ Findings: [finding], NextToken: "next" }))]);
+        expect(input.skipped).to.deep.equal([]);
+        expect(input.events).to.have.length(1);
+        const { event, source, findingId, format } = input.events[0];
+        expect(source).to.match(/get-findings-v2\.json Findings\[0\]$/);
+        expect([findingId, format]).to.deep.equal([finding.finding_info.uid, "OCSF"]);
+        expect(event).to.deep.include({
+            "detail-type": "Findings Imported V2", source: "aws.securityhub", account: "111122223333", region: "ap-northeast-1", time: "2026-11-28T09:30:00.000Z",
+        });
+        expect(event.resources).to.deep.equal([finding.metadata.uid]);
+        expect(event.detail.findings).to.deep.equal([finding]);
+        expect(event.id).to.match(/^[0-9a-f-]{36}$/);
+    });
+
+    it("takes the time from time_dt, else finding_info.modified_time_dt, else time (epoch milliseconds)", () => {
+        const finding = ocsfFindingEvent({ time: "2026-11-28T09:30:00.000Z" }).detail.findings[0];
+        expect(eventForOcsfFinding(finding).time).to.equal("2026-11-28T09:30:00.000Z");
+        delete finding.time_dt;
+        finding.finding_info.modified_time_dt = "2026-11-28T10:00:00.000Z";
+        expect(eventForOcsfFinding(finding).time).to.equal("2026-11-28T10:00:00.000Z");
+        delete finding.finding_info.modified_time_dt;
+        expect(eventForOcsfFinding(finding).time).to.equal("2026-11-28T09:30:00.000Z");
+        // Account and Region come from the finding's cloud object, not from anywhere else.
+        finding.cloud = { account: { uid: "444455556666" }, region: "eu-west-1" };
+        expect(eventForOcsfFinding(finding)).to.deep.include({ account: "444455556666", region: "eu-west-1" });
+    });
+
+    it("tells OCSF from ASFF findings in one Findings list by their fields", () => {
+        const asff = findingEvent().detail.findings[0];
+        const ocsf = ocsfFindingEvent({ uid: asff.Id }).detail.findings[0];
+        const input = readFindingInputs([write("mixed-findings.json", JSON.stringify({ Findings: [asff, ocsf] }))]);
+        expect(input.events.map(e => [e.event["detail-type"], e.findingId, e.format])).to.deep.equal([
+            ["Security Hub Findings - Imported", asff.Id, "ASFF"],
+            // The same finding in both formats has the same id: its events replay as one finding's.
+            ["Findings Imported V2", asff.Id, "OCSF"],
+        ]);
+        expect(eventForFinding(asff)["detail-type"]).to.equal("Security Hub Findings - Imported");
+    });
+
+    it("skips OCSF findings without a string finding_info.uid, saying why", () => {
+        const event = (mutate: (f: Record<string, any>) => void) => {
+            const e = ocsfFindingEvent();
+            mutate(e.detail.findings[0]);
+            return e;
+        };
+        const noUid = event(f => delete f.finding_info.uid);
+        const numeric = event(f => { f.finding_info.uid = 42; });
+        const empty = event(f => { f.finding_info.uid = ""; });
+        const noInfo = event(f => delete f.finding_info);
+        const infoList = event(f => { f.finding_info = ["x"]; });
+        const listed = ocsfFindingEvent().detail.findings[0];
+        listed.finding_info.uid = null;
+        const input = readFindingInputs([write("bad-uids.json", JSON.stringify([noUid, numeric, empty, noInfo, infoList, { Findings: [listed] }]))]);
+        expect(input.events).to.deep.equal([]);
+        expect(input.skipped.map(p => [path.basename(p.source), p.reason])).to.deep.equal([
+            ["bad-uids.json[0]", "the OCSF finding has no finding_info.uid"],
+            ["bad-uids.json[1]", "the OCSF finding's finding_info.uid is a number, not a string"],
+            ["bad-uids.json[2]", "the OCSF finding's finding_info.uid is empty"],
+            ["bad-uids.json[3]", "the OCSF finding has no finding_info"],
+            ["bad-uids.json[4]", "the OCSF finding's finding_info is a list, not an object"],
+            // In a Findings list a finding with metadata but no usable uid is still an OCSF finding.
+            ["bad-uids.json[5] Findings[0]", "the OCSF finding's finding_info.uid is null, not a string"],
+        ]);
+    });
+
+    it("replays a V2 event with several findings as one event per finding, with a warning", () => {
+        const [a, b] = [ocsfFindingEvent(), ocsfFindingEvent()];
+        const several = { ...a, detail: { findings: [a.detail.findings[0], b.detail.findings[0]] } };
+        const input = readFindingInputs([write("several.json", JSON.stringify(several))]);
+        expect(input.events.map(e => [path.basename(e.source), e.findingId, e.event.detail.findings.length])).to.deep.equal([
+            ["several.json findings[0]", a.detail.findings[0].finding_info.uid, 1],
+            ["several.json findings[1]", b.detail.findings[0].finding_info.uid, 1],
+        ]);
+        expect(input.warnings.map(w => w.reason)).to.deep.equal(["the event holds 2 findings; Security Hub sends one per event, so each finding is replayed as its own event (findings[0] to findings[1])"]);
+    });
+
+    it("reads the bundled OCSF sample: three V2 findings, one ASFF twin and one re-import", () => {
+        const input = readFindingInputs([path.join(__dirname, "..", "samples", "findings", "05-ocsf-findings.jsonl")]);
+        expect(input.skipped).to.deep.equal([]);
+        const rows = input.events.map(e => [e.format, e.event.detail.findings[0].class_uid ?? e.event.detail.findings[0].ProductName]);
+        expect(rows).to.deep.equal([["OCSF", 2003], ["OCSF", 2004], ["ASFF", "GuardDuty"], ["OCSF", 2002], ["OCSF", 2003]]);
+        // The GuardDuty finding in both formats: one id, so one finding's events.
+        expect(input.events[1].findingId).to.equal(input.events[2].findingId);
+        expect(input.events[0].findingId).to.equal(input.events[4].findingId);
+        for (const { event } of input.events.filter(e => e.format === "OCSF")) {
+            const finding = event.detail.findings[0];
+            expect(event.resources[0]).to.equal(finding.metadata.uid).and.to.match(/^[0-9a-f]{64}$/);
+            expect(finding.resources[0].uid).not.to.match(/^arn:/);
+        }
+        expect(input.events[3].event.detail.findings[0].remediation).to.equal(undefined);
     });
 });

@@ -47,6 +47,9 @@ describe("the program (index.ts) with the dev stack's config", () => {
         expect(Object.keys(await valueOf(program.responsePlanArnsBySeverity))).to.deep.equal(["CRITICAL", "HIGH", "MEDIUM", "LOW"]);
         expect(await valueOf(program.stateMachineArn)).to.match(/^arn:aws:states:ap-northeast-1:111122223333:stateMachine:/);
         expect(await valueOf(program.ruleArn)).to.match(/^arn:aws:events:/);
+        expect(await valueOf(program.lifecycleRuleArn)).to.match(/^arn:aws:events:.*:rule\/findings-lifecycle-rule-/);
+        // The dev stack listens to ASFF only: no OCSF rules to export.
+        expect([program.ocsfRuleArn, program.ocsfLifecycleRuleArn]).to.deep.equal([undefined, undefined]);
         expect(await valueOf(program.deadLetterQueueUrl)).to.match(/^https:\/\/sqs\.ap-northeast-1\.amazonaws\.com\//);
     });
 

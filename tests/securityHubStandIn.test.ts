@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../lib/eventPattern";
-import { SECURITY_HUB_LIMITS } from "../lib/limits";
-import { BatchUpdateFindingsRequest, FindingIdentifier, SecurityHubEvent, SecurityHubStandIn } from "../offline/securityHubStandIn";
+import { SECURITY_HUB_LIMITS, SECURITY_HUB_V2_LIMITS } from "../lib/limits";
+import { BatchUpdateFindingsRequest, BatchUpdateFindingsV2Request, FindingIdentifier, OcsfFindingIdentifier, SecurityHubEvent, SecurityHubStandIn } from "../offline/securityHubStandIn";
 import { StatesError } from "../offline/stepFunctionsJsonata";
-import { ACCOUNT, findingEvent, findingId, REGION } from "./support/findings";
+import { ACCOUNT, findingEvent, findingId, ocsfFindingEvent, REGION } from "./support/findings";
 
 const PRODUCT_ARN = `arn:aws:securityhub:${REGION}::product/aws/securityhub`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -367,6 +367,189 @@ describe("Security Hub stand-in", () => {
             expect(emitted.map(e => e.time)).to.deep.equal(["2026-12-01T09:00:00Z", "2026-12-02T10:00:00.500+09:00"]);
             expect(hub.updates.map(u => u.time)).to.deep.equal(["2026-12-01T09:00:00Z", "2026-12-02T10:00:00.500+09:00"]);
             expect(() => hub.setTime("2026-12-02")).to.throw(/not an ISO-8601/);
+        });
+    });
+});
+
+describe("Security Hub stand-in: the new Security Hub (OCSF, BatchUpdateFindingsV2)", () => {
+    let emitted: SecurityHubEvent[];
+    let hub: SecurityHubStandIn;
+    beforeEach(() => {
+        emitted = [];
+        hub = new SecurityHubStandIn(e => emitted.push(e));
+    });
+
+    const L = SECURITY_HUB_V2_LIMITS;
+    const PRODUCT_UID = `arn:aws:securityhub:${REGION}::productv2/aws/securityhub`;
+
+    /** Imports a fresh V2 finding and returns its identifier and metadata.uid. */
+    function imported(o: Parameters<typeof ocsfFindingEvent>[0] = {}): { identifier: OcsfFindingIdentifier; metadataUid: string } {
+        const e = ocsfFindingEvent(o);
+        hub.importEvent(e);
+        const f = e.detail.findings[0];
+        return { identifier: { CloudAccountUid: f.cloud.account.uid, FindingInfoUid: f.finding_info.uid, MetadataProductUid: f.metadata.product.uid }, metadataUid: f.metadata.uid };
+    }
+
+    describe("request constraints", () => {
+        it("accepts 100 identifiers or 100 metadata uids and a 512-character comment (code points)", async () => {
+            const { identifier, metadataUid } = imported();
+            const others = Array.from({ length: L.findingIdentifiersPerCall - 1 }, () => ({ ...identifier, FindingInfoUid: findingId() }));
+            const comment = "🔥".repeat(L.commentLength);
+            const byIdentifier = await hub.batchUpdateFindingsV2({ FindingIdentifiers: [identifier, ...others], StatusId: 2, Comment: comment });
+            expect(byIdentifier.ProcessedFindings).to.deep.equal([{ FindingIdentifier: identifier, MetadataUid: metadataUid }]);
+            expect(byIdentifier.UnprocessedFindings).to.have.length(L.findingIdentifiersPerCall - 1);
+            expect(byIdentifier.UnprocessedFindings[0]).to.deep.equal({ FindingIdentifier: others[0], ErrorCode: "ResourceNotFoundException", ErrorMessage: "Finding not found" });
+            const byMetadata = await hub.batchUpdateFindingsV2({ MetadataUids: [metadataUid, ...Array.from({ length: L.metadataUidsPerCall - 1 }, (_, i) => `unknown-${i}`)], SeverityId: 6 });
+            expect(byMetadata.ProcessedFindings).to.deep.equal([{ FindingIdentifier: identifier, MetadataUid: metadataUid }]);
+            expect(byMetadata.UnprocessedFindings[0]).to.deep.equal({ MetadataUid: "unknown-0", ErrorCode: "ResourceNotFoundException", ErrorMessage: "Finding not found" });
+            expect(hub.ocsfFinding(identifier.FindingInfoUid)).to.deep.include({ status_id: 2, status: "In Progress", severity_id: 6, severity: "Fatal", comment });
+        });
+
+        const cases: Array<[string, (id: OcsfFindingIdentifier, uid: string) => unknown, RegExp]> = [
+            ["neither selector", () => ({ StatusId: 2 }), /give 1 to 100 MetadataUids or 1 to 100 FindingIdentifiers/],
+            ["two empty selectors", () => ({ MetadataUids: [], FindingIdentifiers: [], StatusId: 2 }), /give 1 to 100 MetadataUids or 1 to 100 FindingIdentifiers/],
+            ["both selectors", (id, uid) => ({ MetadataUids: [uid], FindingIdentifiers: [id], StatusId: 2 }), /MetadataUids and FindingIdentifiers cannot be used together/],
+            ["101 identifiers", id => ({ FindingIdentifiers: Array(101).fill(id), StatusId: 2 }), /FindingIdentifiers holds 101 items; at most 100/],
+            ["101 metadata uids", (_, uid) => ({ MetadataUids: Array(101).fill(uid), StatusId: 2 }), /MetadataUids holds 101 items; at most 100/],
+            ["a blank metadata uid", () => ({ MetadataUids: [" "], StatusId: 2 }), /MetadataUids\[0\] must be a string with a non-whitespace character/],
+            ["an identifier without MetadataProductUid", id => ({ FindingIdentifiers: [{ CloudAccountUid: id.CloudAccountUid, FindingInfoUid: id.FindingInfoUid }], StatusId: 2 }), /FindingIdentifiers\[0\]\.MetadataProductUid is required, a non-empty string/],
+            ["an ASFF identifier", id => ({ FindingIdentifiers: [{ Id: id.FindingInfoUid, ProductArn: PRODUCT_UID }], StatusId: 2 }), /unknown field FindingIdentifiers\[0\]\.Id/],
+            ["nothing to update", id => ({ FindingIdentifiers: [id] }), /at least one of StatusId, SeverityId, Comment must be given/],
+            ["status 6 Deleted", id => ({ FindingIdentifiers: [id], StatusId: 6 }), /StatusId 6 is not one of 0, 1, 2, 3, 4, 5, 99/],
+            ["a status given as a string", id => ({ FindingIdentifiers: [id], StatusId: "2" }), /StatusId "2" is not one of/],
+            ["severity 7", id => ({ FindingIdentifiers: [id], SeverityId: 7 }), /SeverityId 7 is not one of 0, 1, 2, 3, 4, 5, 6, 99/],
+            ["an empty comment", id => ({ FindingIdentifiers: [id], Comment: "" }), /Comment must be 1-512 characters with a non-whitespace character/],
+            ["a blank comment", id => ({ FindingIdentifiers: [id], Comment: "   " }), /Comment must be 1-512 characters/],
+            ["a 513-character comment", id => ({ FindingIdentifiers: [id], Comment: "x".repeat(513) }), /Comment must be 1-512 characters/],
+            ["an ASFF field", id => ({ FindingIdentifiers: [id], Workflow: { Status: "NOTIFIED" } }), /unknown field Workflow/],
+        ];
+        for (const [what, request, message] of cases) {
+            it(`fails the whole call with SecurityHub.ValidationException on ${what}, applying nothing`, async () => {
+                const { identifier, metadataUid } = imported();
+                const err = await rejection(hub.batchUpdateFindingsV2(request(identifier, metadataUid) as BatchUpdateFindingsV2Request));
+                expect(err.name).to.equal("SecurityHub.ValidationException");
+                expect(err.message).to.match(message);
+                expect(hub.ocsfFinding(identifier.FindingInfoUid)!.status_id).to.equal(1);
+                expect(emitted).to.deep.equal([]);
+            });
+        }
+    });
+
+    describe("updates", () => {
+        it("sets status_id and status, severity_id and severity, comment; keeps the times; emits one V2 event per finding", async () => {
+            hub.setTime("2026-11-26T02:00:00Z");
+            const { identifier, metadataUid } = imported({ time: "2026-11-26T01:02:03.000Z" });
+            hub.setTime("2026-11-26T02:00:00Z");
+            const before = hub.ocsfFinding(identifier.FindingInfoUid)!;
+            await hub.batchUpdateFindingsV2({ FindingIdentifiers: [identifier], StatusId: 2, Comment: "[securityhub-incidents] open: incident x" });
+            const after = hub.ocsfFinding(identifier.FindingInfoUid)!;
+            expect(after).to.deep.equal({ ...before, status_id: 2, status: "In Progress", comment: "[securityhub-incidents] open: incident x" });
+            expect([after.time, after.time_dt, after.finding_info.modified_time_dt]).to.deep.equal([before.time, before.time_dt, before.finding_info.modified_time_dt]);
+            expect(emitted).to.have.length(1);
+            expect(emitted[0]).to.deep.include({ "detail-type": "Findings Imported V2", source: EVENT_SOURCE, account: ACCOUNT, region: REGION, time: "2026-11-26T02:00:00Z", resources: [metadataUid] });
+            expect(emitted[0].id).to.match(UUID);
+            expect(emitted[0].detail.findings).to.deep.equal([after]);
+            expect(hub.updatesV2).to.deep.equal([{ uid: identifier.FindingInfoUid, metadataUid, statusId: 2, comment: "[securityhub-incidents] open: incident x", time: "2026-11-26T02:00:00Z", eventId: emitted[0].id }]);
+            expect([hub.callsV2, hub.calls]).to.deep.equal([1, 0]);
+        });
+
+        it("finds a finding only with its own account and product, and reports each duplicate as ValidationException", async () => {
+            const { identifier } = imported();
+            const otherAccount = { ...identifier, CloudAccountUid: "444455556666" };
+            const asffProduct = { ...identifier, MetadataProductUid: `arn:aws:securityhub:${REGION}::product/aws/securityhub` };
+            const response = await hub.batchUpdateFindingsV2({ FindingIdentifiers: [otherAccount, asffProduct], StatusId: 2 });
+            expect(response.UnprocessedFindings.map(u => u.ErrorCode)).to.deep.equal(["ResourceNotFoundException", "ResourceNotFoundException"]);
+            const twice = await hub.batchUpdateFindingsV2({ FindingIdentifiers: [identifier, identifier], StatusId: 2 });
+            expect(twice.ProcessedFindings).to.deep.equal([]);
+            expect(twice.UnprocessedFindings.map(u => [u.ErrorCode, u.FindingIdentifier])).to.deep.equal([["ValidationException", identifier], ["ValidationException", identifier]]);
+            expect(hub.ocsfFinding(identifier.FindingInfoUid)!.status_id).to.equal(1);
+            expect(emitted).to.deep.equal([]);
+        });
+
+        it("fails with the V2 API's own errors, injected, and reports injected partial failures", async () => {
+            const { identifier } = imported();
+            hub.failNextV2("ThrottlingException");
+            expect((await rejection(hub.batchUpdateFindingsV2({ FindingIdentifiers: [identifier], StatusId: 2 }))).name).to.equal("SecurityHub.ThrottlingException");
+            hub.unprocessNextV2("ConflictException");
+            const conflict = await hub.batchUpdateFindingsV2({ FindingIdentifiers: [identifier], StatusId: 2 });
+            expect(conflict.UnprocessedFindings).to.deep.equal([{ FindingIdentifier: identifier, ErrorCode: "ConflictException", ErrorMessage: "injected ConflictException" }]);
+            hub.failAlwaysV2("InternalServerException");
+            expect((await rejection(hub.batchUpdateFindingsV2({ FindingIdentifiers: [identifier], StatusId: 2 }))).name).to.equal("SecurityHub.InternalServerException");
+            hub.recover();
+            expect((await hub.batchUpdateFindingsV2({ FindingIdentifiers: [identifier], StatusId: 2 })).ProcessedFindings).to.have.length(1);
+            expect(hub.callsV2).to.equal(4);
+            // ASFF's throttling error is not one BatchUpdateFindingsV2 raises.
+            expect(() => hub.failNextV2("LimitExceededException" as "ThrottlingException")).to.throw(/fails with ThrottlingException, ValidationException, AccessDeniedException, ConflictException, InternalServerException, not LimitExceededException/);
+            expect(() => hub.unprocessNextV2("FindingNotFound" as "ConflictException")).to.throw(/FindingNotFound is not one of ResourceNotFoundException/);
+        });
+
+        it("keeps the OCSF and the ASFF copy of one finding apart: each API updates only its own", async () => {
+            const id = findingId();
+            const asff = findingEvent({ id });
+            hub.importEvent(asff);
+            const { identifier } = imported({ uid: id });
+            await hub.batchUpdateFindingsV2({ FindingIdentifiers: [identifier], StatusId: 2 });
+            expect(hub.finding(id)!.Workflow.Status).to.equal("NEW");
+            expect(hub.ocsfFinding(id)!.status_id).to.equal(2);
+            const asffUpdate = await hub.batchUpdateFindings({ FindingIdentifiers: [{ Id: id, ProductArn: PRODUCT_ARN }], Workflow: { Status: "RESOLVED" } });
+            expect(asffUpdate.ProcessedFindings).to.have.length(1);
+            expect(hub.ocsfFinding(id)!.status_id).to.equal(2);
+            expect(emitted.map(e => e["detail-type"])).to.deep.equal(["Findings Imported V2", EVENT_DETAIL_TYPE]);
+        });
+    });
+
+    describe("provider imports of V2 events", () => {
+        const reimport = (o: Parameters<typeof ocsfFindingEvent>[0]) => hub.importEvent(ocsfFindingEvent(o)).detail.findings[0];
+
+        it("keeps status, comment and a severity set with BatchUpdateFindingsV2 across re-imports", async () => {
+            const { identifier } = imported();
+            const uid = identifier.FindingInfoUid;
+            await hub.batchUpdateFindingsV2({ FindingIdentifiers: [identifier], StatusId: 2, SeverityId: 2, Comment: "[securityhub-incidents] open: x" });
+            const again = reimport({ uid, time: "2026-11-26T13:00:00.000Z" });
+            expect(again).to.deep.include({ status_id: 2, status: "In Progress", severity_id: 2, severity: "Low", comment: "[securityhub-incidents] open: x", time_dt: "2026-11-26T13:00:00.000Z" });
+            expect(hub.importsV2[hub.importsV2.length - 1]).to.deep.include({ uid, before: 2, after: 2, input: 1, reason: "kept" });
+        });
+
+        it("lets an input status other than New stand, with its comment", async () => {
+            const { identifier } = imported();
+            await hub.batchUpdateFindingsV2({ FindingIdentifiers: [identifier], StatusId: 2, Comment: "ours" });
+            expect(reimport({ uid: identifier.FindingInfoUid, statusId: 3, comment: "accepted risk" })).to.deep.include({ status_id: 3, status: "Suppressed", comment: "accepted risk" });
+            expect(reimport({ uid: identifier.FindingInfoUid, statusId: 5 })).to.deep.include({ status_id: 5, status: "Archived", comment: "accepted risk" });
+            expect(hub.importsV2.slice(-2).map(i => i.reason)).to.deep.equal(["set-in-account", "set-in-account"]);
+        });
+
+        it("resets In Progress or Resolved to New when compliance goes Pass → Fail, never Suppressed", async () => {
+            const { identifier } = imported();
+            const uid = identifier.FindingInfoUid;
+            await hub.batchUpdateFindingsV2({ FindingIdentifiers: [identifier], StatusId: 2, Comment: "ours" });
+            expect(reimport({ uid, compliance: "Pass" })).to.deep.include({ status_id: 4, status: "Resolved" });
+            expect(hub.importsV2[hub.importsV2.length - 1].reason).to.equal("resolved-compliance-passed");
+            expect(reimport({ uid, compliance: "Warning" })).to.deep.include({ status_id: 1, status: "New", comment: "ours" });
+            expect(hub.importsV2[hub.importsV2.length - 1].reason).to.equal("reset-compliance");
+
+            const suppressed = imported();
+            await hub.batchUpdateFindingsV2({ FindingIdentifiers: [suppressed.identifier], StatusId: 3 });
+            reimport({ uid: suppressed.identifier.FindingInfoUid, compliance: "Pass" });
+            expect(reimport({ uid: suppressed.identifier.FindingInfoUid, compliance: "Fail" })).to.deep.include({ status_id: 3, status: "Suppressed" });
+        });
+
+        it("brings an archived finding back as New when it is imported New again", async () => {
+            const { identifier } = imported();
+            const uid = identifier.FindingInfoUid;
+            reimport({ uid, statusId: 5 });
+            expect(reimport({ uid, statusId: 1 })).to.deep.include({ status_id: 1, status: "New" });
+            expect(hub.importsV2[hub.importsV2.length - 1]).to.deep.include({ before: 5, after: 1, reason: "reset-record-state" });
+        });
+
+        it("refuses a V2 event without a finding_info.uid, and stores the first import as given", () => {
+            const bad = ocsfFindingEvent();
+            delete bad.detail.findings[0].finding_info.uid;
+            expect(() => hub.importEvent(bad)).to.throw(/Findings Imported V2 event has no detail.findings list of OCSF findings with a finding_info.uid/);
+            const e = ocsfFindingEvent({ statusId: 2, time: "2026-11-29T00:00:00.000Z" });
+            e.time = "2026-11-29T00:00:01Z";
+            expect(hub.importEvent(e)).to.deep.equal(e);
+            expect(hub.now).to.equal("2026-11-29T00:00:01Z");
+            expect(hub.importsV2).to.deep.equal([{ uid: e.detail.findings[0].finding_info.uid, after: 2, input: 2, reason: "first-import", time: "2026-11-29T00:00:01Z" }]);
         });
     });
 });

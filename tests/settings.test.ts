@@ -2,7 +2,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigurationError, configKeyProblems, loadSettings, responsePlanNameFor, SETTING_KEYS, Settings } from "../lib/settings";
+import { ConfigurationError, configKeyProblems, loadSettings, responsePlanNameFor, SETTING_KEYS, settingWarnings, Settings } from "../lib/settings";
+import { formatWarnings, WORKFLOW_READS_OCSF } from "../lib/config/formats";
 import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
 import { responsePlanArnBySeverity, responsePlanLayout } from "../lib/responsePlans";
 import { readStackConfig, PROJECT_DIR } from "../offline/stackConfig";
@@ -84,6 +85,11 @@ describe("settings", () => {
         ["NOTIFIED in the filter while the workflow writes NOTIFIED back", { workflowStatuses: '["NEW","NOTIFIED"]' }, /workflowStatuses: includes NOTIFIED, but with notifyFindings the workflow marks every finding NOTIFIED itself/],
         ["resolving incidents without the write-back", { notifyFindings: "false", resolveIncidentsWithFindings: "true" }, /resolveIncidentsWithFindings: needs notifyFindings/],
         ["a record retention of zero days", { recordRetentionDays: "0" }, /recordRetentionDays: "0" is not a whole number from 1 to 3650/],
+        ["an unknown finding format", { findingFormats: '["OCSF2"]' }, /findingFormats: "OCSF2" is not allowed; use one or more of ASFF, OCSF/],
+        ["a finding format in lower case", { findingFormats: '["ocsf"]' }, /findingFormats: "ocsf" is not allowed; use one or more of ASFF, OCSF/],
+        ["no finding format", { findingFormats: "[]" }, /findingFormats: the list is empty; give at least one of finding formats/],
+        ["a finding format twice", { findingFormats: '["OCSF","OCSF"]' }, /findingFormats: .* lists a value twice/],
+        ["finding formats that are not a list", { findingFormats: "OCSF" }, /findingFormats: "OCSF" is not a JSON list of finding formats/],
     ];
     for (const [what, values, message] of cases) {
         it(`rejects ${what}, naming the key and what is allowed`, () => {
@@ -97,6 +103,12 @@ describe("settings", () => {
     it("reports every bad key at once", () => {
         const problems = problemsOf({ severityLabels: '["HIHG"]', tableName: "ab", logLevel: "DEBUG" });
         expect(problems.map(p => p.split(":")[1])).to.deep.equal(["severityLabels", "tableName", "logLevel"]);
+    });
+
+    it("listens to ASFF only unless told, and to OCSF or both when asked", () => {
+        expect(load({}).findingFormats).to.deep.equal(["ASFF"]);
+        expect(load({ findingFormats: '["OCSF"]' }).findingFormats).to.deep.equal(["OCSF"]);
+        expect(load({ findingFormats: '["ASFF","OCSF"]' }).findingFormats).to.deep.equal(["ASFF", "OCSF"]);
     });
 
     it("is documented key by key in the README configuration table", () => {
@@ -333,5 +345,33 @@ describe("the response plan layout (lib/responsePlans.ts)", () => {
         const layout = responsePlanLayout(s, "dev");
         expect(layout.runbooks.map(r => r.componentName)).to.deep.equal(["runbook-securityhub-incident.ja"]);
         expect(layout.plans.map(p => p.runbookComponentName)).to.deep.equal(["runbook-securityhub-incident.ja", "runbook-securityhub-incident.ja"]);
+    });
+});
+
+describe("setting warnings (pulumi preview logs them; nothing stops)", () => {
+    it("has none for ASFF alone, whatever the filter", () => {
+        expect(settingWarnings(load({ recordStates: '["ACTIVE","ARCHIVED"]' }))).to.deep.equal([]);
+    });
+
+    it("says that ARCHIVED has no exact OCSF counterpart, only when OCSF is on", () => {
+        const both = { findingFormats: '["ASFF","OCSF"]', recordStates: '["ACTIVE","ARCHIVED"]' };
+        const warnings = formatWarnings(load(both), true);
+        expect(warnings).to.deep.equal([{
+            key: "recordStates",
+            message: "includes ARCHIVED, which OCSF findings have no record state for: the new Security Hub gives an archived finding status Archived (status_id 5) in place of its workflow status, so the OCSF rule matches every archived finding whatever workflowStatuses says",
+        }]);
+        expect(formatWarnings(load({ findingFormats: '["OCSF"]' }), true)).to.deep.equal([]);
+        expect(formatWarnings(load({ recordStates: '["ARCHIVED"]' }), true)).to.deep.equal([]);
+    });
+
+    it("warns that the workflow cannot read OCSF findings until it can, naming the key", () => {
+        expect(formatWarnings(load({ findingFormats: '["OCSF"]' }), false).map(w => w.key)).to.deep.equal(["findingFormats"]);
+        expect(formatWarnings(load({ findingFormats: '["OCSF"]' }), true)).to.deep.equal([]);
+        // What the program logs: one line per warning, naming the key (with this version's workflow).
+        const lines = settingWarnings(load({ findingFormats: '["OCSF"]', recordStates: '["ARCHIVED"]' }));
+        expect(lines[0]).to.match(/^securityhub-incidents:recordStates: includes ARCHIVED/);
+        expect(lines.slice(1)).to.deep.equal(WORKFLOW_READS_OCSF ? [] : [
+            "securityhub-incidents:findingFormats: includes OCSF, but this version of the workflow does not read OCSF findings yet: executions started by Findings Imported V2 events will fail (alarm) and open no incident",
+        ]);
     });
 });

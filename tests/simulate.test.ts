@@ -4,7 +4,9 @@ import * as os from "os";
 import * as path from "path";
 import { loadSettings, Settings } from "../lib/settings";
 import { readFindingInputs } from "../offline/findingInput";
-import { simulate } from "../offline/simulation";
+import { simulate, stackRules } from "../offline/simulation";
+import { findingKey, ReplayAccount } from "../offline/replayAccount";
+import { LocalDynamoDb } from "../offline/localDynamoDb";
 import { IncidentManagerStandIn } from "../offline/incidentManagerStandIn";
 import { runScript } from "./support/scripts";
 import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
@@ -22,13 +24,15 @@ describe("simulate", function () {
         const input = readFindingInputs([SAMPLES]);
         expect(input.unreadable).to.deep.equal([]);
         const report = await simulate({ settings: settingsOf("dev"), stack: "dev", events: input.events });
-        expect(report.events).to.equal(23);
+        expect(report.events).to.equal(28);
         // Nine new findings and four lifecycle events (a fix, a re-open, a suppression, an archive);
         // the re-imports of notified findings stop at the rule on their NOTIFIED status.
         expect(report.matched).to.equal(13);
+        // The dev stack listens to ASFF only: its rules filter the five V2 events by detail-type,
+        // and the ASFF twin of the GuardDuty sample by its product.
         expect(report.filtered).to.deep.equal({
-            "detail-type": 1,
-            "detail.findings.ProductFields.aws/securityhub/ProductName": 1,
+            "detail-type": 5,
+            "detail.findings.ProductFields.aws/securityhub/ProductName": 2,
             "detail.findings.RecordState": 1,
             "detail.findings.Severity.Label": 2,
             "detail.findings.Workflow.Status": 5,
@@ -56,6 +60,36 @@ describe("simulate", function () {
         expect(report.timelineEvents[1].incidentArn).to.equal(report.incidents[6].incidentArn);
         expect(report.reopened).to.deep.equal({ timeline: 1, newIncident: 0 });
         expect(report.executions).to.equal(13);
+    });
+
+    it("with OCSF on, sends V2 events through the OCSF rules and names the OCSF field that filtered the others", async () => {
+        const settings: Settings = { ...settingsOf("dev"), findingFormats: ["ASFF", "OCSF"] };
+        expect(Object.keys(stackRules(settings))).to.deep.equal(["findings", "lifecycle", "ocsf-findings", "ocsf-lifecycle"]);
+        expect(Object.keys(stackRules({ ...settings, findingFormats: ["OCSF"], notifyFindings: false }))).to.deep.equal(["ocsf-findings"]);
+        // A workflow that only succeeds: this checks the rules and Security Hub's side, not the workflow.
+        const account = new ReplayAccount({
+            definition: { StartAt: "Done", States: { Done: { Type: "Succeed" } } },
+            patterns: stackRules(settings),
+            dynamoDb: undefined as unknown as LocalDynamoDb,
+            incidents: new IncidentManagerStandIn([]),
+        });
+        const input = readFindingInputs([path.join(SAMPLES, "05-ocsf-findings.jsonl")]);
+        const deliveries = [];
+        for (const { event } of input.events) deliveries.push(await account.deliverFromInput(event));
+        expect(deliveries.map(d => [d.rule, d.filteredBy, d.runs.length])).to.deep.equal([
+            ["ocsf-findings", undefined, 1],
+            [undefined, "detail.findings.metadata.product.name", 0],
+            [undefined, "detail.findings.ProductFields.aws/securityhub/ProductName", 0],
+            [undefined, "detail.findings.metadata.product.name", 0],
+            ["ocsf-findings", undefined, 1],
+        ]);
+        // Security Hub's side stored every V2 finding, and the GuardDuty finding in both formats apart.
+        const guardDuty = input.events[1].findingId!;
+        expect(account.securityHub.ocsfFinding(guardDuty)!.metadata.product.name).to.equal("GuardDuty");
+        expect(account.securityHub.finding(guardDuty)!.ProductName).to.equal("GuardDuty");
+        expect(account.securityHub.importsV2.map(i => i.reason)).to.deep.equal(["first-import", "first-import", "first-import", "kept"]);
+        expect(findingKey(input.events[1].event)).to.equal(`OCSF|${guardDuty}`);
+        expect(findingKey(input.events[2].event)).to.equal(`ASFF|${guardDuty}`);
     });
 
     it("with the prod stack filters MEDIUM findings out", async () => {

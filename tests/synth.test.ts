@@ -4,7 +4,10 @@ import * as os from "os";
 import * as path from "path";
 import { runScript } from "./support/scripts";
 import { loadRunbook } from "../lib/runbook";
-import { buildLifecyclePattern } from "../lib/eventPattern";
+import { buildLifecyclePattern, buildOcsfEventPattern, buildOcsfLifecyclePattern } from "../lib/eventPattern";
+import { loadSettings } from "../lib/settings";
+import { readStackConfig } from "../offline/stackConfig";
+import { eventPatternFiles, SynthOutputError } from "../offline/synthOutput";
 import { PROJECT_DIR } from "../offline/stackConfig";
 
 const synth = (args: string[], initCwd?: string) => runScript("synth", args, { initCwd });
@@ -32,6 +35,38 @@ describe("npm run synth", function () {
         expect(read(out, "runbook.yaml")).to.include("timeoutSeconds: 2592000");
         const policies = fs.readdirSync(path.join(out, "policies")).sort();
         expect(policies).to.include.members(["incidents-tasks.json", "incidents-role.trust.json", "response-runbook-policy.json", "findings-dlq-policy.json", "findings-start-execution.json"]);
+    });
+
+    it("writes each format's patterns, named after the rules, only for the formats that are on", () => {
+        const stackFile = path.join(tmp, "Pulumi.both.yaml");
+        fs.writeFileSync(stackFile, read(PROJECT_DIR, "Pulumi.dev.yaml").replace("config:\n", "config:\n  securityhub-incidents:findingFormats:\n    - ASFF\n    - OCSF\n"));
+        const out = path.join(tmp, "both");
+        const run = synth(["--stack-file", stackFile, "--out", out]);
+        expect(run.status, run.stderr).to.equal(0);
+        expect(run.stdout).to.match(/stack both: 24 resources in 6 components/);
+        const settings = loadSettings(readStackConfig("both", PROJECT_DIR, stackFile).read, PROJECT_DIR);
+        expect(JSON.parse(read(out, "event-pattern.json")).detail.findings.Severity.Label).to.deep.equal(["CRITICAL", "HIGH", "MEDIUM"]);
+        expect(JSON.parse(read(out, "lifecycle-event-pattern.json"))).to.deep.equal(buildLifecyclePattern());
+        expect(JSON.parse(read(out, "ocsf-event-pattern.json"))).to.deep.equal(buildOcsfEventPattern(settings));
+        expect(JSON.parse(read(out, "ocsf-lifecycle-event-pattern.json"))).to.deep.equal(buildOcsfLifecyclePattern());
+        // The dev stack (ASFF only) writes no OCSF pattern.
+        expect(fs.readdirSync(path.join(tmp, "dev")).filter(f => f.includes("ocsf"))).to.deep.equal([]);
+    });
+
+    it("names pattern files by the rule's logical name after its component, and refuses rules it cannot name", () => {
+        const component = { type: "securityhub-incidents:events:FindingEventRule", name: "findings", inputs: {} };
+        const rule = (name: string, marker: string) => ({ type: "aws:cloudwatch/eventRule:EventRule", name, inputs: { eventPattern: JSON.stringify({ marker: [marker] }) } });
+        const files = eventPatternFiles([component, rule("findings-rule", "a"), rule("findings-lifecycle-rule", "b"), rule("findings-ocsf-rule", "c"), rule("findings-ocsf-lifecycle-rule", "d")]);
+        expect([...files.entries()]).to.deep.equal([
+            ["event-pattern.json", { marker: ["a"] }],
+            ["lifecycle-event-pattern.json", { marker: ["b"] }],
+            ["ocsf-event-pattern.json", { marker: ["c"] }],
+            ["ocsf-lifecycle-event-pattern.json", { marker: ["d"] }],
+        ]);
+        expect(() => eventPatternFiles([component, rule("other-rule", "x")])).to.throw(SynthOutputError, /event rule other-rule is not named <component>-…rule after a FindingEventRule component/);
+        const second = { ...component, name: "more" };
+        expect([...eventPatternFiles([component, second, rule("more-rule", "x")]).keys()]).to.deep.equal(["event-pattern.json"]);
+        expect(() => eventPatternFiles([component, second, rule("findings-rule", "x"), rule("more-rule", "y")])).to.throw(SynthOutputError, /two event rules would both write event-pattern\.json \(the second is more-rule\)/);
     });
 
     it("reflects a config change in the artefacts", () => {
