@@ -80,6 +80,7 @@ const workflow = new IncidentStateMachine("incidents", {
     resolveIncidentsWithFindings: settings.resolveIncidentsWithFindings,
     recordRetentionDays: settings.recordRetentionDays,
     storms: stormSettingsOf(settings),
+    findingFormats: settings.findingFormats,
     logLevel: settings.logLevel,
     logIncludeExecutionData: settings.logIncludeExecutionData,
     logRetentionDays: settings.logRetentionDays,

@@ -26,6 +26,8 @@ export interface IncidentStateMachineArgs {
     recordRetentionDays?: number;
     /** How incident storms are counted and rolled up. Default: 10 incidents per control per 60 minutes, 50 per hour. */
     storms?: Partial<StormInputs>;
+    /** The finding formats the rules send: with OCSF, the workflow reads OCSF findings and writes them back with BatchUpdateFindingsV2. Default: ASFF. */
+    findingFormats?: readonly string[];
     /** Execution log level; OFF creates no log group. Default: ERROR. */
     logLevel?: LogLevel;
     /** Log each state's input and output (may contain finding details). Default: false. */
@@ -66,6 +68,7 @@ export class IncidentStateMachine extends pulumi.ComponentResource {
             resolveIncidentsWithFindings: args.resolveIncidentsWithFindings ?? false,
             recordRetentionDays: args.recordRetentionDays ?? 365,
             storms: args.storms,
+            findingFormats: args.findingFormats,
         });
         // Render once with stand-in names now, so a broken template stops `pulumi preview` before
         // anything is declared; the real rendering waits for the table name and plan ARN.

@@ -1,4 +1,5 @@
 import { Settings } from "./settings";
+import { OCSF_EVENT_DETAIL_TYPE } from "./limits";
 import { NOTE_OPEN_PREFIX } from "./stateMachineDefinition";
 import { OCSF_ARCHIVED_STATUS_ID, OCSF_STATUS_ID_BY_WORKFLOW_STATUS } from "./limits";
 import { ocsfSeverityIdsFor } from "./severity";
@@ -10,7 +11,7 @@ export const EVENT_DETAIL_TYPE = "Security Hub Findings - Imported";
  * The new Security Hub's OCSF findings. Both kinds come from `aws.securityhub`, so a rule tells
  * them apart by detail-type (../shared/reference/ocsf-v2.md, "Envelope").
  */
-export const OCSF_EVENT_DETAIL_TYPE = "Findings Imported V2";
+export { OCSF_EVENT_DETAIL_TYPE };
 
 /** The subset of settings the EventBridge pattern is built from. */
 export type EventFilterSettings = Pick<Settings, "severityLabels" | "recordStates" | "workflowStatuses" | "productNames">;

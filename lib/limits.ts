@@ -172,3 +172,6 @@ export const UNPROCESSED_FINDING_V2_ERROR_CODES = [
 export const BATCH_UPDATE_FINDINGS_V2_ERRORS = [
     "ThrottlingException", "ValidationException", "AccessDeniedException", "ConflictException", "InternalServerException",
 ] as const;
+
+/** The detail-type of the new Security Hub's OCSF finding events (ocsf-v2.md, envelope). */
+export const OCSF_EVENT_DETAIL_TYPE = "Findings Imported V2";

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { DEFAULT_INCIDENT_IMPACT, SEVERITY_LABELS, SeverityLabel } from "./severity";
-import { AWS_REGION_PATTERN, DYNAMODB_LIMITS, INCIDENT_ARN_PATTERN, INCIDENT_LIMITS, ISO_TIMESTAMP_PATTERN, MAX_REGION_LENGTH, SECURITY_HUB_LIMITS } from "./limits";
+import { DEFAULT_INCIDENT_IMPACT, ocsfSeverityIdsFor, SEVERITY_LABELS, SeverityLabel } from "./severity";
+import { AWS_REGION_PATTERN, DYNAMODB_LIMITS, INCIDENT_ARN_PATTERN, INCIDENT_LIMITS, ISO_TIMESTAMP_PATTERN, MAX_REGION_LENGTH, OCSF_ARCHIVED_STATUS_ID, OCSF_EVENT_DETAIL_TYPE, OCSF_STATUS_ID_BY_WORKFLOW_STATUS, SECURITY_HUB_LIMITS } from "./limits";
 
 export const STATE_MACHINE_DIR = path.join(__dirname, "..", "statemachine");
 export const STATE_MACHINE_TEMPLATE = "incident-workflow.asl.json";
@@ -39,6 +39,8 @@ export interface WorkflowToggles {
     resolveIncidentsWithFindings: boolean;
     /** Count incidents per group (control or account) and window, and roll up past the threshold. */
     stormRollUp: boolean;
+    /** Read OCSF findings ("Findings Imported V2") and write them back with BatchUpdateFindingsV2. */
+    ocsfFindings: boolean;
 }
 
 /** How storms are counted (lib/config/storms.ts). */
@@ -65,6 +67,8 @@ export interface WorkflowInputs extends Partial<WorkflowToggles> {
     recordRetentionDays?: number;
     /** How storms are counted. Default: DEFAULT_STORMS. */
     storms?: Partial<StormInputs>;
+    /** The finding formats the stack's rules send (findingFormats). Default: ASFF only. */
+    findingFormats?: readonly string[];
 }
 
 /** The template files: the ASL document and the JSONata programs it includes by placeholder. */
@@ -183,6 +187,15 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         maxRollupRelatedItems: INCIDENT_LIMITS.relatedItems - 1,
         severityLabelsBySeverity: [...SEVERITY_LABELS].reverse(),
         defaultImpact: DEFAULT_INCIDENT_IMPACT,
+        ocsfDetailType: OCSF_EVENT_DETAIL_TYPE,
+        severityLabelByOcsfId: Object.fromEntries([
+            ...SEVERITY_LABELS.flatMap(label => ocsfSeverityIdsFor(label).map(id => [String(id), label])),
+        ]),
+        workflowStatusByOcsfId: Object.fromEntries(Object.entries(OCSF_STATUS_ID_BY_WORKFLOW_STATUS).map(([status, id]) => [String(id), status])),
+        ocsfNotifiedStatusId: OCSF_STATUS_ID_BY_WORKFLOW_STATUS.NOTIFIED,
+        ocsfResolvedStatusId: OCSF_STATUS_ID_BY_WORKFLOW_STATUS.RESOLVED,
+        ocsfSuppressedStatusId: OCSF_STATUS_ID_BY_WORKFLOW_STATUS.SUPPRESSED,
+        ocsfArchivedStatusId: OCSF_ARCHIVED_STATUS_ID,
         impactBySeverity: { ...inputs.impactBySeverity },
         triggerSource: TRIGGER_SOURCE,
         arnPattern: INCIDENT_ARN_PATTERN,
@@ -234,6 +247,7 @@ export function renderStateMachineDefinition(inputs: WorkflowInputs, templates: 
         notifyFindings: inputs.notifyFindings ?? true,
         resolveIncidentsWithFindings: inputs.resolveIncidentsWithFindings ?? false,
         stormRollUp: (inputs.storms?.stormGroupBy ?? DEFAULT_STORMS.stormGroupBy) !== "off",
+        ocsfFindings: (inputs.findingFormats ?? ["ASFF"]).includes("OCSF"),
     }, templates.template.name);
 }
 
@@ -321,6 +335,8 @@ export const TASK_INTEGRATIONS: Readonly<Record<string, { action: string; target
     "arn:aws:states:::aws-sdk:ssmincidents:updateRelatedItems": { action: "ssm-incidents:UpdateRelatedItems", target: "incidentRecords", service: "incidentManager", operation: "updateRelatedItems" },
     "arn:aws:states:::aws-sdk:ssmincidents:updateIncidentRecord": { action: "ssm-incidents:UpdateIncidentRecord", target: "incidentRecords", service: "incidentManager", operation: "updateIncidentRecord" },
     "arn:aws:states:::aws-sdk:securityhub:batchUpdateFindings": { action: "securityhub:BatchUpdateFindings", target: "securityHub", service: "securityHub", operation: "batchUpdateFindings" },
+    // BatchUpdateFindingsV2 is authorised by the same IAM action (ocsf-v2.md).
+    "arn:aws:states:::aws-sdk:securityhub:batchUpdateFindingsV2": { action: "securityhub:BatchUpdateFindings", target: "securityHub", service: "securityHub", operation: "batchUpdateFindingsV2" },
 };
 
 /** Every Task state of a definition, including those nested in Parallel and Map states. */

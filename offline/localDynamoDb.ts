@@ -64,6 +64,15 @@ export class LocalDynamoDb {
         this.checkKeySize(operation, body as Record<string, any>);
         const payload = JSON.stringify(body);
         if (this.jitterMs > 0) await new Promise(resolve => setTimeout(resolve, Math.random() * this.jitterMs));
+        return this.send(operation, payload);
+    }
+
+    /**
+     * One HTTP exchange. A kept-alive socket the server closed at the moment it was reused fails
+     * before any response (ECONNRESET): that is the transport, not DynamoDB, and is sent again,
+     * as the AWS SDK would, rather than surfacing as a task failure the workflow would retry.
+     */
+    private send(operation: string, payload: string, attempt = 1): Promise<Record<string, any>> {
         return new Promise((resolve, reject) => {
             const req = http.request(this.endpoint, {
                 method: "POST",
@@ -89,7 +98,11 @@ export class LocalDynamoDb {
                 });
                 res.on("error", reject);
             });
-            req.on("error", reject);
+            req.on("error", err => {
+                const code = (err as NodeJS.ErrnoException).code;
+                if ((code === "ECONNRESET" || code === "EPIPE") && attempt < 3) resolve(this.send(operation, payload, attempt + 1));
+                else reject(err);
+            });
             req.end(payload);
         });
     }

@@ -26,6 +26,7 @@ export interface ExecutionReport {
 /** Security Hub's side as the workflow calls it (offline/securityHubStandIn.ts). */
 export interface SecurityHubService {
     batchUpdateFindings(request: any): Promise<unknown>;
+    batchUpdateFindingsV2(request: any): Promise<unknown>;
 }
 
 /** One stand-in per AWS service the workflow calls (TASK_INTEGRATIONS names the service of each task). */
@@ -106,7 +107,7 @@ export class OfflineWorkflow {
                 return this.services.incidents[integration.operation as IncidentOperation](request);
             case "securityHub":
                 if (!this.services.securityHub) throw new StatesError("States.Runtime", `${resource}: this offline run has no Security Hub stand-in`);
-                return this.services.securityHub.batchUpdateFindings(request);
+                return this.services.securityHub[integration.operation as keyof SecurityHubService](request);
             default:
                 throw new StatesError("States.Runtime", `no offline service for ${resource}`);
         }

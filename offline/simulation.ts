@@ -148,6 +148,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
             resolveIncidentsWithFindings: settings.resolveIncidentsWithFindings,
             recordRetentionDays: settings.recordRetentionDays,
             storms: stormSettingsOf(settings),
+            findingFormats: settings.findingFormats,
         }),
         patterns: stackRules(settings),
     };

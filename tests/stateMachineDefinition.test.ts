@@ -71,7 +71,8 @@ describe("state machine definition", () => {
     });
 
     it("keys the record the same way in every state that touches it", () => {
-        const dedupKey = toOneLine(loadWorkflowTemplates().expressions.dedupKey.text).replace("${maxPlainKeyLength}", String(DYNAMODB_LIMITS.plainKeyCodePoints));
+        // The key expression as the claim renders it; every other state that touches the record has the same.
+        const dedupKey = (definition.States.ClaimFinding.Arguments.Item[DEDUP_KEY_ATTRIBUTE].S as string).replace(/^\{% /, "").replace(/ %\}$/, "");
         const resolving = renderStateMachineDefinition({ ...INPUTS, resolveIncidentsWithFindings: true });
         const all = taskStates(resolving).filter(t => t.state.Resource.startsWith("arn:aws:states:::dynamodb:"));
         // The finding's record, and the storm items (counters and roll-ups, "#storm|…").
@@ -122,7 +123,7 @@ describe("state machine definition", () => {
         expect(resolving.States.OnRollup.Default).to.equal("ResolveIncident");
         expect(definition.States.AddClosedTimeline.Next).to.equal("CloseNote");
         for (const d of [plain, resolving]) expect(aslValidator(d as any).isValid).to.equal(true);
-        expect(() => applyToggles({ StartAt: "A", States: { A: { Type: "Pass", Comment: "[only with nothing]", End: true } } }, { notifyFindings: true, resolveIncidentsWithFindings: true, stormRollUp: true }))
+        expect(() => applyToggles({ StartAt: "A", States: { A: { Type: "Pass", Comment: "[only with nothing]", End: true } } }, { notifyFindings: true, resolveIncidentsWithFindings: true, stormRollUp: true, ocsfFindings: true }))
             .to.throw(TemplateError, /state A names unknown toggle nothing/);
     });
 

@@ -25,7 +25,7 @@ export const FORMAT_SETTINGS: SettingSpec<FormatSettings> = {
  * writes back with BatchUpdateFindingsV2). Issue 11 lands in two parts: the rules, replay input and
  * stand-ins first, the workflow after; the workflow's part sets this to true.
  */
-export const WORKFLOW_READS_OCSF = false;
+export const WORKFLOW_READS_OCSF = true;
 
 /**
  * What the OCSF rules cannot do as the settings ask, as warnings (`pulumi preview` prints them;
