@@ -229,7 +229,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                     if (previousIncidentArn) report.reopened.newIncident++;
                 }
                 // Concurrent deliveries may repeat an idempotent step: count each distinct effect once.
-                const notified = outputs.NotifyFinding;
+                const notified = outputs.NotifyFinding ?? outputs.NotifyFindingV2;
                 if (notified && once(`notified|${findingId}|${notified.NoteText}`)) report.notified++;
                 const closed = outputs.AddClosedTimeline;
                 if (closed && once(`timeline|${closed.IncidentArn}|${closed.Kind}|${closed.At}`)) {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigurationError, configKeyProblems, loadSettings, responsePlanNameFor, SETTING_KEYS, settingWarnings, Settings } from "../lib/settings";
-import { formatWarnings, WORKFLOW_READS_OCSF } from "../lib/config/formats";
+import { formatWarnings } from "../lib/config/formats";
 import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
 import { responsePlanArnBySeverity, responsePlanLayout } from "../lib/responsePlans";
 import { readStackConfig, PROJECT_DIR } from "../offline/stackConfig";
@@ -355,23 +355,18 @@ describe("setting warnings (pulumi preview logs them; nothing stops)", () => {
 
     it("says that ARCHIVED has no exact OCSF counterpart, only when OCSF is on", () => {
         const both = { findingFormats: '["ASFF","OCSF"]', recordStates: '["ACTIVE","ARCHIVED"]' };
-        const warnings = formatWarnings(load(both), true);
+        const warnings = formatWarnings(load(both));
         expect(warnings).to.deep.equal([{
             key: "recordStates",
             message: "includes ARCHIVED, which OCSF findings have no record state for: the new Security Hub gives an archived finding status Archived (status_id 5) in place of its workflow status, so the OCSF rule matches every archived finding whatever workflowStatuses says",
         }]);
-        expect(formatWarnings(load({ findingFormats: '["OCSF"]' }), true)).to.deep.equal([]);
-        expect(formatWarnings(load({ recordStates: '["ARCHIVED"]' }), true)).to.deep.equal([]);
+        expect(formatWarnings(load({ findingFormats: '["OCSF"]' }))).to.deep.equal([]);
+        expect(formatWarnings(load({ recordStates: '["ARCHIVED"]' }))).to.deep.equal([]);
     });
 
-    it("warns that the workflow cannot read OCSF findings until it can, naming the key", () => {
-        expect(formatWarnings(load({ findingFormats: '["OCSF"]' }), false).map(w => w.key)).to.deep.equal(["findingFormats"]);
-        expect(formatWarnings(load({ findingFormats: '["OCSF"]' }), true)).to.deep.equal([]);
-        // What the program logs: one line per warning, naming the key (with this version's workflow).
+    it("names the key in each line the program logs", () => {
         const lines = settingWarnings(load({ findingFormats: '["OCSF"]', recordStates: '["ARCHIVED"]' }));
+        expect(lines).to.have.length(1);
         expect(lines[0]).to.match(/^securityhub-incidents:recordStates: includes ARCHIVED/);
-        expect(lines.slice(1)).to.deep.equal(WORKFLOW_READS_OCSF ? [] : [
-            "securityhub-incidents:findingFormats: includes OCSF, but this version of the workflow does not read OCSF findings yet: executions started by Findings Imported V2 events will fail (alarm) and open no incident",
-        ]);
     });
 });

@@ -92,6 +92,17 @@ describe("simulate", function () {
         expect(findingKey(input.events[2].event)).to.equal(`ASFF|${guardDuty}`);
     });
 
+    it("with OCSF on and the products allowed, opens one incident per finding, one for a finding sent in both formats", async () => {
+        const settings: Settings = { ...settingsOf("dev"), findingFormats: ["ASFF", "OCSF"], productNames: ["Security Hub", "GuardDuty", "Inspector"] };
+        const input = readFindingInputs([path.join(SAMPLES, "05-ocsf-findings.jsonl")]);
+        const report = await simulate({ settings, stack: "dev", events: input.events });
+        expect(report.failures).to.deep.equal([]);
+        // Control, GuardDuty (OCSF and its ASFF twin: one incident), Inspector; the control's re-import is In Progress.
+        expect(report.incidents.map(i => i.findingId)).to.have.members([input.events[0].findingId, input.events[1].findingId, input.events[3].findingId]);
+        expect(report.filtered).to.deep.equal({ "detail.findings.status_id": 1 });
+        expect(report.writeBackEvents).to.deep.equal({ events: 4, matched: 0 });
+    });
+
     it("with the prod stack filters MEDIUM findings out", async () => {
         const report = await simulate({ settings: settingsOf("prod"), stack: "prod", events: readFindingInputs([SAMPLES]).events });
         expect(report.matched).to.equal(10);

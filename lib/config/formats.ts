@@ -21,30 +21,17 @@ export const FORMAT_SETTINGS: SettingSpec<FormatSettings> = {
 };
 
 /**
- * Whether the state machine reads OCSF findings (keys them, opens incidents from their fields,
- * writes back with BatchUpdateFindingsV2). Issue 11 lands in two parts: the rules, replay input and
- * stand-ins first, the workflow after; the workflow's part sets this to true.
- */
-export const WORKFLOW_READS_OCSF = true;
-
-/**
  * What the OCSF rules cannot do as the settings ask, as warnings (`pulumi preview` prints them;
- * nothing stops): settings whose OCSF counterpart is not exact, and a workflow that cannot read
- * OCSF findings yet. Empty unless OCSF is on. Pure, so tests call it directly.
+ * nothing stops): settings whose OCSF counterpart is not exact. Empty unless OCSF is on. Pure, so
+ * tests call it directly.
  */
-export function formatWarnings(values: Partial<FormatSettings & FilterSettings>, workflowReadsOcsf = WORKFLOW_READS_OCSF): Array<{ key: string; message: string }> {
+export function formatWarnings(values: Partial<FormatSettings & FilterSettings>): Array<{ key: string; message: string }> {
     if (!values.findingFormats?.includes("OCSF")) return [];
     const warnings: Array<{ key: string; message: string }> = [];
     if (values.recordStates?.includes("ARCHIVED")) {
         warnings.push({
             key: "recordStates",
             message: "includes ARCHIVED, which OCSF findings have no record state for: the new Security Hub gives an archived finding status Archived (status_id 5) in place of its workflow status, so the OCSF rule matches every archived finding whatever workflowStatuses says",
-        });
-    }
-    if (!workflowReadsOcsf) {
-        warnings.push({
-            key: "findingFormats",
-            message: "includes OCSF, but this version of the workflow does not read OCSF findings yet: executions started by Findings Imported V2 events will fail (alarm) and open no incident",
         });
     }
     return warnings;
