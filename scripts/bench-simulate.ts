@@ -45,7 +45,10 @@ function generatedFinding(n: number, updatedAt: string): Record<string, unknown>
 async function main() {
     const findings = option("findings", 10000);
     const concurrency = option("concurrency", 16);
-    const settings = loadSettings(readStackConfig("dev").read, PROJECT_DIR);
+    // The storm limits as high as they go: all of them arrive at one time, which would otherwise be an
+    // incident storm (rolled up). This measures each finding's own path, storm slots included;
+    // storms have their own benchmark, bench:storm.
+    const settings = { ...loadSettings(readStackConfig("dev").read, PROJECT_DIR), stormThreshold: 10000, maxIncidentsPerHour: 100000 };
     const events: ReplayEvent[] = [];
     for (const updatedAt of ["2026-11-25T00:00:00.000Z", "2026-11-26T00:00:00.000Z"]) {
         for (let n = 0; n < findings; n++) {
@@ -70,7 +73,7 @@ async function main() {
         `  wall time           ${seconds.toFixed(2)} s`,
         `  findings/s          ${(findings / seconds).toFixed(0)}`,
         `  events/s            ${(events.length / seconds).toFixed(0)}`,
-        `  transitions/finding ${(report.transitions / findings).toFixed(2)} (${report.transitions} in all)`,
+        `  transitions/finding ${(report.transitions / findings).toFixed(2)} (${report.transitions} in all; storm limits raised so that none rolls up)`,
         ok ? "  result              every finding opened exactly one incident, and its re-import started nothing" : "  result              UNEXPECTED: see the counts above",
     ];
     process.stdout.write(lines.join("\n") + "\n");
