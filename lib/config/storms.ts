@@ -14,7 +14,7 @@ export interface StormSettings {
     stormWindowMinutes: number;
     /** What findings are grouped by: the security control (or generator), the account, or nothing. */
     stormGroupBy: StormGrouping;
-    /** Incidents (own and roll-ups) per hour before every further finding of that hour rolls up into one. */
+    /** Own incidents per clock hour before every further finding of that hour rolls up into one (roll-ups do not count). */
     maxIncidentsPerHour: number;
 }
 
