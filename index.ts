@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigurationError, loadSettings, settingWarnings } from "./lib/settings";
+import { ConfigurationError, loadSettings, settingWarnings, workflowSettingsOf } from "./lib/settings";
 import { loadRunbook, RunbookError } from "./lib/runbook";
 import { responsePlanArnBySeverity, responsePlanLayout } from "./lib/responsePlans";
 import { PLAN_DYNAMIC_PARAMETERS, runbookParameterProblems } from "./lib/runbookParameters";
@@ -9,7 +9,6 @@ import { ResponsePlan } from "./components/responsePlan";
 import { IncidentStateMachine } from "./components/incidentStateMachine";
 import { FindingEventRule } from "./components/findingEventRule";
 import { WorkflowAlarms } from "./components/workflowAlarms";
-import { stormSettingsOf } from "./lib/config/storms";
 
 /**
  * Validates every setting (and that no key of ours is misspelt or secret) before declaring
@@ -74,13 +73,7 @@ const workflow = new IncidentStateMachine("incidents", {
     tableArn: dedup.arn,
     responsePlanArn: plan.arn,
     responsePlanArnBySeverity: responsePlanArnBySeverity(layout, arnOf),
-    dedupTtlDays: settings.dedupTtlDays,
-    impactBySeverity: settings.impactBySeverity,
-    notifyFindings: settings.notifyFindings,
-    resolveIncidentsWithFindings: settings.resolveIncidentsWithFindings,
-    recordRetentionDays: settings.recordRetentionDays,
-    storms: stormSettingsOf(settings),
-    findingFormats: settings.findingFormats,
+    ...workflowSettingsOf(settings),
     logLevel: settings.logLevel,
     logIncludeExecutionData: settings.logIncludeExecutionData,
     logRetentionDays: settings.logRetentionDays,

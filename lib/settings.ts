@@ -13,7 +13,7 @@ import { DEDUP_SETTINGS, DedupSettings } from "./config/dedup";
 import { checkResponse, RESPONSE_SETTINGS, ResponseSettings, RunbookLanguage } from "./config/response";
 import { checkLifecycle, LIFECYCLE_SETTINGS, LifecycleSettings } from "./config/lifecycle";
 import { OBSERVABILITY_SETTINGS, ObservabilitySettings } from "./config/observability";
-import { STORM_SETTINGS, StormSettings } from "./config/storms";
+import { STORM_SETTINGS, stormSettingsOf, StormSettings } from "./config/storms";
 import { checkResponsePlans, ownRunbook, resolvePlanOptions, RESPONSE_PLANS_SETTINGS, ResolvedResponsePlan, ResponsePlansSettings } from "./config/responsePlans";
 
 export { RECORD_STATES, WORKFLOW_STATUSES } from "./config/filter";
@@ -200,4 +200,20 @@ export function loadSettings(read: RawConfigReader, projectDir: string, config?:
     }
     if (problems.length > 0) throw new ConfigurationError(problems);
     return { ...(settings as Omit<Settings, "runbookPath" | "responsePlans">), runbookPath, ...(responsePlans ? { responsePlans } : {}) };
+}
+
+/**
+ * The settings the state machine is rendered with, besides its table and plans: the program and
+ * the offline replay both take them from here, so they cannot drift apart.
+ */
+export function workflowSettingsOf(settings: Settings) {
+    return {
+        dedupTtlDays: settings.dedupTtlDays,
+        impactBySeverity: settings.impactBySeverity,
+        notifyFindings: settings.notifyFindings,
+        resolveIncidentsWithFindings: settings.resolveIncidentsWithFindings,
+        recordRetentionDays: settings.recordRetentionDays,
+        storms: stormSettingsOf(settings),
+        findingFormats: settings.findingFormats,
+    };
 }

@@ -1,11 +1,10 @@
-import { Settings, stackPrefix } from "../lib/settings";
+import { Settings, stackPrefix, workflowSettingsOf } from "../lib/settings";
 import { responsePlanArnBySeverity, responsePlanLayout } from "../lib/responsePlans";
 import { buildEventPattern, buildLifecyclePattern, buildOcsfEventPattern, buildOcsfLifecyclePattern } from "../lib/eventPattern";
 import { renderStateMachineDefinition, TASK_INTEGRATIONS, taskStates } from "../lib/stateMachineDefinition";
 import { LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn } from "./incidentManagerStandIn";
 import { Delivery, ReplayAccount } from "./replayAccount";
-import { stormSettingsOf } from "../lib/config/storms";
 import { MOCK_ACCOUNT } from "./pulumiMocks";
 import { ReplayEvent } from "./findingInput";
 
@@ -142,13 +141,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
             tableName,
             responsePlanArn,
             responsePlanArnBySeverity: responsePlanArnBySeverity(layout, planArn),
-            dedupTtlDays: settings.dedupTtlDays,
-            impactBySeverity: settings.impactBySeverity,
-            notifyFindings: settings.notifyFindings,
-            resolveIncidentsWithFindings: settings.resolveIncidentsWithFindings,
-            recordRetentionDays: settings.recordRetentionDays,
-            storms: stormSettingsOf(settings),
-            findingFormats: settings.findingFormats,
+            ...workflowSettingsOf(settings),
         }),
         patterns: stackRules(settings),
     };

@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadSettings } from "../lib/settings";
+import { generatedFinding as generated } from "./support/generatedFinding";
 import { eventForFinding, ReplayEvent } from "../offline/findingInput";
 import { simulate } from "../offline/simulation";
 import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
@@ -27,26 +28,8 @@ type Life = "open" | "fixed" | "reopened";
 const LIVES: Life[] = ["open", "open", "open", "open", "open", "fixed", "fixed", "fixed", "reopened", "reopened"];
 
 function generatedFinding(n: number, updatedAt: string, passed: boolean): Record<string, unknown> {
-    const account = String(100000000000 + (n % 50));
     const severity = passed ? "INFORMATIONAL" : n % 4 === 0 ? "CRITICAL" : "HIGH";
-    return {
-        SchemaVersion: "2018-10-08",
-        Id: `arn:aws:securityhub:ap-northeast-1:${account}:security-control/S3.8/finding/${String(n).padStart(8, "0")}-life`,
-        ProductArn: "arn:aws:securityhub:ap-northeast-1::product/aws/securityhub",
-        Region: "ap-northeast-1",
-        GeneratorId: "security-control/S3.8",
-        AwsAccountId: account,
-        Types: ["Software and Configuration Checks/Industry and Regulatory Standards"],
-        UpdatedAt: updatedAt,
-        Severity: { Label: severity },
-        Title: "S3 general purpose buckets should block public access",
-        Remediation: { Recommendation: { Text: "See the controls documentation.", Url: "https://docs.aws.amazon.com/console/securityhub/S3.8/remediation" } },
-        ProductFields: { "aws/securityhub/ProductName": "Security Hub" },
-        Resources: [{ Type: "AwsS3Bucket", Id: `arn:aws:s3:::lifecycle-bucket-${n}` }],
-        Compliance: { Status: passed ? "PASSED" : "FAILED", SecurityControlId: "S3.8" },
-        Workflow: { Status: "NEW" },
-        RecordState: "ACTIVE",
-    };
+    return generated({ n, tag: "life", control: "S3.8", title: "S3 general purpose buckets should block public access", account: String(100000000000 + (n % 50)), updatedAt, severity, passed });
 }
 
 /**

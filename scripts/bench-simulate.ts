@@ -5,6 +5,7 @@
  */
 import * as os from "os";
 import { loadSettings } from "../lib/settings";
+import { generatedFinding as generated } from "./support/generatedFinding";
 import { eventForFinding, ReplayEvent } from "../offline/findingInput";
 import { simulate } from "../offline/simulation";
 import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
@@ -21,25 +22,8 @@ const CONTROLS = [["S3.8", "S3 general purpose buckets should block public acces
 function generatedFinding(n: number, updatedAt: string): Record<string, unknown> {
     const [control, title, type] = CONTROLS[n % CONTROLS.length];
     const account = String(100000000000 + (n % 50));
-    return {
-        SchemaVersion: "2018-10-08",
-        Id: `arn:aws:securityhub:ap-northeast-1:${account}:security-control/${control}/finding/${String(n).padStart(8, "0")}-bench`,
-        ProductArn: "arn:aws:securityhub:ap-northeast-1::product/aws/securityhub",
-        Region: "ap-northeast-1",
-        GeneratorId: `security-control/${control}`,
-        AwsAccountId: account,
-        Types: ["Software and Configuration Checks/Industry and Regulatory Standards"],
-        UpdatedAt: updatedAt,
-        Severity: { Label: n % 4 === 0 ? "CRITICAL" : "HIGH" },
-        Title: title,
-        Description: `This control checks: ${title}.`,
-        Remediation: { Recommendation: { Text: "See the controls documentation.", Url: `https://docs.aws.amazon.com/console/securityhub/${control}/remediation` } },
-        ProductFields: { "aws/securityhub/ProductName": "Security Hub" },
-        Resources: [{ Type: type, Id: type === "AwsAccount" ? `AWS::::Account:${account}` : `arn:aws:s3:::bench-bucket-${n}` }],
-        Compliance: { Status: "FAILED" },
-        Workflow: { Status: "NEW" },
-        RecordState: "ACTIVE",
-    };
+    const resource = { Type: type, Id: type === "AwsAccount" ? `AWS::::Account:${account}` : `arn:aws:s3:::bench-bucket-${n}` };
+    return generated({ n, tag: "bench", control, title, account, updatedAt, severity: n % 4 === 0 ? "CRITICAL" : "HIGH", resource });
 }
 
 async function main() {

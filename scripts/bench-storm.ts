@@ -11,6 +11,7 @@
  */
 import * as os from "os";
 import { loadSettings, Settings } from "../lib/settings";
+import { generatedFinding as generated } from "./support/generatedFinding";
 import { eventForFinding, ReplayEvent } from "../offline/findingInput";
 import { simulate } from "../offline/simulation";
 import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
@@ -29,25 +30,7 @@ const SEVERITIES = ["HIGH", "HIGH", "HIGH", "CRITICAL", "MEDIUM"];
 
 function generatedFinding(kind: "storm" | "background", n: number, control: string, account: string, updatedAt: string): Record<string, unknown> {
     const title = kind === "storm" ? `Storm control ${control} is not configured as the organisation's standard requires` : `Background control ${control} failed its check`;
-    return {
-        SchemaVersion: "2018-10-08",
-        Id: `arn:aws:securityhub:ap-northeast-1:${account}:security-control/${control}/finding/${String(n).padStart(8, "0")}-${kind}`,
-        ProductArn: "arn:aws:securityhub:ap-northeast-1::product/aws/securityhub",
-        Region: "ap-northeast-1",
-        GeneratorId: `security-control/${control}`,
-        AwsAccountId: account,
-        Types: ["Software and Configuration Checks/Industry and Regulatory Standards"],
-        UpdatedAt: updatedAt,
-        Severity: { Label: SEVERITIES[n % SEVERITIES.length] },
-        Title: title,
-        Description: `This control checks: ${title}.`,
-        Remediation: { Recommendation: { Text: "See the controls documentation.", Url: `https://docs.aws.amazon.com/console/securityhub/${control}/remediation` } },
-        ProductFields: { "aws/securityhub/ProductName": "Security Hub" },
-        Resources: [{ Type: "AwsS3Bucket", Id: `arn:aws:s3:::bench-${kind}-bucket-${n}` }],
-        Compliance: { Status: "FAILED", SecurityControlId: control },
-        Workflow: { Status: "NEW" },
-        RecordState: "ACTIVE",
-    };
+    return generated({ n, tag: kind, control, title, account, updatedAt, severity: SEVERITIES[n % SEVERITIES.length] });
 }
 
 /**
