@@ -1,7 +1,6 @@
 import { Settings } from "./settings";
-import { OCSF_EVENT_DETAIL_TYPE } from "./limits";
 import { NOTE_OPEN_PREFIX } from "./stateMachineDefinition";
-import { OCSF_ARCHIVED_STATUS_ID, OCSF_STATUS_ID_BY_WORKFLOW_STATUS } from "./limits";
+import { OCSF_ARCHIVED_STATUS_ID, OCSF_EVENT_DETAIL_TYPE, OCSF_STATUS_ID_BY_WORKFLOW_STATUS } from "./limits";
 import { ocsfSeverityIdsFor } from "./severity";
 
 export const EVENT_SOURCE = "aws.securityhub";

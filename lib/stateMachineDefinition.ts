@@ -186,6 +186,8 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         // A roll-up opens with one related item; the rest of Incident Manager's cap goes to attached findings.
         maxRollupRelatedItems: INCIDENT_LIMITS.relatedItems - 1,
         severityLabelsBySeverity: [...SEVERITY_LABELS].reverse(),
+        // A storm item counts each severity in an attribute of this prefix and the label.
+        severityCounterPrefix: "Severity",
         defaultImpact: DEFAULT_INCIDENT_IMPACT,
         ocsfDetailType: OCSF_EVENT_DETAIL_TYPE,
         severityLabelByOcsfId: Object.fromEntries([

@@ -43,14 +43,14 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         });
         workflows.push(replay.workflow);
         const record = (id: string) => dynamoDb.getItem(table, { FindingId: { S: id } });
-        return { replay, incidents, record, track: (d: Delivery) => d, sh: replay.securityHub };
+        return { replay, incidents, record, sh: replay.securityHub };
     }
 
     it("marks a new finding NOTIFIED with its incident in the note; the echo and later re-imports start nothing", async () => {
-        const { replay, incidents, record, track, sh } = await account();
+        const { replay, incidents, record, sh } = await account();
         const first = findingEvent();
         const id = first.detail.findings[0].Id;
-        const opened = track(await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z")));
+        const opened = await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
         expect(opened.rule).to.equal("findings");
         expect(statesOf(opened)).to.deep.equal([["Route", "ClaimFinding", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "NotifyFinding", "RecordIncident"]]);
         const [incident] = incidents.incidents;
@@ -85,11 +85,11 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         ["archived", { record: "ARCHIVED" }],
     ] as const) {
         it(`adds a timeline event when the finding is ${kind}, closes the note, and starts nothing for later re-imports`, async () => {
-            const { replay, incidents, record, track, sh } = await account();
+            const { replay, incidents, record, sh } = await account();
             const first = findingEvent();
             const id = first.detail.findings[0].Id;
             await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
-            const closed = track(await replay.deliverFromInput(at(first, "2026-11-03T06:00:00Z", change)));
+            const closed = await replay.deliverFromInput(at(first, "2026-11-03T06:00:00Z", change));
             expect(closed.rule).to.equal("lifecycle");
             expect(closed.runs[0].cause).to.equal(undefined);
             expect(statesOf(closed)).to.deep.equal([["Route", "AddClosedTimeline", "CloseNote", "RecordClosed"]]);
@@ -120,13 +120,13 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
     });
 
     it("re-opened while its incident is open: a timeline event and NOTIFIED again, no new incident", async () => {
-        const { replay, incidents, record, track, sh } = await account();
+        const { replay, incidents, record, sh } = await account();
         const first = findingEvent();
         const id = first.detail.findings[0].Id;
         await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
         await replay.deliverFromInput(at(first, "2026-11-01T00:20:00Z", { compliance: "PASSED" }));
         // Broken again 40 minutes later: Security Hub resets RESOLVED to NEW (the Note stays).
-        const reopened = track(await replay.deliverFromInput(at(first, "2026-11-01T01:00:00Z", { compliance: "FAILED" })));
+        const reopened = await replay.deliverFromInput(at(first, "2026-11-01T01:00:00Z", { compliance: "FAILED" }));
         expect(sh.lastImport!.reason).to.equal("reset-compliance");
         expect(reopened.rule).to.equal("findings");
         expect(statesOf(reopened)).to.deep.equal([["Route", "ClaimFinding", "ReadRecord", "Decide", "CheckIncident", "IncidentStillOpen", "AddReopenedTimeline", "NotifyFinding", "RecordIncident"]]);
