@@ -287,10 +287,10 @@ describe("responsePlans (plans per severity)", () => {
     });
 });
 
-describe("the README's worked example of responsePlans", () => {
+describe("the documented worked example of responsePlans", () => {
     it("is a valid stack file: CRITICAL pages the escalation plan, HIGH goes to the chat channel", () => {
-        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
-        const example = /### Respond by severity[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)![1];
+        const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "response-plans.md"), "utf8");
+        const example = /# Respond by severity[\s\S]*?```yaml\n([\s\S]*?)```/.exec(doc)![1];
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "readme-")), "Pulumi.prod.yaml");
         fs.writeFileSync(file, example);
         const s = loadSettings(readStackConfig(undefined, PROJECT_DIR, file).read, PROJECT_DIR);
