@@ -43,10 +43,16 @@ const SAMPLES_DIR = path.join(PROJECT_DIR, "samples", "findings");
 
 let jsonMode = process.argv.includes("--json");
 
+/** Writes the last output, then exits once it is flushed (a pipe is written asynchronously). */
+function finish(stream: NodeJS.WriteStream, text: string, code: number): never {
+    stream.write(text, () => process.exit(code));
+    // Nothing runs after this: wait for the write's callback.
+    return new Promise(() => undefined) as never;
+}
+
 function fail(message: string): never {
-    if (jsonMode) process.stdout.write(JSON.stringify({ tool: "securityhub-incidents verify", ok: false, error: escapeLines(message).split("\n") }, null, 2) + "\n");
-    else for (const line of escapeLines(message).split("\n")) process.stderr.write(`verify: ${line}\n`);
-    process.exit(2);
+    if (jsonMode) return finish(process.stdout, JSON.stringify({ tool: "securityhub-incidents verify", ok: false, error: escapeLines(message).split("\n") }, null, 2) + "\n", 2);
+    return finish(process.stderr, escapeLines(message).split("\n").map(line => `verify: ${line}\n`).join(""), 2);
 }
 
 interface Args {
@@ -65,8 +71,7 @@ function parseArgs(argv: string[]): Args {
         positionals: true,
     });
     if (line.flags.has("--help")) {
-        process.stdout.write(USAGE + "\n");
-        process.exit(0);
+        finish(process.stdout, USAGE + "\n", 0);
     }
     const problems = line.problems.map(p => p.reason);
     if (!line.values.has("--stack") && problems.length === 0) problems.push("--stack is required: the stack to verify (e.g. --stack prod)");
@@ -185,8 +190,7 @@ async function main() {
 
     if (args.dryRun) {
         const calls = plannedCalls(expected, deployment, { endToEnd: args.endToEnd, samples: samples.map(s => s.source) });
-        printDryRun(args, deployment, calls);
-        process.exit(0);
+        finish(process.stdout, dryRunText(args, deployment, calls, expected), 0);
     }
 
     const clients = sdkClients();
@@ -209,26 +213,24 @@ async function main() {
     const count = (s: CheckResult["status"]) => outcome.results.filter(r => r.status === s).length;
     const ok = count("fail") === 0;
     if (args.json) {
-        process.stdout.write(JSON.stringify({
+        finish(process.stdout, JSON.stringify({
             tool: "securityhub-incidents verify", stack: args.stack, account: deployment.account, region: deployment.region, endToEnd: args.endToEnd, ok,
             summary: { passed: count("pass"), failed: count("fail"), skipped: count("skip") },
             results: outcome.results, calls: outcome.calls,
-        }, null, 2) + "\n");
+            // What the checks compared the account with (in the mock account of npm run synth), for bug reports.
+            expected,
+        }, null, 2) + "\n", ok ? 0 : 1);
     } else {
-        process.stdout.write(`verify: ${count("pass")} checks passed, ${count("fail")} failed, ${count("skip")} skipped; ${outcome.calls.length} AWS calls${ok ? "" : " (attach this report, or its --json, to a bug report: docs/verify.md)"}\n`);
+        finish(process.stdout, `verify: ${count("pass")} checks passed, ${count("fail")} failed, ${count("skip")} skipped; ${outcome.calls.length} AWS calls${ok ? "" : " (attach this report, or its --json, to a bug report: docs/verify.md)"}\n`, ok ? 0 : 1);
     }
-    process.exit(ok ? 0 : 1);
 }
 
-function printDryRun(args: Args, d: Deployment, calls: PlannedCall[]): void {
-    if (args.json) {
-        process.stdout.write(JSON.stringify({ tool: "securityhub-incidents verify", stack: args.stack, dryRun: true, account: d.account, region: d.region, calls }, null, 2) + "\n");
-        return;
-    }
+function dryRunText(args: Args, d: Deployment, calls: PlannedCall[], expected: ExpectedStack): string {
+    if (args.json) return JSON.stringify({ tool: "securityhub-incidents verify", stack: args.stack, dryRun: true, account: d.account, region: d.region, calls, expected }, null, 2) + "\n";
     const writes = calls.filter(c => /removes|resolves|OPENS|may write/.test(c.purpose)).length;
-    process.stdout.write(`verify --dry-run: stack ${args.stack}, ${d.region}: ${calls.length} AWS calls, nothing called${args.outputsFile === undefined ? " (names in <> come from the stack outputs)" : ""}\n`);
-    for (const c of calls) process.stdout.write(`  ${c.service} ${c.operation}  ${escapeControls(c.target)}  — ${c.purpose}\n`);
-    process.stdout.write(`${writes} of them write: check items in the dedup table (removed after)${args.endToEnd ? ", and the end-to-end execution with its incident" : ""}; none changes a real finding or pages anyone${args.endToEnd ? " except the end-to-end run" : ""}\n`);
+    return `verify --dry-run: stack ${args.stack}, ${d.region}: ${calls.length} AWS calls, nothing called${args.outputsFile === undefined ? " (names in <> come from the stack outputs)" : ""}\n`
+        + calls.map(c => `  ${c.service} ${c.operation}  ${escapeControls(c.target)}  — ${c.purpose}\n`).join("")
+        + `${writes} of them write: check items in the dedup table (removed after)${args.endToEnd ? ", and the end-to-end execution with its incident" : ""}; none changes a real finding or pages anyone${args.endToEnd ? " except the end-to-end run" : ""}\n`;
 }
 
 main().catch(err => fail((err as Error)?.message ?? String(err)));
