@@ -14,7 +14,7 @@ import { PROJECT_DIR, readStackConfig, StackConfig } from "../offline/stackConfi
 import { readFindingInputs } from "../offline/findingInput";
 import { fsReason } from "../offline/fsMessages";
 import { Deployment, expectedStack, ExpectedStack, readOutputs, StackOutputs, VerifyError } from "../lib/verify/model";
-import { PlannedCall, plannedCalls } from "../lib/verify/calls";
+import { callerPolicy, PlannedCall, plannedCalls } from "../lib/verify/calls";
 import { CheckResult, Clients, RunReport, runVerify } from "../lib/verify/run";
 
 const USAGE = `usage: npm run verify -- --stack <name> [options] [FILE ...]
@@ -226,11 +226,14 @@ async function main() {
 }
 
 function dryRunText(args: Args, d: Deployment, calls: PlannedCall[], expected: ExpectedStack): string {
-    if (args.json) return JSON.stringify({ tool: "securityhub-incidents verify", stack: args.stack, dryRun: true, account: d.account, region: d.region, calls, expected }, null, 2) + "\n";
+    // The policy covers --end-to-end too, so one policy serves every run.
+    const policy = callerPolicy(plannedCalls(expected, d, { endToEnd: true, samples: ["sample"] }), d);
+    if (args.json) return JSON.stringify({ tool: "securityhub-incidents verify", stack: args.stack, dryRun: true, account: d.account, region: d.region, calls, callerPolicy: policy, expected }, null, 2) + "\n";
     const writes = calls.filter(c => /removes|resolves|OPENS|may write/.test(c.purpose)).length;
     return `verify --dry-run: stack ${args.stack}, ${d.region}: ${calls.length} AWS calls, nothing called${args.outputsFile === undefined ? " (names in <> come from the stack outputs)" : ""}\n`
         + calls.map(c => `  ${c.service} ${c.operation}  ${escapeControls(c.target)}  — ${c.purpose}\n`).join("")
-        + `${writes} of them write: check items in the dedup table (removed after)${args.endToEnd ? ", and the end-to-end execution with its incident" : ""}; none changes a real finding or pages anyone${args.endToEnd ? " except the end-to-end run" : ""}\n`;
+        + `${writes} of them write: check items in the dedup table (removed after)${args.endToEnd ? ", and the end-to-end execution with its incident" : ""}; none changes a real finding or pages anyone${args.endToEnd ? " except the end-to-end run" : ""}\n`
+        + `the IAM policy to run verify (statement EndToEndOnly only for --end-to-end):\n${JSON.stringify(policy, null, 2)}\n`;
 }
 
 main().catch(err => fail((err as Error)?.message ?? String(err)));

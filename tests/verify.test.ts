@@ -8,7 +8,7 @@ import { DeleteItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetIncidentRecordCommand, GetReplicationSetCommand, GetResponsePlanCommand, ListRelatedItemsCommand, ListReplicationSetsCommand, ResourceNotFoundException, SSMIncidentsClient, UpdateIncidentRecordCommand } from "@aws-sdk/client-ssm-incidents";
 import { runScript } from "./support/scripts";
 import { Deployment, ExpectedStack, readOutputs, substitute, substitutions, VerifyError } from "../lib/verify/model";
-import { plannedCalls } from "../lib/verify/calls";
+import { callerPolicy, plannedCalls } from "../lib/verify/calls";
 import { CheckResult, Clients, runVerify } from "../lib/verify/run";
 import { CHECK_MARKER, checkContext, checkIncidentArn, checkStateInput, judgeTestState, planTaskChecks, unsafeRequest } from "../lib/verify/taskChecks";
 import { renderStateMachineDefinition, taskStates, TASK_INTEGRATIONS } from "../lib/stateMachineDefinition";
@@ -258,8 +258,14 @@ describe("npm run verify", function () {
         mocks.incidents.on(GetIncidentRecordCommand).resolves({ incidentRecord: { arn: incident, title: "[verify test] finding", impact: 2, status: "OPEN", creationTime: new Date(), lastModifiedBy: "x", lastModifiedTime: new Date(), dedupeString: "", incidentRecordSource: { createdBy: "x", source: "securityhub-incidents" } } });
         mocks.incidents.on(ListRelatedItemsCommand).resolves({ relatedItems: [{ identifier: { type: "OTHER", value: { url: "https://console.aws.amazon.com/securityhub" } }, title: "Finding" }] });
         mocks.incidents.on(UpdateIncidentRecordCommand).resolves({});
-        let { results } = await run({ endToEnd: true });
+        let { results, calls } = await run({ endToEnd: true });
         expect(results.find(r => r.check === "end-to-end")!, JSON.stringify(results.filter(r => r.check.startsWith("end")))).to.include({ status: "pass" });
+        // The one policy docs/verify.md gives the person running verify allows every call it made.
+        const planned = plannedCalls(expected, deployment, { endToEnd: true, samples: ["s"] });
+        const allowed = new Set(callerPolicy(planned, deployment).Statement.flatMap(st => st.Action as string[]));
+        const service = (s: string) => ({ states: "states", "ssm-incidents": "ssm-incidents" } as Record<string, string>)[s] ?? s;
+        for (const c of calls) if (c.operation !== "GetCallerIdentity") expect(allowed, `${c.service}:${c.operation}`).to.include(`${service(c.service)}:${c.operation}`);
+        expect(allowed).to.include("iam:PassRole");
         expect(mocks.sfn.commandCalls(StartExecutionCommand)[0].args[0].input.input).to.include("[verify test]");
         expect(mocks.incidents.commandCalls(UpdateIncidentRecordCommand)[0].args[0].input).to.deep.equal({ arn: incident, status: "RESOLVED" });
         expect(mocks.dynamodb.commandCalls(DeleteItemCommand).map(c => c.args[0].input.Key!.FindingId.S)).to.include(key);
@@ -288,6 +294,19 @@ describe("npm run verify", function () {
                 "o.json: output runbookDocumentNames is missing or not a map of names to strings",
             ]);
         }
+    });
+});
+
+describe("the README", () => {
+    it("names every npm script, verify among them, and links docs/verify.md", () => {
+        const fs = require("fs") as typeof import("fs");
+        const path = require("path") as typeof import("path");
+        const root = path.join(__dirname, "..");
+        const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+        const scripts = Object.keys(JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).scripts);
+        expect(scripts).to.include("verify");
+        for (const script of scripts) expect(readme, script).to.match(new RegExp(`npm (run (-s )?)?${script.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`));
+        expect(readme).to.include("(docs/verify.md)");
     });
 });
 

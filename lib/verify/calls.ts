@@ -129,3 +129,28 @@ export function plannedCalls(expected: ExpectedStack, d: Deployment, options: Ca
     }
     return calls;
 }
+
+/** The IAM service prefix of each client verify uses. */
+const IAM_PREFIX: Record<string, string> = { sts: "sts", "ssm-incidents": "ssm-incidents", states: "states", events: "events", iam: "iam", dynamodb: "dynamodb" };
+
+/**
+ * The one policy the person running verify needs, derived from the calls it makes (plannedCalls):
+ * reads on "*" (the names are only known from the account), the dedup table's DeleteItem for the
+ * check items, TestState with iam:PassRole of the workflow role to Step Functions, and with
+ * --end-to-end StartExecution and UpdateIncidentRecord. sts:GetCallerIdentity needs no permission
+ * (IAM user guide: GetCallerIdentity works even when access is explicitly denied), so it is left out.
+ */
+export function callerPolicy(calls: PlannedCall[], d: Deployment): PolicyDocument {
+    const actionOf = (c: PlannedCall) => `${IAM_PREFIX[c.service]}:${c.operation}`;
+    const writes = new Set(["states:TestState", "dynamodb:DeleteItem", "states:StartExecution", "ssm-incidents:UpdateIncidentRecord"]);
+    const reads = [...new Set(calls.map(actionOf))].filter(a => !writes.has(a) && a !== "sts:GetCallerIdentity").sort();
+    const has = (action: string) => calls.some(c => actionOf(c) === action);
+    const statements: Array<Record<string, unknown>> = [{ Sid: "ReadTheStack", Effect: "Allow", Action: reads, Resource: "*" }];
+    if (has("states:TestState")) {
+        statements.push({ Sid: "TestEachState", Effect: "Allow", Action: ["states:TestState"], Resource: "*" });
+        statements.push({ Sid: "TestWithTheWorkflowRole", Effect: "Allow", Action: ["iam:PassRole"], Resource: `arn:${d.partition}:iam::${d.account}:role/*`, Condition: { StringEquals: { "iam:PassedToService": "states.amazonaws.com" } } });
+    }
+    if (has("dynamodb:DeleteItem")) statements.push({ Sid: "RemoveCheckItems", Effect: "Allow", Action: ["dynamodb:DeleteItem"], Resource: `arn:${d.partition}:dynamodb:${d.region}:${d.account}:table/${d.outputs.tableName}` });
+    if (has("states:StartExecution")) statements.push({ Sid: "EndToEndOnly", Effect: "Allow", Action: ["states:StartExecution", "ssm-incidents:UpdateIncidentRecord"], Resource: [d.outputs.stateMachineArn, `arn:${d.partition}:ssm-incidents::${d.account}:incident-record/*`] });
+    return { Version: "2012-10-17", Statement: statements };
+}
