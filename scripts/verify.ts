@@ -43,16 +43,32 @@ const SAMPLES_DIR = path.join(PROJECT_DIR, "samples", "findings");
 
 let jsonMode = process.argv.includes("--json");
 
-/** Writes the last output, then exits once it is flushed (a pipe is written asynchronously). */
+/** Thrown to stop the command once its last output is on its way. */
+class Stop extends Error {}
+let stopping = false;
+
+/** Writes the last output and exits once it is flushed (a pipe is written asynchronously); stops the caller at once. */
 function finish(stream: NodeJS.WriteStream, text: string, code: number): never {
-    stream.write(text, () => process.exit(code));
-    // Nothing runs after this: wait for the write's callback.
-    return new Promise(() => undefined) as never;
+    if (!stopping) {
+        stopping = true;
+        stream.write(text, () => process.exit(code));
+    }
+    throw new Stop();
 }
 
 function fail(message: string): never {
     if (jsonMode) return finish(process.stdout, JSON.stringify({ tool: "securityhub-incidents verify", ok: false, error: escapeLines(message).split("\n") }, null, 2) + "\n", 2);
     return finish(process.stderr, escapeLines(message).split("\n").map(line => `verify: ${line}\n`).join(""), 2);
+}
+
+/** The last word on anything unexpected: one line, never a stack trace. */
+function unexpected(err: unknown): void {
+    if (err instanceof Stop) return;
+    try {
+        fail((err as Error)?.message ?? String(err));
+    } catch {
+        // stopping
+    }
 }
 
 interface Args {
@@ -88,7 +104,7 @@ function parseArgs(argv: string[]): Args {
 
 /** The program's resources for the stack, rendered under mocks as npm run synth renders them. */
 async function render(config: StackConfig): Promise<DeclaredResource[]> {
-    process.on("unhandledRejection", err => fail((err as Error)?.message ?? String(err)));
+    process.on("unhandledRejection", unexpected);
     const declared = installMocks(config.region, config.stack);
     pulumi.runtime.setAllConfig(config.values);
     try {
@@ -236,4 +252,4 @@ function dryRunText(args: Args, d: Deployment, calls: PlannedCall[], expected: E
         + `the IAM policy to run verify (statement EndToEndOnly only for --end-to-end):\n${JSON.stringify(policy, null, 2)}\n`;
 }
 
-main().catch(err => fail((err as Error)?.message ?? String(err)));
+main().catch(unexpected);
