@@ -99,11 +99,11 @@ export function plannedCalls(expected: ExpectedStack, d: Deployment, options: Ca
     for (const role of expected.roles) {
         const where = role.kind === "workflow" ? "the role DescribeStateMachine names" : role.kind === "event target" ? "the role ListTargetsByRule names" : "the role GetResponsePlan names";
         add("iam", "GetRole", where, `deployed: trust policy of the ${roleLabel(role)}`);
-        add("iam", "ListRolePolicies", where, `deployed: inline policies of the ${roleLabel(role)}`);
+        add("iam", "ListRolePolicies", where, `deployed: inline policies of the ${roleLabel(role)} (again for each further page)`);
         for (const policy of Object.keys(role.inlinePolicies)) add("iam", "GetRolePolicy", `${policy}-<suffix Pulumi added>`, `deployed: inline policy ${policy}`);
         add("iam", "ListAttachedRolePolicies", where, `deployed: the ${roleLabel(role)} has no managed policies`);
     }
-    for (const c of permissionCases(expected, d)) add("iam", "SimulatePrincipalPolicy", `${c.role}: ${c.actions.join(", ")} on ${c.resources.length} resources`, `permissions: ${c.label}`);
+    for (const c of permissionCases(expected, d)) add("iam", "SimulatePrincipalPolicy", `${c.role}: ${c.actions.join(", ")} on ${c.resources.length} resources`, `permissions: ${c.label} (again for each further page)`);
     for (const rule of expected.rules) {
         for (const sample of options.samples) add("events", "TestEventPattern", `${rule.logicalName} with ${sample}`, "patterns: EventBridge agrees with the offline matcher");
     }
@@ -121,7 +121,7 @@ export function plannedCalls(expected: ExpectedStack, d: Deployment, options: Ca
     if (options.endToEnd) {
         add("states", "StartExecution", d.outputs.stateMachineArn, "end-to-end: one execution with a synthetic finding; OPENS A REAL INCIDENT and engages the plan's contacts");
         add("states", "DescribeExecution", "that execution (every few seconds until it ends)", "end-to-end: wait for it");
-        add("states", "GetExecutionHistory", "that execution", "end-to-end: the incident ARN, the record key and the write-back's answer");
+        add("states", "GetExecutionHistory", "that execution (again for each further page)", "end-to-end: the incident ARN, the record key and the write-back's answer");
         add("ssm-incidents", "GetIncidentRecord", "the incident it opened", "end-to-end: title, impact, plan");
         add("ssm-incidents", "ListRelatedItems", "the incident it opened", "end-to-end: the finding is a related item");
         add("ssm-incidents", "UpdateIncidentRecord", "the incident it opened", "end-to-end cleanup: resolves it (status RESOLVED)");

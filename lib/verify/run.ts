@@ -97,6 +97,10 @@ export async function runVerify(expected: ExpectedStack, d: Deployment, clients:
     }
 
     // Backend: Incident Manager is enabled (a replication set) in the stack's Region.
+    // ListReplicationSets → {replicationSetArns[], nextToken}; GetReplicationSet → {replicationSet: {status
+    // ACTIVE|CREATING|UPDATING|DELETING|FAILED, regionMap: {<region>: {status, …}}}} (Incident Manager API
+    // reference: docs.aws.amazon.com/incident-manager/latest/APIReference/API_ListReplicationSets.html, API_GetReplicationSet.html).
+    // An account where Incident Manager was never enabled has no replication set: the list is empty.
     try {
         const listed = await send<{ replicationSetArns?: string[] }>("ssm-incidents", clients.incidents, new ListReplicationSetsCommand({}));
         const arn = listed.replicationSetArns?.[0];
@@ -114,7 +118,8 @@ export async function runVerify(expected: ExpectedStack, d: Deployment, clients:
         report("backend: Incident Manager", "fail", `ListReplicationSets/GetReplicationSet: ${errorLine(err)}`);
     }
 
-    // Deployed equals rendered: the definition.
+    // Deployed equals rendered: the definition. DescribeStateMachine → {definition (the ASL as a string), roleArn, …}
+    // (Step Functions API reference, DescribeStateMachine).
     let deployedDefinition: Record<string, any> | undefined;
     let workflowRoleArn: string | undefined;
     try {
@@ -127,7 +132,8 @@ export async function runVerify(expected: ExpectedStack, d: Deployment, clients:
         report("deployed: state machine definition", "fail", `DescribeStateMachine: ${errorLine(err)}`);
     }
 
-    // Event patterns and targets.
+    // Event patterns and targets. DescribeRule → {EventPattern (string), State ENABLED|DISABLED|…};
+    // ListTargetsByRule → {Targets[{Id, Arn, RoleArn, …}]} (EventBridge API reference).
     const roleArns = new Map<string, string>();
     if (workflowRoleArn) roleArns.set(expected.roles.find(r => r.kind === "workflow")?.logicalName ?? "", workflowRoleArn);
     for (const rule of expected.rules) {
@@ -154,7 +160,8 @@ export async function runVerify(expected: ExpectedStack, d: Deployment, clients:
         }
     }
 
-    // Response plans: their runbook roles.
+    // Response plans: their runbook roles. GetResponsePlan → {actions[{ssmAutomation: {roleArn, documentName, …}}]}
+    // (Incident Manager API reference, GetResponsePlan; the SDK's Action union).
     for (const plan of expected.plans) {
         const check = `deployed: response plan ${plan.name}`;
         const arn = d.outputs.responsePlanArns[plan.name];
@@ -216,6 +223,8 @@ export async function runVerify(expected: ExpectedStack, d: Deployment, clients:
     }
 
     // Permissions: simulate every action the definition calls on the resources it calls them on.
+    // SimulatePrincipalPolicy → {EvaluationResults[{EvalActionName, EvalResourceName, EvalDecision
+    // allowed|explicitDeny|implicitDeny}], IsTruncated, Marker} (IAM API reference, SimulatePrincipalPolicy).
     let cases: ReturnType<typeof permissionCases>;
     try {
         cases = permissionCases(expected, d, deployedDefinition ?? expected.definition);
@@ -247,6 +256,7 @@ export async function runVerify(expected: ExpectedStack, d: Deployment, clients:
     }
 
     // Patterns: EventBridge's matcher and the offline one agree on every sample.
+    // TestEventPattern(EventPattern, Event) → {Result: boolean} (EventBridge API reference, TestEventPattern).
     for (const rule of expected.rules) {
         const check = `patterns: ${rule.logicalName}`;
         if (options.samples.length === 0) {
@@ -276,7 +286,10 @@ export async function runVerify(expected: ExpectedStack, d: Deployment, clients:
         }
     }
 
-    // Every Task state, alone, with the deployed role, on check data.
+    // Every Task state, alone, with the deployed role, on check data. TestState(definition, stateName,
+    // roleArn, input, inspectionLevel, mock) → {status SUCCEEDED|FAILED|RETRIABLE|CAUGHT_ERROR, error, cause,
+    // output, nextState, inspectionData{input, afterArguments, result, …}}; a mock may not be combined
+    // with a real call, and context only with a mock (docs.aws.amazon.com/step-functions/latest/apireference/API_TestState.html).
     const planName = Object.keys(d.outputs.responsePlanArns)[0] ?? expected.plans[0]?.name;
     const target: CheckTarget = { partition: d.partition, region: d.region, account: d.account, planName, now: options.now };
     const checkKeys = new Set<string>();

@@ -202,6 +202,9 @@ export function judgeTestState(plan: Extract<TaskPlan, { kind: "test" }>, answer
         return { pass: false, detail: `expected success or DynamoDB.ConditionalCheckFailedException, got ${error || answer.status}: ${answer.cause ?? ""}` };
     }
     if (plan.service === "securityHub") {
+        // BatchUpdateFindings(V2) report a finding they did not update in UnprocessedFindings[{FindingIdentifier,
+        // ErrorCode, ErrorMessage}], ErrorCode FindingNotFound for an id that does not exist, not as an error
+        // (Security Hub API reference, BatchUpdateFindings; shared/reference/aws-facts.md).
         const unprocessed = result?.UnprocessedFindings ?? (/UnprocessedFindings: (\S+)/.exec(text) ? [{ ErrorCode: /UnprocessedFindings: (\S+)/.exec(text)![1] }] : undefined);
         if (Array.isArray(unprocessed) && unprocessed.length > 0) {
             const codes = [...new Set(unprocessed.map((u: any) => u.ErrorCode))];
