@@ -288,8 +288,8 @@ export async function runVerify(expected: ExpectedStack, d: Deployment, clients:
 
     // Every Task state, alone, with the deployed role, on check data. TestState(definition, stateName,
     // roleArn, input, inspectionLevel, mock) → {status SUCCEEDED|FAILED|RETRIABLE|CAUGHT_ERROR, error, cause,
-    // output, nextState, inspectionData{input, afterArguments, result, …}}; a mock may not be combined
-    // with a real call, and context only with a mock (docs.aws.amazon.com/step-functions/latest/apireference/API_TestState.html).
+    // output, nextState, inspectionData{input, afterArguments, result, …}}; with a mock the service is not called,
+    // and a context may be given only with a mock (docs.aws.amazon.com/step-functions/latest/apireference/API_TestState.html).
     const planName = Object.keys(d.outputs.responsePlanArns)[0] ?? expected.plans[0]?.name;
     const target: CheckTarget = { partition: d.partition, region: d.region, account: d.account, planName, now: options.now };
     const checkKeys = new Set<string>();
