@@ -7,7 +7,7 @@ import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePolici
 import { DeleteItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetIncidentRecordCommand, GetReplicationSetCommand, GetResponsePlanCommand, ListRelatedItemsCommand, ListReplicationSetsCommand, ResourceNotFoundException, SSMIncidentsClient, UpdateIncidentRecordCommand } from "@aws-sdk/client-ssm-incidents";
 import { runScript } from "./support/scripts";
-import { Deployment, ExpectedStack, readOutputs, substitute, substitutions, VerifyError } from "../lib/verify/model";
+import { Deployment, ExpectedStack, expectedStack, readOutputs, substitute, substitutions, VerifyError } from "../lib/verify/model";
 import { callerPolicy, plannedCalls } from "../lib/verify/calls";
 import { CheckResult, Clients, runVerify } from "../lib/verify/run";
 import { CHECK_MARKER, checkContext, checkIncidentArn, checkStateInput, judgeTestState, planTaskChecks, unsafeRequest } from "../lib/verify/taskChecks";
@@ -294,6 +294,31 @@ describe("npm run verify", function () {
                 "o.json: output runbookDocumentNames is missing or not a map of names to strings",
             ]);
         }
+    });
+});
+
+describe("verify's expected stack", () => {
+    it("finds each rule's stack output by the name synth gives its pattern file, and each role by what uses it", () => {
+        const M = "111122223333";
+        const rule = (name: string) => ({ type: "aws:cloudwatch/eventRule:EventRule", name, inputs: { eventPattern: JSON.stringify({ source: [name] }) } });
+        const declared = [
+            { type: "securityhub-incidents:events:FindingEventRule", name: "findings", inputs: {} },
+            rule("findings-rule"), rule("findings-lifecycle-rule"), rule("findings-ocsf-rule"), rule("findings-ocsf-lifecycle-rule"),
+            { type: "aws:dynamodb/table:Table", name: "dedup-table", inputs: {} },
+            { type: "aws:iam/role:Role", name: "incidents-role", inputs: { assumeRolePolicy: "{}" } },
+            { type: "aws:iam/role:Role", name: "findings-role", inputs: { assumeRolePolicy: "{}" } },
+            { type: "aws:iam/rolePolicy:RolePolicy", name: "incidents-tasks", inputs: { role: "incidents-role-0001-id", policy: JSON.stringify({ Statement: [] }) } },
+            { type: "aws:sfn/stateMachine:StateMachine", name: "incidents-workflow", inputs: { definition: "{}", roleArn: `arn:aws:iam::${M}:role/incidents-role-0001` } },
+            { type: "aws:cloudwatch/eventTarget:EventTarget", name: "findings-target", inputs: { roleArn: `arn:aws:iam::${M}:role/findings-role-0001` } },
+        ];
+        const stack = expectedStack(declared, "both", REGION, M);
+        expect(stack.rules.map(r => [r.logicalName, r.outputKey])).to.deep.equal([
+            ["findings-rule", "ruleArn"], ["findings-lifecycle-rule", "lifecycleRuleArn"], ["findings-ocsf-rule", "ocsfRuleArn"], ["findings-ocsf-lifecycle-rule", "ocsfLifecycleRuleArn"],
+        ]);
+        expect(stack.roles.map(r => [r.logicalName, r.kind, Object.keys(r.inlinePolicies)])).to.deep.equal([["incidents-role", "workflow", ["incidents-tasks"]], ["findings-role", "event target", []]]);
+        expect(stack.tableMockArn).to.equal(`arn:aws:dynamodb:${REGION}:${M}:table/dedup-table-0001`);
+        // A role nothing uses cannot be found in the account: refused, naming it.
+        expect(() => expectedStack([...declared, { type: "aws:iam/role:Role", name: "stray-role", inputs: { assumeRolePolicy: "{}" } }], "x", REGION, M)).to.throw(VerifyError, "role stray-role is used by no state machine");
     });
 });
 

@@ -4,6 +4,8 @@
  * mock account's names and ARNs replaced by the real ones from the stack's outputs.
  */
 
+import { eventPatternFiles } from "../../offline/synthOutput";
+
 /** A resource the program declared (offline/pulumiMocks.ts DeclaredResource). */
 export interface Declared {
     type: string;
@@ -36,7 +38,6 @@ const MACHINE_TYPE = "aws:sfn/stateMachine:StateMachine";
 const TABLE_TYPE = "aws:dynamodb/table:Table";
 const PLAN_TYPE = "aws:ssmincidents/responsePlan:ResponsePlan";
 const DOCUMENT_TYPE = "aws:ssm/document:Document";
-const COMPONENT_RULE_TYPE = "securityhub-incidents:events:FindingEventRule";
 
 /** Which role a rendered role is, by what uses it. */
 export type RoleKind = "workflow" | "event target" | "runbook";
@@ -99,13 +100,19 @@ export function expectedStack(declared: Declared[], stack: string, region: strin
     const stateMachineMockArn = arnOf("states", machine, `stateMachine:${physicalName(machine)}`);
     const tableMockName = physicalName(table);
 
-    // Rules: named <component>-<prefix>rule; the output is <prefix>ruleArn in camelCase.
-    const components = declared.filter(r => r.type === COMPONENT_RULE_TYPE).map(r => r.name);
-    const rules = declared.filter(r => r.type === RULE_TYPE).map(rule => {
-        const owner = components.filter(c => rule.name.startsWith(`${c}-`)).sort((a, b) => b.length - a.length)[0];
-        if (owner === undefined || !rule.name.endsWith("rule")) throw new VerifyError(`event rule ${rule.name} is not named <component>-…rule; cannot tell its stack output`);
-        return { logicalName: rule.name, outputKey: camel(`${rule.name.slice(owner.length + 1)}-arn`), pattern: JSON.parse(rule.inputs.eventPattern) };
-    });
+    // Rules: synth names each rule's pattern file (eventPatternFiles); the output is that file's
+    // prefix + ruleArn in camelCase: event-pattern.json → ruleArn, ocsf-lifecycle-event-pattern.json → ocsfLifecycleRuleArn.
+    let files: string[];
+    try {
+        files = [...eventPatternFiles(declared).keys()];
+    } catch (err) {
+        throw new VerifyError((err as Error).message);
+    }
+    const rules = declared.filter(r => r.type === RULE_TYPE).map((rule, i) => ({
+        logicalName: rule.name,
+        outputKey: camel(`${files[i].slice(0, -"event-pattern.json".length)}rule-arn`),
+        pattern: JSON.parse(rule.inputs.eventPattern),
+    }));
 
     const plans = declared.filter(r => r.type === PLAN_TYPE).map(plan => {
         const automation = plan.inputs.action?.ssmAutomations?.[0] ?? {};
