@@ -9,6 +9,8 @@ import { ResponsePlan } from "./components/responsePlan";
 import { IncidentStateMachine } from "./components/incidentStateMachine";
 import { FindingEventRule } from "./components/findingEventRule";
 import { WorkflowAlarms } from "./components/workflowAlarms";
+import { SuppressionRules } from "./components/suppressionRules";
+import { compileSuppressions } from "./lib/suppressions";
 
 /**
  * Validates every setting (and that no key of ours is misspelt or secret) before declaring
@@ -40,6 +42,13 @@ checked(() => {
         runbookParameterProblems(plan.responsePlanName, loadRunbook(plan.runbookPath, { pauseTimeoutSeconds }), PLAN_DYNAMIC_PARAMETERS));
     if (problems.length > 0) throw new ConfigurationError(problems);
 });
+// Suppression rules (suppressionsFile) as native automation rules, per format in use; expiry is
+// judged on today's date, and limits the rules break stop the preview here.
+const suppressions = compileSuppressions(settings.suppressions, { formats: settings.findingFormats, followIncidents: settings.notifyFindings, now: new Date() });
+checked(() => {
+    if (suppressions.problems.length > 0) throw new ConfigurationError(suppressions.problems.map(p => `securityhub-incidents:suppressionsFile: ${p}`));
+});
+for (const warning of suppressions.warnings) pulumi.log.warn(`securityhub-incidents:suppressionsFile: ${warning}`);
 const runbooks = new Map(layout.runbooks.map(r => [r.componentName, new RunbookDocument(r.componentName, { file: r.path, pauseTimeoutSeconds })]));
 
 const dedup = new DedupTable("dedup", {
@@ -90,6 +99,8 @@ const rule = new FindingEventRule("findings", {
     retryAttempts: settings.eventRetryAttempts,
     maxEventAgeSeconds: settings.eventMaxAgeSeconds,
 });
+
+if (suppressions.asff.length + suppressions.ocsf.length > 0) new SuppressionRules("suppressions", { asff: suppressions.asff, ocsf: suppressions.ocsf });
 
 new WorkflowAlarms("alarms", {
     stateMachineArn: workflow.arn,

@@ -48,15 +48,32 @@ const NOTE_FIELD = { pulumi: "noteTexts", asff: "NoteText", ocsf: "comment" } as
 
 export type SuppressionRole = "on-incident" | "suppress";
 
-/** Plain AutomationRule arguments (the type checker holds them to @pulumi/aws's). */
-export type AsffRuleArgs = aws.securityhub.AutomationRuleArgs & {
-    criteria: Record<string, Array<{ comparison: string; value: string; key?: string }>>;
+/** AutomationRule arguments, plain (no Outputs): what the component declares and synth writes. */
+export interface AsffRuleArgs {
+    ruleName: string;
+    description: string;
     ruleOrder: number;
     ruleStatus: "ENABLED" | "DISABLED";
     isTerminal: boolean;
+    /** Pulumi criteria key (e.g. awsAccountIds) → its filters. */
+    criteria: Record<string, Array<{ comparison: string; value: string; key?: string }>>;
+    actions: Array<{ type: "FINDING_FIELDS_UPDATE"; findingFieldsUpdate: { workflow: { status: "SUPPRESSED" }; note?: { text: string; updatedBy: string } } }>;
+}
+
+/** AutomationRuleV2 arguments, plain. */
+export interface OcsfRuleArgs {
     ruleName: string;
-};
-export type OcsfRuleArgs = aws.securityhub.AutomationRuleV2Args & { criteria: { ocsfFindingCriteriaJson: string }; ruleOrder: number; ruleStatus: "ENABLED" | "DISABLED"; ruleName: string };
+    description: string;
+    ruleOrder: number;
+    ruleStatus: "ENABLED" | "DISABLED";
+    criteria: { ocsfFindingCriteriaJson: string };
+    action: { type: "FINDING_FIELDS_UPDATE"; findingFieldsUpdate: { statusId: number; comment?: string } };
+}
+
+/** The type checker holds both to @pulumi/aws's own argument types. */
+type Fits<T extends Target, Target> = T;
+export type AsffRuleArgsFit = Fits<AsffRuleArgs, aws.securityhub.AutomationRuleArgs>;
+export type OcsfRuleArgsFit = Fits<OcsfRuleArgs, aws.securityhub.AutomationRuleV2Args>;
 
 export interface CompiledAutomationRule<A> {
     /** The suppression rule it comes from. */
