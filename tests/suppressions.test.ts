@@ -284,3 +284,164 @@ describe("suppressions compiled to automation rules", () => {
         expect(isExpired(rules.rules[1], new Date("2026-12-02T00:00:00Z"))).to.equal(true);
     });
 });
+
+/**
+ * A real CSPM control finding (AWS Security Hub user guide, sample control findings: FSBP
+ * CloudTrail.2, MEDIUM, account 123456789012, us-east-2), as the Imported event carrying it.
+ */
+const REAL_FINDING = JSON.parse(fs.readFileSync("/work/shared/real-findings/awsdocs-securityhub/sample-control-findings.fsbp-cloudtrail2.json", "utf8")).Findings[0];
+function importedAt(time: string): Record<string, any> {
+    const finding = structuredClone(REAL_FINDING);
+    finding.UpdatedAt = time;
+    return {
+        version: "0", id: `event-${time}`, "detail-type": "Security Hub Findings - Imported", source: "aws.securityhub",
+        account: finding.AwsAccountId, time, region: finding.Region, resources: [finding.Id], detail: { findings: [finding] },
+    };
+}
+
+const RULES_FOR_REAL_FINDING = `
+rules:
+  - name: macie-trail
+    reason: Macie's own trail; encryption is managed by the Macie team (SEC-42).
+    match:
+      securityControlIds: [CloudTrail.2]
+      accounts: ["123456789012"]
+      resourceIdPrefixes: ["arn:aws:cloudtrail:us-east-2:123456789012:trail/AWSMacie"]
+      titleContains: [encryption at-rest]
+  - name: other-account
+    reason: never matches this finding
+    match:
+      accounts: ["999999999999"]
+`;
+
+describe("suppressions replayed: the Security Hub stand-in applies the automation rules", function () {
+    this.timeout(60000);
+    let dynamoDb: import("../offline/localDynamoDb").LocalDynamoDb;
+    let tables = 0;
+    before(async () => {
+        const { LocalDynamoDb } = await import("../offline/localDynamoDb");
+        dynamoDb = await LocalDynamoDb.start();
+    });
+    after(async () => dynamoDb.stop());
+
+    async function account(timing: "separate-event" | "in-import", withRules = true) {
+        const { renderStateMachineDefinition } = await import("../lib/stateMachineDefinition");
+        const { buildEventPattern, buildLifecyclePattern } = await import("../lib/eventPattern");
+        const { IncidentManagerStandIn } = await import("../offline/incidentManagerStandIn");
+        const { ReplayAccount } = await import("../offline/replayAccount");
+        const { DEFAULT_IMPACT_BY_SEVERITY } = await import("../lib/severity");
+        const table = `suppressions-${++tables}`;
+        await dynamoDb.createDedupTable(table);
+        const plan = "arn:aws:ssm-incidents::111122223333:response-plan/securityhub-incidents-test";
+        const incidents = new IncidentManagerStandIn([plan]);
+        const compiled = compileSuppressions(parseSuppressions(FILE, RULES_FOR_REAL_FINDING), { formats: ["ASFF"], followIncidents: true, now: NOW });
+        const replay = new ReplayAccount({
+            definition: renderStateMachineDefinition({ tableName: table, responsePlanArn: plan, dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY } }),
+            patterns: { findings: buildEventPattern({ severityLabels: ["CRITICAL", "HIGH", "MEDIUM"], recordStates: ["ACTIVE"], workflowStatuses: ["NEW"], productNames: ["Security Hub"] }), lifecycle: buildLifecyclePattern() },
+            dynamoDb,
+            incidents,
+            ...(withRules ? { automationRules: compiled, automationRuleTiming: timing } : {}),
+        });
+        return { replay, incidents, sh: replay.securityHub, compiled };
+    }
+
+    it("matches the real finding on every criterion named, and not on a rule for another account", () => {
+        const compiled = compileSuppressions(parseSuppressions(FILE, RULES_FOR_REAL_FINDING), { formats: ["ASFF"], followIncidents: true, now: NOW });
+        const { asffCriteriaMatch } = require("../offline/securityHubStandIn");
+        expect(compiled.asff.map(r => [r.args.ruleName, asffCriteriaMatch(r.args.criteria, REAL_FINDING)])).to.deep.equal([
+            ["macie-trail-on-incident", false], ["macie-trail", true], ["other-account-on-incident", false], ["other-account", false],
+        ]);
+        // One criterion off and the rule no longer matches (fields are AND-joined).
+        const otherTitle = { ...REAL_FINDING, Title: "CloudTrail.2 something else" };
+        expect(asffCriteriaMatch(compiled.asff[1].args.criteria, otherTitle)).to.equal(false);
+        // Values of one field are OR-joined; negated filters of one field are AND-joined.
+        expect(asffCriteriaMatch({ awsAccountIds: [{ comparison: "EQUALS", value: "1" }, { comparison: "EQUALS", value: "123456789012" }] }, REAL_FINDING)).to.equal(true);
+        expect(asffCriteriaMatch({ awsAccountIds: [{ comparison: "NOT_EQUALS", value: "1" }, { comparison: "NOT_EQUALS", value: "123456789012" }] }, REAL_FINDING)).to.equal(false);
+        expect(asffCriteriaMatch({ awsAccountIds: [{ comparison: "NOT_EQUALS", value: "1" }, { comparison: "NOT_EQUALS", value: "2" }] }, REAL_FINDING)).to.equal(true);
+    });
+
+    it("in-import: the import's event already carries SUPPRESSED and the reason; no incident opens", async () => {
+        const { replay, incidents, sh } = await account("in-import");
+        const delivery = await replay.deliverFromInput(importedAt("2026-12-01T00:00:00Z"));
+        expect(delivery.rule).to.equal(undefined);
+        expect(delivery.filteredBy).to.equal("detail.findings.Workflow.Status");
+        expect(incidents.incidents).to.have.length(0);
+        const stored = sh.finding(REAL_FINDING.Id)!;
+        expect(stored.Workflow.Status).to.equal("SUPPRESSED");
+        expect(stored.Note).to.deep.include({ Text: "Macie's own trail; encryption is managed by the Macie team (SEC-42).", UpdatedBy: SUPPRESSION_NOTE_AUTHOR });
+        expect(sh.automationUpdates.map(u => [u.suppression, u.ruleName, u.status])).to.deep.equal([["macie-trail", "macie-trail", "SUPPRESSED"]]);
+        // A re-import keeps it suppressed and applies nothing new.
+        await replay.deliverFromInput(importedAt("2026-12-02T00:00:00Z"));
+        expect(sh.automationUpdates).to.have.length(1);
+        expect(incidents.incidents).to.have.length(0);
+    });
+
+    it("separate-event: the incident opens first, and hears of the suppression through the lifecycle at the next import", async () => {
+        const { replay, incidents, sh } = await account("separate-event");
+        const first = await replay.deliverFromInput(importedAt("2026-12-01T00:00:00Z"));
+        expect(first.rule).to.equal("findings");
+        expect(incidents.incidents).to.have.length(1);
+        // The rule's own event (SUPPRESSED, the reason as Note) matches no rule; the workflow's NOTIFIED write came after it.
+        expect(first.echoes.map(e => [e.event.detail.findings[0].Workflow.Status, e.rule])).to.deep.equal([["SUPPRESSED", undefined], ["NOTIFIED", undefined]]);
+        expect(sh.finding(REAL_FINDING.Id)!.Note.Text.startsWith(NOTE_OPEN_PREFIX)).to.equal(true);
+        const next = await replay.deliverFromInput(importedAt("2026-12-02T00:00:00Z"));
+        // The terminal on-incident rule keeps the incident's Note; its event reaches the lifecycle rule.
+        expect(sh.automationUpdates.map(u => u.ruleName)).to.deep.equal(["macie-trail", "macie-trail-on-incident"]);
+        expect(next.echoes[0].rule).to.equal("lifecycle");
+        const [incident] = incidents.incidents;
+        expect(incident.timeline).to.have.length(1);
+        expect(incident.timeline[0].eventData).to.include(`Security Hub finding ${REAL_FINDING.Id} was suppressed.`);
+        expect(sh.finding(REAL_FINDING.Id)!.Workflow.Status).to.equal("SUPPRESSED");
+    });
+
+    it("a rule added after the incident opened reaches the incident through the lifecycle, in either timing", async () => {
+        for (const timing of ["in-import", "separate-event"] as const) {
+            const { replay, incidents, sh, compiled } = await account(timing, false);
+            await replay.deliverFromInput(importedAt("2026-12-01T00:00:00Z"));
+            expect(incidents.incidents, timing).to.have.length(1);
+            sh.setAutomationRules(compiled, timing);
+            const next = await replay.deliverFromInput(importedAt("2026-12-02T00:00:00Z"));
+            expect(sh.automationUpdates.map(u => u.ruleName), timing).to.deep.equal(["macie-trail-on-incident"]);
+            const lifecycle = timing === "in-import" ? next.rule : next.echoes[0].rule;
+            expect(lifecycle, timing).to.equal("lifecycle");
+            expect(incidents.incidents[0].timeline.map(e => e.eventData.includes("was suppressed.")), timing).to.deep.equal([true]);
+            expect(incidents.incidents, timing).to.have.length(1);
+        }
+    });
+
+    it("the replay report counts the findings suppressed per rule; the dev stack's sample rules suppress none of the bundled samples", async () => {
+        const { simulate } = await import("../offline/simulation");
+        const settings = loadSettings(key => ({ severityLabels: '["CRITICAL","HIGH","MEDIUM"]' } as Record<string, string>)[key], path.join(__dirname, ".."));
+        settings.suppressions = parseSuppressions(FILE, RULES_FOR_REAL_FINDING);
+        const report = await simulate({ settings, stack: "test", events: [importedAt("2026-12-01T00:00:00Z"), importedAt("2026-12-02T00:00:00Z")].map((event, i) => ({ event, source: `real[${i}]`, findingId: REAL_FINDING.Id })), now: NOW, automationRuleTiming: "in-import" });
+        expect(report.suppressedByRule).to.deep.equal({ "macie-trail": 1 });
+        expect(report.incidents).to.have.length(0);
+
+        const { readStackConfig } = await import("../offline/stackConfig");
+        const { readFindingInputs } = await import("../offline/findingInput");
+        const dev = loadSettings(readStackConfig("dev").read, path.join(__dirname, ".."));
+        expect(dev.suppressions?.rules.map(r => r.name)).to.deep.equal(["public-website-bucket", "sandbox-account-ec2", "scratch-buckets-by-tag"]);
+        const samples = readFindingInputs([path.join(__dirname, "..", "samples", "findings")], process.cwd());
+        const devReport = await simulate({ settings: dev, stack: "dev", events: samples.events, now: NOW });
+        expect(devReport.suppressedByRule).to.deep.equal({});
+    });
+});
+
+describe("suppressions replayed on OCSF findings", () => {
+    it("evaluates the compiled V2 criteria on a bundled OCSF sample finding, comment guard included", () => {
+        const { ocsfCriteriaMatch } = require("../offline/securityHubStandIn");
+        const event = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "samples", "findings", "05-ocsf-findings.jsonl"), "utf8").split("\n")[0]);
+        const finding = event.detail.findings[0];
+        const rules = parseSuppressions(FILE, `rules:\n  - name: db\n    reason: Reporting replica, public by design.\n    match:\n      securityControlIds: [RDS.2]\n      accounts: ["111122223333"]\n      regions: [ap-northeast-1]\n      resourceIds: [orders-db-1]\n      productNames: [Security Hub]\n      titleContains: [prohibit public access]\n`);
+        const { ocsf } = compileSuppressions(rules, { formats: ["OCSF"], followIncidents: true, now: NOW });
+        const matches = (f: unknown) => ocsf.map(r => ocsfCriteriaMatch(JSON.parse(r.args.criteria.ocsfFindingCriteriaJson), f));
+        // Without the incident's comment only the suppressing rule matches; with it, only the status-only one.
+        expect(matches(finding)).to.deep.equal([false, true]);
+        expect(matches({ ...finding, comment: `${NOTE_OPEN_PREFIX} incident arn:aws:ssm-incidents::111122223333:incident-record/x/1` })).to.deep.equal([true, false]);
+        expect(matches({ ...finding, cloud: { ...finding.cloud, region: "us-east-1" } })).to.deep.equal([false, false]);
+        const tagged = { ...finding, resources: [{ ...finding.resources[0], tags: [{ name: "Purpose", value: "reporting" }] }] };
+        const byTag = compileSuppressions(parseSuppressions(FILE, "rules: [{name: t, reason: x, match: {resourceTags: {Purpose: reporting}}}]"), { formats: ["OCSF"], followIncidents: false, now: NOW }).ocsf[0];
+        expect(ocsfCriteriaMatch(JSON.parse(byTag.args.criteria.ocsfFindingCriteriaJson), tagged)).to.equal(true);
+        expect(ocsfCriteriaMatch(JSON.parse(byTag.args.criteria.ocsfFindingCriteriaJson), finding)).to.equal(false);
+    });
+});
