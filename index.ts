@@ -114,8 +114,13 @@ export const stateMachineArn = workflow.arn;
 export const responsePlanArn = plan.arn;
 /** Every response plan: Incident Manager plan name → ARN. */
 export const responsePlanArns = pulumi.output(Object.fromEntries(layout.plans.map(p => [p.responsePlanName, arnOf(p)])));
-/** Which plan each severity the rule lets through starts its incidents on: label → plan ARN. */
-export const responsePlanArnsBySeverity = pulumi.output(Object.fromEntries(layout.plans.flatMap(p => p.severityLabels.map(label => [label, arnOf(p)]))));
+/** Which plan each severity the rule lets through starts its incidents on: label → plan ARN (plans naming no accounts). */
+export const responsePlanArnsBySeverity = pulumi.output(Object.fromEntries(layout.plans.filter(p => p.accounts === undefined).flatMap(p => p.severityLabels.map(label => [label, arnOf(p)]))));
+/** Plans naming accounts (responsePlans `accounts`): account → label → plan ARN; they take precedence for those accounts. */
+export const responsePlanArnsByAccount = pulumi.output(layout.plans.filter(p => p.accounts !== undefined).reduce<Record<string, Record<string, pulumi.Output<string>>>>((map, p) => {
+    for (const account of p.accounts!) map[account] = { ...(map[account] ?? {}), ...Object.fromEntries(p.severityLabels.map(label => [label, arnOf(p)])) };
+    return map;
+}, {}));
 export const ruleArn = rule.ruleArn;
 export const lifecycleRuleArn = rule.lifecycleRuleArn;
 export const ocsfRuleArn = rule.ocsfRuleArn;
