@@ -118,3 +118,30 @@ describe("routing by account: a plan may name accounts", function () {
         ]);
     });
 });
+
+describe("routing by account with OCSF findings", function () {
+    this.timeout(120000);
+    it("starts a bundled OCSF sample's incident on the plan naming its account (cloud.account.uid)", async () => {
+        const labels = "[CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL]";
+        const settings = settingsFrom(`config:
+  aws:region: ap-northeast-1
+  securityhub-incidents:findingFormats: [OCSF]
+  securityhub-incidents:severityLabels: ${labels}
+  securityhub-incidents:responsePlans:
+    security:
+      severityLabels: ${labels}
+    team:
+      accounts: ["111122223333"]
+      severityLabels: ${labels}
+`);
+        const event = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "samples", "findings", "05-ocsf-findings.jsonl"), "utf8").split("\n")[0]);
+        expect(event.detail.findings[0].cloud.account.uid).to.equal("111122223333");
+        const report = await simulate({ settings, stack: "teams", events: [{ event, source: "05[0]", findingId: event.detail.findings[0].finding_info.uid }] });
+        expect(report.incidents.map(i => i.responsePlanArn)).to.deep.equal([planArn("team")]);
+        const other = structuredClone(event);
+        other.detail.findings[0].cloud.account.uid = "999988887777";
+        other.detail.findings[0].finding_info.uid += "-other";
+        const otherReport = await simulate({ settings, stack: "teams", events: [{ event: other, source: "05[0]'", findingId: other.detail.findings[0].finding_info.uid }] });
+        expect(otherReport.incidents.map(i => i.responsePlanArn)).to.deep.equal([planArn("security")]);
+    });
+});
