@@ -83,7 +83,7 @@ export interface CompiledAutomationRule<A> {
     /** 1-based part of a split rule, and how many parts it has. */
     part: number;
     parts: number;
-    /** Pulumi resource name (unique in the stack). */
+    /** Pulumi resource name, unique in the stack: `asff-<ruleName>` or `ocsf-<ruleName>` (the component prefixes its own name). */
     resourceName: string;
     args: A;
 }
@@ -225,6 +225,7 @@ export function compileSuppressions(file: SuppressionsFile | undefined, options:
     if (!file) return result;
     const roles: SuppressionRole[] = options.followIncidents ? ["on-incident", "suppress"] : ["suppress"];
     let order = file.firstRuleOrder;
+    const used = new Set<string>();
     const L = AUTOMATION_RULE_LIMITS;
     for (const rule of file.rules) {
         const expired = isExpired(rule, options.now);
@@ -235,13 +236,17 @@ export function compileSuppressions(file: SuppressionsFile | undefined, options:
             for (const role of roles) {
                 const suffix = `${parts.length > 1 ? `-part${index + 1}` : ""}${role === "on-incident" ? "-on-incident" : ""}`;
                 const ruleName = `${rule.name}${suffix}`;
+                if (used.has(ruleName)) {
+                    result.problems.push(`${file.file}: rule ${JSON.stringify(rule.name)}: its automation rule ${JSON.stringify(ruleName)} has the name of another rule's (names get -partN and -on-incident); rename one of them`);
+                }
+                used.add(ruleName);
                 const description = describeRule(rule, role, index + 1, parts.length);
                 const common = { suppression: rule.name, role, part: index + 1, parts: parts.length };
                 if (options.formats.includes("ASFF")) {
                     result.asff.push({
                         ...common,
                         format: "ASFF",
-                        resourceName: `suppression-${ruleName}`,
+                        resourceName: `asff-${ruleName}`,
                         args: {
                             ruleName,
                             description,
@@ -262,7 +267,7 @@ export function compileSuppressions(file: SuppressionsFile | undefined, options:
                     result.ocsf.push({
                         ...common,
                         format: "OCSF",
-                        resourceName: `suppression-ocsf-${ruleName}`,
+                        resourceName: `ocsf-${ruleName}`,
                         args: {
                             ruleName,
                             description,

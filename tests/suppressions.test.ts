@@ -445,3 +445,13 @@ describe("suppressions replayed on OCSF findings", () => {
         expect(ocsfCriteriaMatch(JSON.parse(byTag.args.criteria.ocsfFindingCriteriaJson), finding)).to.equal(false);
     });
 });
+
+describe("suppressions: names after splitting and pairing", () => {
+    it("refuses a rule whose automation rule name another rule's part or pair already has", () => {
+        const rules = parseSuppressions(FILE, `rules:\n  - {name: a-on-incident, reason: x, match: {accounts: ["111122223333"]}}\n  - {name: a, reason: x, match: {accounts: ["111122223334"]}}\n`);
+        expect(compileSuppressions(rules, { formats: ["ASFF"], followIncidents: false, now: NOW }).problems).to.deep.equal([]);
+        expect(compileSuppressions(rules, { formats: ["ASFF"], followIncidents: true, now: NOW }).problems).to.deep.equal([
+            `${FILE}: rule "a": its automation rule "a-on-incident" has the name of another rule's (names get -partN and -on-incident); rename one of them`,
+        ]);
+    });
+});
