@@ -9,6 +9,8 @@ import { ResponsePlan } from "./components/responsePlan";
 import { IncidentStateMachine } from "./components/incidentStateMachine";
 import { FindingEventRule } from "./components/findingEventRule";
 import { WorkflowAlarms } from "./components/workflowAlarms";
+import { SuppressionRules } from "./components/suppressionRules";
+import { compileSuppressions } from "./lib/suppressions";
 
 /**
  * Validates every setting (and that no key of ours is misspelt or secret) before declaring
@@ -40,6 +42,13 @@ checked(() => {
         runbookParameterProblems(plan.responsePlanName, loadRunbook(plan.runbookPath, { pauseTimeoutSeconds }), PLAN_DYNAMIC_PARAMETERS));
     if (problems.length > 0) throw new ConfigurationError(problems);
 });
+// Suppression rules (suppressionsFile) as native automation rules, per format in use; expiry is
+// judged on today's date, and limits the rules break stop the preview here.
+const suppressions = compileSuppressions(settings.suppressions, { formats: settings.findingFormats, followIncidents: settings.notifyFindings, now: new Date() });
+checked(() => {
+    if (suppressions.problems.length > 0) throw new ConfigurationError(suppressions.problems.map(p => `securityhub-incidents:suppressionsFile: ${p}`));
+});
+for (const warning of suppressions.warnings) pulumi.log.warn(`securityhub-incidents:suppressionsFile: ${warning}`);
 const runbooks = new Map(layout.runbooks.map(r => [r.componentName, new RunbookDocument(r.componentName, { file: r.path, pauseTimeoutSeconds })]));
 
 const dedup = new DedupTable("dedup", {
@@ -91,6 +100,8 @@ const rule = new FindingEventRule("findings", {
     maxEventAgeSeconds: settings.eventMaxAgeSeconds,
 });
 
+if (suppressions.asff.length + suppressions.ocsf.length > 0) new SuppressionRules("suppressions", { asff: suppressions.asff, ocsf: suppressions.ocsf });
+
 new WorkflowAlarms("alarms", {
     stateMachineArn: workflow.arn,
     deadLetterQueueName: rule.deadLetterQueue.name,
@@ -103,8 +114,13 @@ export const stateMachineArn = workflow.arn;
 export const responsePlanArn = plan.arn;
 /** Every response plan: Incident Manager plan name → ARN. */
 export const responsePlanArns = pulumi.output(Object.fromEntries(layout.plans.map(p => [p.responsePlanName, arnOf(p)])));
-/** Which plan each severity the rule lets through starts its incidents on: label → plan ARN. */
-export const responsePlanArnsBySeverity = pulumi.output(Object.fromEntries(layout.plans.flatMap(p => p.severityLabels.map(label => [label, arnOf(p)]))));
+/** Which plan each severity the rule lets through starts its incidents on: label → plan ARN (plans naming no accounts). */
+export const responsePlanArnsBySeverity = pulumi.output(Object.fromEntries(layout.plans.filter(p => p.accounts === undefined).flatMap(p => p.severityLabels.map(label => [label, arnOf(p)]))));
+/** Plans naming accounts (responsePlans `accounts`): account → label → plan ARN; they take precedence for those accounts. */
+export const responsePlanArnsByAccount = pulumi.output(layout.plans.filter(p => p.accounts !== undefined).reduce<Record<string, Record<string, pulumi.Output<string>>>>((map, p) => {
+    for (const account of p.accounts!) map[account] = { ...(map[account] ?? {}), ...Object.fromEntries(p.severityLabels.map(label => [label, arnOf(p)])) };
+    return map;
+}, {}));
 export const ruleArn = rule.ruleArn;
 export const lifecycleRuleArn = rule.lifecycleRuleArn;
 export const ocsfRuleArn = rule.ocsfRuleArn;

@@ -12,8 +12,8 @@ export interface IncidentStateMachineArgs {
     tableArn: pulumi.Input<string>;
     /** ARN of the response plan incidents are started with (unless their severity has its own). */
     responsePlanArn: pulumi.Input<string>;
-    /** Response plan per severity label, for labels that have a plan of their own. Default: none. */
-    responsePlanArnBySeverity?: Partial<Record<SeverityLabel, pulumi.Input<string>>>;
+    /** Response plan per severity label, and per `<account>|<label>` for plans naming accounts (lib/responsePlans.ts). Default: none. */
+    responsePlanArnBySeverity?: Partial<Record<SeverityLabel, pulumi.Input<string>>> & Record<string, pulumi.Input<string> | undefined>;
     /** Days a claim keeps a finding from opening another incident. */
     dedupTtlDays: number;
     /** Incident impact (1-5) for each severity label. */

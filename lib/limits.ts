@@ -175,3 +175,43 @@ export const BATCH_UPDATE_FINDINGS_V2_ERRORS = [
 
 /** The detail-type of the new Security Hub's OCSF finding events (ocsf-v2.md, envelope). */
 export const OCSF_EVENT_DETAIL_TYPE = "Findings Imported V2";
+
+// ---------------------------------------------------------------------------------------------
+// Security Hub automation rules (suppressions as code, issue 19). Kept apart from the blocks above.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Automation rule limits. Sources: ../shared/reference/aws-facts.md ("Automation rules"), which
+ * cites the CreateAutomationRule / AutomationRulesFindingFilters and CreateAutomationRuleV2 API
+ * references and the user guide page "Understanding automation rules in Security Hub CSPM":
+ * - at most 100 rules per administrator account and Region (CSPM, and the same for V2 rules);
+ * - `RuleOrder` 1-1000 (CSPM an integer, V2 a float in the same range);
+ * - at most 20 filter values per criterion, except AwsAccountId, GeneratorId, Id, ResourceId and
+ *   Title, which take 100 (AutomationRulesFindingFilters "Array Members");
+ * - the action's Note.Text (CSPM) and Comment (V2) are 1-512 characters.
+ * The V2 API reference pages checked give no per-field value counts for OCSF criteria: the
+ * compiler applies the CSPM counts to both formats (docs/suppressions.md says so).
+ */
+export const AUTOMATION_RULE_LIMITS = {
+    rulesPerRegion: 100,
+    minRuleOrder: 1,
+    maxRuleOrder: 1000,
+    valuesPerCriterion: 20,
+    valuesPerWideCriterion: 100,
+    noteTextLength: 512,
+    commentLength: 512,
+    noteUpdatedByLength: 512,
+} as const;
+
+/** ASFF criteria that take {@link AUTOMATION_RULE_LIMITS.valuesPerWideCriterion} values (AutomationRulesFindingFilters). */
+export const AUTOMATION_RULE_WIDE_CRITERIA = ["AwsAccountId", "GeneratorId", "Id", "ResourceId", "Title"] as const;
+
+/**
+ * String comparisons automation rules accept (StringFilter `Comparison`). There is no regular
+ * expression or wildcard comparison. CONTAINS, EQUALS and PREFIX filters on one field are joined by
+ * OR; NOT_CONTAINS, NOT_EQUALS and PREFIX_NOT_EQUALS filters on one field by AND (StringFilter API
+ * reference); different fields are joined by AND.
+ */
+export const AUTOMATION_RULE_COMPARISONS = ["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS", "CONTAINS", "NOT_CONTAINS"] as const;
+/** MapFilter `Comparison` (ResourceTags and other key/value criteria). */
+export const AUTOMATION_RULE_MAP_COMPARISONS = ["EQUALS", "NOT_EQUALS", "CONTAINS", "NOT_CONTAINS"] as const;

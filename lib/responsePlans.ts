@@ -23,6 +23,8 @@ export interface PlannedResponsePlan {
     engagementContactArns: string[];
     notificationTopicArns: string[];
     incidentTitle?: string;
+    /** Accounts it answers its severities for; undefined: every account no other plan names. */
+    accounts?: string[];
 }
 
 export interface ResponsePlanLayout {
@@ -79,7 +81,9 @@ export function responsePlanLayout(settings: Settings, stack: string): ResponseP
         return { plans: [plan], defaultPlan: plan, runbooks: [{ componentName: "runbook", path: settings.runbookPath }], bySeverity: false };
     }
     const entries = Object.entries(settings.responsePlans)
-        .sort(([a, x], [b, y]) => mostSevere(y.severityLabels) - mostSevere(x.severityLabels) || (a < b ? -1 : a > b ? 1 : 0));
+        // Plans for every account first (the default plan is one of them), then those naming accounts.
+        .sort(([a, x], [b, y]) => Number(x.accounts !== undefined) - Number(y.accounts !== undefined)
+            || mostSevere(y.severityLabels) - mostSevere(x.severityLabels) || (a < b ? -1 : a > b ? 1 : 0));
     const runbookNames = runbookComponents(settings, entries.map(([, options]) => options.runbookPath));
     const plans = entries.map(([plan, options]): PlannedResponsePlan => ({
         plan,
@@ -92,6 +96,7 @@ export function responsePlanLayout(settings: Settings, stack: string): ResponseP
         engagementContactArns: options.engagementContactArns,
         notificationTopicArns: options.notificationTopicArns,
         ...(options.incidentTitle !== undefined ? { incidentTitle: options.incidentTitle } : {}),
+        ...(options.accounts !== undefined ? { accounts: [...options.accounts] } : {}),
     }));
     return {
         plans,
@@ -101,12 +106,26 @@ export function responsePlanLayout(settings: Settings, stack: string): ResponseP
     };
 }
 
-/** The workflow's routing: severity label → the ARN (or whatever `arnOf` gives) of the plan answering it. */
-export function responsePlanArnBySeverity<T>(layout: ResponsePlanLayout, arnOf: (plan: PlannedResponsePlan) => T): Partial<Record<SeverityLabel, T>> {
-    const map: Partial<Record<SeverityLabel, T>> = {};
+/**
+ * The workflow's routing: severity label → the ARN (or whatever `arnOf` gives) of the plan without
+ * accounts answering it, and `<account>|<label>` → the plan naming that account for that label. The
+ * workflow looks up `<account>|<label>` first, then `<label>` (statemachine/start-incident-arguments.jsonata).
+ */
+export function responsePlanArnBySeverity<T>(layout: ResponsePlanLayout, arnOf: (plan: PlannedResponsePlan) => T): Partial<Record<SeverityLabel, T>> & Record<string, T | undefined> {
+    const map: Partial<Record<SeverityLabel, T>> & Record<string, T | undefined> = {};
     if (!layout.bySeverity) return map;
     for (const plan of layout.plans) {
-        for (const label of plan.severityLabels) map[label] = arnOf(plan);
+        for (const label of plan.severityLabels) {
+            if (plan.accounts === undefined) map[label] = arnOf(plan);
+            else for (const account of plan.accounts) map[`${account}|${label}`] = arnOf(plan);
+        }
     }
     return map;
+}
+
+/** Which plan a finding of this account and severity starts its incident on (the workflow's lookup, for reports and tests). */
+export function planFor(layout: ResponsePlanLayout, account: string | undefined, label: SeverityLabel): PlannedResponsePlan {
+    return layout.plans.find(p => p.accounts !== undefined && account !== undefined && p.accounts.includes(account) && p.severityLabels.includes(label))
+        ?? layout.plans.find(p => p.accounts === undefined && p.severityLabels.includes(label))
+        ?? layout.defaultPlan;
 }

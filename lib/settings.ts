@@ -14,6 +14,7 @@ import { checkResponse, RESPONSE_SETTINGS, ResponseSettings, RunbookLanguage } f
 import { checkLifecycle, LIFECYCLE_SETTINGS, LifecycleSettings } from "./config/lifecycle";
 import { OBSERVABILITY_SETTINGS, ObservabilitySettings } from "./config/observability";
 import { STORM_SETTINGS, stormSettingsOf, StormSettings } from "./config/storms";
+import { loadSuppressions, SUPPRESSION_SETTINGS, SuppressionSettings, SuppressionsFile, SuppressionsFileError } from "./config/suppressions";
 import { checkResponsePlans, ownRunbook, resolvePlanOptions, RESPONSE_PLANS_SETTINGS, ResolvedResponsePlan, ResponsePlansSettings } from "./config/responsePlans";
 
 export { RECORD_STATES, WORKFLOW_STATUSES } from "./config/filter";
@@ -31,11 +32,13 @@ export type { ResolvedResponsePlan, ResponsePlanOptions } from "./config/respons
 export const PROJECT_NAME = "securityhub-incidents";
 
 /** Everything a stack can configure, validated and with defaults applied. */
-export interface Settings extends FormatSettings, FilterSettings, DedupSettings, ResponseSettings, ResponsePlansSettings, LifecycleSettings, StormSettings, ObservabilitySettings {
+export interface Settings extends FormatSettings, FilterSettings, DedupSettings, ResponseSettings, ResponsePlansSettings, LifecycleSettings, StormSettings, ObservabilitySettings, SuppressionSettings {
     /** Absolute path of the runbook YAML the stack deploys (from runbookFile or runbookLanguage). */
     runbookPath: string;
     /** Plans per severity, each with the top-level settings filled in where it gives none. */
     responsePlans?: Record<string, ResolvedResponsePlan>;
+    /** The rules of suppressionsFile, read and checked (lib/config/suppressions.ts). */
+    suppressions?: SuppressionsFile;
 }
 
 /** Reads one raw config value (a plain string, or JSON for lists, maps, numbers and booleans). */
@@ -62,6 +65,7 @@ const SPEC = {
     ...LIFECYCLE_SETTINGS,
     ...STORM_SETTINGS,
     ...OBSERVABILITY_SETTINGS,
+    ...SUPPRESSION_SETTINGS,
 };
 
 /** Checks across keys, by concern. */
@@ -195,11 +199,21 @@ export function loadSettings(read: RawConfigReader, projectDir: string, config?:
             responsePlans[plan] = resolvePlanOptions(options, settings as ResponseSettings, planRunbook);
         }
     }
+    // Suppression rules: the file is read and every rule checked before anything is declared.
+    let suppressions: SuppressionsFile | undefined;
+    if (settings.suppressionsFile !== undefined) {
+        try {
+            suppressions = loadSuppressions(projectDir, settings.suppressionsFile);
+        } catch (err) {
+            if (!(err instanceof SuppressionsFileError)) throw err;
+            for (const problem of err.problems) problems.push(`${PROJECT_NAME}:suppressionsFile: ${problem}`);
+        }
+    }
     for (const check of CROSS_CHECKS) {
         for (const { key, message } of check(settings)) problems.push(`${PROJECT_NAME}:${key}: ${message}`);
     }
     if (problems.length > 0) throw new ConfigurationError(problems);
-    return { ...(settings as Omit<Settings, "runbookPath" | "responsePlans">), runbookPath, ...(responsePlans ? { responsePlans } : {}) };
+    return { ...(settings as Omit<Settings, "runbookPath" | "responsePlans">), runbookPath, ...(responsePlans ? { responsePlans } : {}), ...(suppressions ? { suppressions } : {}) };
 }
 
 /**

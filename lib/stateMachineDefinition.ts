@@ -59,8 +59,11 @@ export interface WorkflowInputs extends Partial<WorkflowToggles> {
     tableName: string;
     /** The response plan incidents are started with, unless their severity has a plan of its own. */
     responsePlanArn: string;
-    /** Response plan per severity label (the `responsePlans` setting). Default: none, all use responsePlanArn. */
-    responsePlanArnBySeverity?: Partial<Record<SeverityLabel, string>>;
+    /**
+     * Response plan per severity label (the `responsePlans` setting), and per `<account>|<label>`
+     * for plans that name accounts (lib/responsePlans.ts). Default: none, all use responsePlanArn.
+     */
+    responsePlanArnBySeverity?: Partial<Record<SeverityLabel, string>> & Record<string, string | undefined>;
     dedupTtlDays: number;
     impactBySeverity: Record<SeverityLabel, number>;
     /** Days a record is kept after its finding closed (resolved, suppressed, archived). Default: 365. */

@@ -6,7 +6,7 @@ import { matchEventPattern } from "./eventPatternMatcher";
 import { ExecutionReport, OfflineWorkflow } from "./offlineWorkflow";
 import { LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn } from "./incidentManagerStandIn";
-import { SecurityHubStandIn } from "./securityHubStandIn";
+import { AutomationRuleTiming, SecurityHubStandIn, StandInAutomationRules } from "./securityHubStandIn";
 
 /** What became of one event: which rule sent it (or which pattern field filtered it) and the executions it started. */
 export interface Delivery {
@@ -33,6 +33,9 @@ export interface ReplayAccountOptions {
     patterns: Record<string, Record<string, unknown>>;
     dynamoDb: LocalDynamoDb;
     incidents: IncidentManagerStandIn;
+    /** The account's Security Hub automation rules (the stack's suppressionsFile, compiled), and when their updates are sent. */
+    automationRules?: StandInAutomationRules;
+    automationRuleTiming?: AutomationRuleTiming;
 }
 
 /**
@@ -79,6 +82,7 @@ export class ReplayAccount {
             if (!this.echoes.has(key)) this.echoes.set(key, []);
             this.echoes.get(key)!.push(event);
         });
+        if (options.automationRules) this.securityHub.setAutomationRules(options.automationRules, options.automationRuleTiming);
         options.incidents.clock = () => this.now.getStore() ?? new Date().toISOString();
         const securityHub = this.securityHub;
         // Security Hub applies an update at the time of the execution that made it.

@@ -8,6 +8,7 @@ import {
 import { OCSF_FINDING_PATHS, ocsfFindingUid, ocsfString } from "../lib/ocsf";
 import { SEVERITY_LABELS } from "../lib/severity";
 import { StatesError } from "./stepFunctionsJsonata";
+import { AsffRuleArgs, CompiledAutomationRule, OcsfRuleArgs } from "../lib/suppressions";
 
 /** An ASFF finding as Security Hub CSPM stores and sends it (only the fields the stand-in reads are typed). */
 export type Finding = Record<string, any>;
@@ -217,6 +218,120 @@ function complianceFailing(finding: OcsfFinding): boolean {
     return [Warning, Fail].includes(finding.compliance?.status_id) || ["Warning", "Fail"].includes(finding.compliance?.status);
 }
 
+/** The automation rules the stand-in applies (lib/suppressions.ts compiles them). */
+export interface StandInAutomationRules {
+    asff: Array<CompiledAutomationRule<AsffRuleArgs>>;
+    ocsf: Array<CompiledAutomationRule<OcsfRuleArgs>>;
+}
+
+/**
+ * When an automation rule's update reaches EventBridge, for a finding the rule changes on import.
+ * AWS documents that Security Hub applies the rules "as it ingests findings", to new and updated
+ * findings (user guide, "Understanding automation rules in Security Hub CSPM"), but not whether the
+ * Imported event of that import already carries the rule's result, or the import's event is sent
+ * first and the rule's update follows as an event of its own.
+ * - `separate-event` (the replay's default, the conservative reading): the import's event as the
+ *   provider sent it, then an event with the rule's update. A new finding that a rule suppresses
+ *   can still open an incident; the incident hears of the suppression through the lifecycle rule
+ *   when the rule next applies with the incident's Note on the finding (its next re-import).
+ * - `in-import`: the import's event carries the rule's result; a suppressed new finding never
+ *   matches the findings rule.
+ */
+export type AutomationRuleTiming = "separate-event" | "in-import";
+
+/** One finding update an automation rule made. */
+export interface AutomationUpdate {
+    format: "ASFF" | "OCSF";
+    /** The finding's Id (ASFF) or finding_info.uid (OCSF). */
+    key: string;
+    /** The suppression rule the automation rule comes from, and the automation rule's own name. */
+    suppression: string;
+    ruleName: string;
+    /** The status the finding has after it (ASFF workflow status, OCSF status name). */
+    status?: string;
+    time: string;
+    /** The event that carried it, with `separate-event`. */
+    eventId?: string;
+}
+
+const POSITIVE = new Set(["EQUALS", "PREFIX", "CONTAINS"]);
+
+/** One StringFilter comparison of one value (StringFilter API reference). */
+function compare(comparison: string, actual: string, expected: string): boolean {
+    switch (comparison) {
+        case "EQUALS": case "NOT_EQUALS": return actual === expected;
+        case "PREFIX": case "PREFIX_NOT_EQUALS": return actual.startsWith(expected);
+        case "CONTAINS": case "NOT_CONTAINS": return actual.includes(expected);
+        default: throw new Error(`automation rule comparison ${comparison} is not one the stand-in knows`);
+    }
+}
+
+/**
+ * One field's filters against the field's values (a finding may have several: one per resource).
+ * CONTAINS/EQUALS/PREFIX filters are joined by OR, NOT_CONTAINS/NOT_EQUALS/PREFIX_NOT_EQUALS by AND
+ * (StringFilter API reference). A negated filter holds when no value matches it, so it holds for a
+ * finding without the field: AWS does not document that case (an assumption of the stand-in).
+ */
+function fieldMatches(filters: Array<{ comparison: string; value: string; key?: string }>, values: Array<string | { key: string; value: string }>): boolean {
+    const test = (f: { comparison: string; value: string; key?: string }, v: string | { key: string; value: string }) =>
+        f.key === undefined ? typeof v === "string" && compare(f.comparison, v, f.value) : typeof v !== "string" && v.key === f.key && compare(f.comparison, v.value, f.value);
+    const positive = filters.filter(f => POSITIVE.has(f.comparison));
+    const negative = filters.filter(f => !POSITIVE.has(f.comparison));
+    return (positive.length === 0 || positive.some(f => values.some(v => test(f, v))))
+        && negative.every(f => !values.some(v => test(f, v)));
+}
+
+const strings = (...values: unknown[]) => values.filter((v): v is string => typeof v === "string");
+const resourcesOf = (finding: Finding): Array<Record<string, any>> => (Array.isArray(finding.Resources) ? finding.Resources.filter(isObject) : []);
+
+/** ASFF criteria (Pulumi's keys, as lib/suppressions.ts writes them) → the finding's values for it. */
+const ASFF_CRITERIA_VALUES: Record<string, (f: Finding) => Array<string | { key: string; value: string }>> = {
+    awsAccountIds: f => strings(f.AwsAccountId),
+    complianceSecurityControlIds: f => strings(f.Compliance?.SecurityControlId),
+    resourceRegions: f => strings(...resourcesOf(f).map(r => r.Region)),
+    resourceIds: f => strings(...resourcesOf(f).map(r => r.Id)),
+    productNames: f => strings(f.ProductName ?? f.ProductFields?.["aws/securityhub/ProductName"]),
+    titles: f => strings(f.Title),
+    noteTexts: f => strings(f.Note?.Text),
+    resourceTags: f => resourcesOf(f).flatMap(r => (isObject(r.Tags) ? Object.entries(r.Tags).filter(([, v]) => typeof v === "string").map(([key, value]) => ({ key, value: value as string })) : [])),
+};
+
+/** Whether an ASFF finding matches a CSPM rule's criteria: every field's filters hold (fields AND-joined). */
+export function asffCriteriaMatch(criteria: AsffRuleArgs["criteria"], finding: Finding): boolean {
+    return Object.entries(criteria).every(([field, filters]) => {
+        const values = ASFF_CRITERIA_VALUES[field];
+        if (!values) throw new Error(`automation rule criterion ${field} is not one the stand-in knows`);
+        return fieldMatches(filters, values(finding));
+    });
+}
+
+/** An OCSF field's values: a dotted path, lists flattened (resources.uid is every resource's uid). */
+function ocsfValues(node: unknown, path: string[]): unknown[] {
+    if (Array.isArray(node)) return node.flatMap(item => ocsfValues(item, path));
+    if (path.length === 0) return node === undefined ? [] : [node];
+    if (!isObject(node)) return [];
+    return ocsfValues(node[path[0]], path.slice(1));
+}
+
+/** Whether an OCSF finding matches a V2 rule's OcsfFindingFilters (CompositeFilters, their Operator and the CompositeOperator). */
+export function ocsfCriteriaMatch(criteria: Record<string, any>, finding: OcsfFinding): boolean {
+    const one = (f: { FieldName: string; Filter: { Comparison: string; Value: string; Key?: string } }, map: boolean) => {
+        const values = ocsfValues(finding, f.FieldName.split("."));
+        const filter = { comparison: f.Filter.Comparison, value: f.Filter.Value, ...(map ? { key: f.Filter.Key } : {}) };
+        // OCSF tags are [{name, value}] (resources[].tags); a map filter's Key is the tag's name.
+        const given = map
+            ? values.filter(isObject).map(t => ({ key: String(t.name ?? t.key ?? ""), value: String(t.value ?? "") }))
+            : values.filter((v): v is string => typeof v === "string");
+        return fieldMatches([filter as { comparison: string; value: string; key?: string }], given);
+    };
+    const composites: Array<Record<string, any>> = criteria.CompositeFilters ?? [];
+    const results = composites.map(c => {
+        const tests = [...(c.StringFilters ?? []).map((f: any) => one(f, false)), ...(c.MapFilters ?? []).map((f: any) => one(f, true))];
+        return c.Operator === "OR" ? tests.some(Boolean) : tests.every(Boolean);
+    });
+    return criteria.CompositeOperator === "OR" ? results.some(Boolean) : results.every(Boolean);
+}
+
 /**
  * Security Hub CSPM's side of a finding's life, offline. Sources: ../shared/reference/aws-facts.md
  * ("Security Hub (ASFF)", lines 82–106, and "EventBridge", lines 73–75), which cite the
@@ -310,6 +425,15 @@ function complianceFailing(finding: OcsfFinding): boolean {
  *      a finding suppressed before it was archived comes back New (ASFF would keep SUPPRESSED);
  *   4. input compliance Pass and stored 1 New or 2 In Progress: 4 Resolved.
  *
+ * **Automation rules** (`setAutomationRules`, the stack's suppressionsFile compiled by
+ *   lib/suppressions.ts): after every provider import the enabled rules run in RuleOrder on the
+ *   stored finding (ASFF: `IsTerminal` stops further rules, AutomationRulesConfig API reference),
+ *   each matching rule applying its action (workflow status and Note; OCSF status_id and comment).
+ *   Criteria semantics: values of one field OR-joined (negations AND-joined), fields AND-joined
+ *   (StringFilter API reference). Rules run on provider imports only, not after BatchUpdateFindings
+ *   (AWS says rules apply "as it ingests findings"; whether they also follow a customer's update is
+ *   not documented). When the rule's update is sent: {@link AutomationRuleTiming}.
+ *
  * **Clock**: the stand-in's "now" comes from events, not the wall clock: `setTime`, and `importEvent`
  * with the event's `time`. It starts at 1970-01-01T00:00:00Z. One clock serves all findings, so
  * replays that interleave findings share it.
@@ -346,6 +470,11 @@ export class SecurityHubStandIn {
     private permanentFault?: string;
     private readonly unprocessFaults: UnprocessedFindingErrorCode[] = [];
     private clock = EPOCH;
+    /** Automation rules applied to provider imports (suppressionsFile), and when their update is sent. */
+    private automationRules: StandInAutomationRules = { asff: [], ocsf: [] };
+    private automationTiming: AutomationRuleTiming = "separate-event";
+    /** Every finding update an automation rule made, in order. */
+    readonly automationUpdates: AutomationUpdate[] = [];
 
     /**
      * @param onEvent receives each Imported event BatchUpdateFindings emits, synchronously, before
@@ -362,6 +491,17 @@ export class SecurityHubStandIn {
     setTime(iso: string): void {
         if (typeof iso !== "string" || !TIMESTAMP.test(iso)) throw new Error(`setTime: ${JSON.stringify(iso)} is not an ISO-8601 date and time`);
         this.clock = iso;
+    }
+
+    /**
+     * The account's automation rules (compiled by lib/suppressions.ts), applied to every provider
+     * import from now on, and when their update reaches EventBridge (see {@link AutomationRuleTiming}).
+     */
+    setAutomationRules(rules: StandInAutomationRules, timing: AutomationRuleTiming = "separate-event"): void {
+        const byOrder = <A extends { ruleOrder: number; ruleStatus: string }>(list: Array<CompiledAutomationRule<A>>) =>
+            list.filter(r => r.args.ruleStatus === "ENABLED").map((r, i) => ({ r, i })).sort((a, b) => a.r.args.ruleOrder - b.r.args.ruleOrder || a.i - b.i).map(({ r }) => r);
+        this.automationRules = { asff: byOrder(rules.asff), ocsf: byOrder(rules.ocsf) };
+        this.automationTiming = timing;
     }
 
     /** The next `times` calls fail with `SecurityHub.<errorName>` (e.g. "LimitExceededException"). */
@@ -532,8 +672,64 @@ export class SecurityHubStandIn {
         }
         if (typeof event.time === "string" && TIMESTAMP.test(event.time)) this.clock = event.time;
         const output = copy(event) as SecurityHubEvent;
-        output.detail.findings = findings.map(finding => this.importFinding(finding, event));
+        output.detail.findings = findings.map(finding => this.withAutomationRules("ASFF", finding.Id, this.importFinding(finding, event)));
         return output;
+    }
+
+    /**
+     * Applies the automation rules to a finding just imported. Returns the finding the import's
+     * event carries: with "in-import" the rules' result; with "separate-event" the import as it was,
+     * and the rules' update follows as an event of its own (handed to onEvent, like an update by
+     * BatchUpdateFindings).
+     */
+    private withAutomationRules(format: "ASFF" | "OCSF", key: string, imported: Record<string, any>): Record<string, any> {
+        const stored = format === "ASFF" ? this.findings.get(key) : this.ocsfFindings.get(key);
+        if (!stored || !this.applyAutomationRules(format, key, stored)) return imported;
+        if (this.automationTiming === "in-import") return copy(stored);
+        const event = format === "ASFF" ? this.event(key, stored) : this.eventV2(key, stored);
+        for (const update of this.automationUpdates.filter(u => u.key === key && u.eventId === undefined)) update.eventId = event.id;
+        this.onEvent(event);
+        return imported;
+    }
+
+    /** Runs the rules on a stored finding in RuleOrder (IsTerminal stops them); true when one changed it. */
+    private applyAutomationRules(format: "ASFF" | "OCSF", key: string, stored: Record<string, any>): boolean {
+        let changed = false;
+        if (format === "ASFF") {
+            for (const rule of this.automationRules.asff) {
+                if (!asffCriteriaMatch(rule.args.criteria, stored)) continue;
+                for (const action of rule.args.actions) {
+                    const update = action.findingFieldsUpdate;
+                    const before = JSON.stringify([stored.Workflow?.Status, stored.Note?.Text]);
+                    if (update.workflow) {
+                        stored.Workflow = { ...(isObject(stored.Workflow) ? stored.Workflow : {}), Status: update.workflow.status };
+                        if ("WorkflowState" in stored) stored.WorkflowState = update.workflow.status;
+                    }
+                    if (update.note) stored.Note = { Text: update.note.text, UpdatedBy: update.note.updatedBy, UpdatedAt: this.clock };
+                    if (JSON.stringify([stored.Workflow?.Status, stored.Note?.Text]) !== before) {
+                        changed = true;
+                        this.automationUpdates.push({ format, key, suppression: rule.suppression, ruleName: rule.args.ruleName, status: update.workflow?.status, time: this.clock });
+                    }
+                }
+                if (rule.args.isTerminal) break;
+            }
+        } else {
+            for (const rule of this.automationRules.ocsf) {
+                if (!ocsfCriteriaMatch(JSON.parse(rule.args.criteria.ocsfFindingCriteriaJson), stored)) continue;
+                const update = rule.args.action.findingFieldsUpdate;
+                const before = JSON.stringify([stored.status_id, stored.comment]);
+                if (update.statusId !== undefined) {
+                    stored.status_id = update.statusId;
+                    stored.status = ocsfStatusName(update.statusId);
+                }
+                if (update.comment !== undefined) stored.comment = update.comment;
+                if (JSON.stringify([stored.status_id, stored.comment]) !== before) {
+                    changed = true;
+                    this.automationUpdates.push({ format, key, suppression: rule.suppression, ruleName: rule.args.ruleName, status: ocsfStatusName(stored.status_id), time: this.clock });
+                }
+            }
+        }
+        return changed;
     }
 
     private importFinding(input: Finding, event: Record<string, any>): Finding {
@@ -595,7 +791,7 @@ export class SecurityHubStandIn {
         }
         if (typeof event.time === "string" && TIMESTAMP.test(event.time)) this.clock = event.time;
         const output = copy(event) as SecurityHubEvent;
-        output.detail.findings = findings.map(finding => this.importOcsfFinding(finding, event));
+        output.detail.findings = findings.map(finding => this.withAutomationRules("OCSF", ocsfFindingUid(finding)!, this.importOcsfFinding(finding, event)));
         return output;
     }
 

@@ -7,6 +7,8 @@ import { IncidentManagerStandIn } from "./incidentManagerStandIn";
 import { Delivery, ReplayAccount } from "./replayAccount";
 import { MOCK_ACCOUNT } from "./pulumiMocks";
 import { ReplayEvent } from "./findingInput";
+import { compileSuppressions } from "../lib/suppressions";
+import { AutomationRuleTiming } from "./securityHubStandIn";
 
 export interface SimulatedIncident {
     /** `finding`: the finding's own incident; `rollup`: a storm's roll-up (findingId is the finding that opened it). */
@@ -76,6 +78,8 @@ export interface SimulationReport {
     resolvedByResponders: number;
     /** Findings attached to roll-ups instead of opening their own incidents (openers of roll-ups included). */
     attached: number;
+    /** Findings the stack's suppression rules (suppressionsFile) set SUPPRESSED, per rule name (each finding counted once per rule). */
+    suppressedByRule: Record<string, number>;
 }
 
 export interface SimulationOptions {
@@ -98,6 +102,10 @@ export interface SimulationOptions {
      * seed's): its definition and rules, rendered for the given table and plan.
      */
     workflow?: (names: { tableName: string; responsePlanArn: string }) => { definition: Record<string, any>; patterns: Record<string, Record<string, unknown>> };
+    /** The day the suppression rules are compiled for (their expiry), as the program would deploy them. Default: today. */
+    now?: Date;
+    /** When Security Hub sends an automation rule's update (see AutomationRuleTiming). Default: "separate-event". */
+    automationRuleTiming?: AutomationRuleTiming;
 }
 
 /**
@@ -151,11 +159,13 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         await dynamoDb.createDedupTable(tableName);
         const incidentManager = options.incidentManager?.(responsePlanArn, layout.plans.map(planArn)) ?? new IncidentManagerStandIn(layout.plans.map(planArn));
         incidentManager.respondersResolveAfterMs = options.resolveIncidentsAfterMs;
-        const account = new ReplayAccount({ definition, patterns, dynamoDb, incidents: incidentManager });
+        // The stack's suppression rules, as the program would declare them (lib/suppressions.ts).
+        const automationRules = compileSuppressions(settings.suppressions, { formats: settings.findingFormats ?? ["ASFF"], followIncidents: settings.notifyFindings, now: options.now ?? new Date() });
+        const account = new ReplayAccount({ definition, patterns, dynamoDb, incidents: incidentManager, automationRules, automationRuleTiming: options.automationRuleTiming });
         const startIncidentStates = taskStates(definition).filter(t => TASK_INTEGRATIONS[t.state.Resource]?.operation === "startIncident").map(t => t.name);
         const report: SimulationReport = {
             events: events.length, matched: 0, filtered: {}, writeBackEvents: { events: 0, matched: 0 }, incidents: [], duplicates: 0, droppedDeliveries: 0,
-            failures: [], executions: 0, transitions: 0, notified: 0, timelineEvents: [], reopened: { timeline: 0, newIncident: 0 }, incidentsResolved: 0, resolvedByResponders: 0, attached: 0,
+            failures: [], executions: 0, transitions: 0, notified: 0, timelineEvents: [], reopened: { timeline: 0, newIncident: 0 }, incidentsResolved: 0, resolvedByResponders: 0, attached: 0, suppressedByRule: {},
         };
         const opened: Array<{ order: number; incident: SimulatedIncident }> = [];
         const failed: Array<{ order: number; failure: SimulatedFailure }> = [];
@@ -282,6 +292,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         for (const { incidentArn, findingId } of attachedTo) rollups.get(incidentArn)?.findingIds!.push(findingId);
         report.failures = failed.sort((a, b) => a.order - b.order).map(f => f.failure);
         report.timelineEvents = timeline.sort((a, b) => a.order - b.order).map(t => t.event);
+        for (const u of account.securityHub.automationUpdates) {
+            if ((u.status !== "SUPPRESSED" && u.status !== "Suppressed") || !once(`suppressed|${u.suppression}|${u.format}|${u.key}`)) continue;
+            report.suppressedByRule[u.suppression] = (report.suppressedByRule[u.suppression] ?? 0) + 1;
+        }
         return report;
     } finally {
         await dynamoDb.stop();

@@ -212,3 +212,23 @@ export function eventPatternFiles(declared: NamedResource[]): Map<string, Record
     }
     return files;
 }
+
+const AUTOMATION_RULE = "aws:securityhub/automationRule:AutomationRule";
+const AUTOMATION_RULE_V2 = "aws:securityhub/automationRuleV2:AutomationRuleV2";
+
+/**
+ * suppression-rules.json: every automation rule the program declared (suppressionsFile), by
+ * format, with the inputs the provider gets, in RuleOrder. A V2 rule's OCSF criteria are shown
+ * parsed beside the JSON string that is deployed. Empty lists when the stack has no rules.
+ */
+export function suppressionRulesFile(declared: NamedResource[]): { asff: unknown[]; ocsf: unknown[] } {
+    const byOrder = (a: NamedResource, b: NamedResource) => (a.inputs.ruleOrder ?? 0) - (b.inputs.ruleOrder ?? 0);
+    return {
+        asff: declared.filter(r => r.type === AUTOMATION_RULE).sort(byOrder).map(r => ({ name: r.name, inputs: r.inputs })),
+        ocsf: declared.filter(r => r.type === AUTOMATION_RULE_V2).sort(byOrder).map(r => ({
+            name: r.name,
+            inputs: r.inputs,
+            criteria: JSON.parse(r.inputs.criteria?.ocsfFindingCriteriaJson ?? "null"),
+        })),
+    };
+}

@@ -156,6 +156,11 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
     lines.push(pad("re-opened", `${report.reopened.timeline + report.reopened.newIncident} (${report.reopened.timeline} on their open incident's timeline, ${report.reopened.newIncident} as a new linked incident)`));
     lines.push(pad("incidents resolved", `${report.incidentsResolved} by the workflow, ${report.resolvedByResponders} by responders`));
     lines.push(pad("duplicates suppressed", report.duplicates));
+    const byRule = Object.entries(report.suppressedByRule ?? {});
+    if (byRule.length > 0) {
+        lines.push(pad("suppressed by rules", `${byRule.reduce((n, [, c]) => n + c, 0)} findings (suppressionsFile)`));
+        for (const [rule, n] of byRule.sort()) lines.push(`    - ${t(rule)}: ${n}`);
+    }
     if (report.droppedDeliveries > 0) lines.push(pad("dropped deliveries", `${report.droppedDeliveries} (stopped as duplicates while a failed attempt held the claim: no incident)`));
     lines.push(pad("failures", report.failures.length));
     lines.push(pad("executions", `${report.executions} (${report.transitions} state transitions)`));
@@ -214,6 +219,7 @@ function jsonReport(report: SimulationReport, input: FindingInputs) {
         incidentsResolved: report.incidentsResolved,
         resolvedByResponders: report.resolvedByResponders,
         attached: report.attached,
+        suppressedByRule: report.suppressedByRule,
         skipped: input.skipped,
         warnings: input.warnings,
     };

@@ -9,7 +9,7 @@ import { parseCommandLine } from "../offline/commandLine";
 import { installMocks, settled, DeclaredResource } from "../offline/pulumiMocks";
 import { escapeControls, escapeLines } from "../offline/safeText";
 import { PROJECT_DIR, readStackConfig, StackConfig } from "../offline/stackConfig";
-import { eventPatternFiles, MANIFEST, writeSynthOutput } from "../offline/synthOutput";
+import { eventPatternFiles, MANIFEST, suppressionRulesFile, writeSynthOutput } from "../offline/synthOutput";
 
 const USAGE = `usage: npm run synth -- [options]
 
@@ -96,6 +96,8 @@ async function main() {
     }
     for (const [file, pattern] of patterns) files.set(file, json(pattern));
     files.set("state-machine.asl.json", text(machine.inputs.definition));
+    // The Security Hub automation rules of suppressionsFile, exactly as declared (empty lists without it).
+    files.set("suppression-rules.json", json(suppressionRulesFile(declared)));
     // One file per runbook document: runbook.yaml for the stack's own, runbook-<file>.yaml for a plan's own (responsePlans).
     for (const doc of declared.filter(r => r.type === "aws:ssm/document:Document")) files.set(`${doc.name.replace(/-document$/, "")}.yaml`, text(doc.inputs.content));
     for (const resource of declared) {

@@ -33,10 +33,13 @@ describe("the program (index.ts) with the dev stack's config", () => {
             "securityhub-incidents:incidents:ResponsePlan",
             "securityhub-incidents:monitoring:WorkflowAlarms",
             "securityhub-incidents:runbook:RunbookDocument",
+            "securityhub-incidents:suppressions:SuppressionRules",
             "securityhub-incidents:workflow:IncidentStateMachine",
         ]);
-        // 18, plus the lifecycle rule and its target (notifyFindings is on by default).
-        expect(mine.filter(r => !r.type.startsWith("securityhub-incidents:"))).to.have.length(20);
+        // 18, plus the lifecycle rule and its target (notifyFindings is on by default), plus the dev
+        // stack's sample suppressions.yaml: 3 rules, each a pair of CSPM automation rules.
+        expect(mine.filter(r => !r.type.startsWith("securityhub-incidents:"))).to.have.length(26);
+        expect(mine.filter(r => r.type === "aws:securityhub/automationRule:AutomationRule")).to.have.length(6);
     });
 
     it("exports what operators need", async () => {

@@ -259,7 +259,7 @@ describe("responsePlans (plans per severity)", () => {
         ["an incident title over 200 characters", plans({ a: { severityLabels: ["CRITICAL", "HIGH"], incidentTitle: "x".repeat(201) } }),
             /^securityhub-incidents:responsePlans: plan "a": incidentTitle: "x+" is not an incident title of 1-200 characters$/],
         ["an option a plan does not take", plans({ a: { severityLabels: ["CRITICAL", "HIGH"], impactBySeverity: { HIGH: 1 } } }),
-            /^securityhub-incidents:responsePlans: plan "a": unknown option "impactBySeverity"; a plan takes severityLabels, engagementContactArns, chatChannelTopicArns, notificationTopicArns, runbookLanguage, runbookFile, incidentTitle$/],
+            /^securityhub-incidents:responsePlans: plan "a": unknown option "impactBySeverity"; a plan takes severityLabels, engagementContactArns, chatChannelTopicArns, notificationTopicArns, runbookLanguage, runbookFile, incidentTitle, accounts$/],
         ["an empty mapping", plans({}), /^securityhub-incidents:responsePlans: the mapping is empty; give at least one plan/],
         ["a list instead of a mapping", plans([{ severityLabels: ["HIGH"] }]), /^securityhub-incidents:responsePlans: .* is not a mapping of plan name to its options/],
     ];

@@ -222,7 +222,7 @@ describe("simulate", function () {
         const report = JSON.parse(run.stdout);
         expect(Object.keys(report)).to.deep.equal([
             "events", "matched", "filtered", "writeBackEvents", "incidents", "duplicates", "droppedDeliveries", "failures", "executions", "transitions",
-            "notified", "timelineEvents", "reopened", "incidentsResolved", "resolvedByResponders", "attached", "skipped", "warnings",
+            "notified", "timelineEvents", "reopened", "incidentsResolved", "resolvedByResponders", "attached", "suppressedByRule", "skipped", "warnings",
         ]);
         expect(report.incidents[0]).to.have.all.keys("kind", "findingId", "source", "title", "impact", "relatedItems", "responsePlanArn", "incidentArn");
         expect(report.incidents[0].kind).to.equal("finding");

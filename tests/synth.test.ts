@@ -22,7 +22,15 @@ describe("npm run synth", function () {
         const out = path.join(tmp, "dev");
         const run = synth(["--stack", "dev", "--out", out]);
         expect(run.status, run.stderr).to.equal(0);
-        expect(run.stdout).to.match(/stack dev: 20 resources in 6 components/);
+        // 20, plus the sample suppressions.yaml's 3 rules as 6 CSPM automation rules (a pair each: notifyFindings is on).
+        expect(run.stdout).to.match(/stack dev: 26 resources in 7 components/);
+        const rules = JSON.parse(read(out, "suppression-rules.json"));
+        expect(rules.asff.map((r: any) => [r.inputs.ruleName, r.inputs.ruleOrder, r.inputs.ruleStatus])).to.deep.equal([
+            ["public-website-bucket-on-incident", 1, "ENABLED"], ["public-website-bucket", 2, "ENABLED"],
+            ["sandbox-account-ec2-on-incident", 3, "ENABLED"], ["sandbox-account-ec2", 4, "ENABLED"],
+            ["scratch-buckets-by-tag-on-incident", 5, "ENABLED"], ["scratch-buckets-by-tag", 6, "ENABLED"],
+        ]);
+        expect(rules.ocsf).to.deep.equal([]);
         const resources = JSON.parse(read(out, "resources.json"));
         expect(resources.map((r: { type: string }) => r.type)).to.include.members(["aws:sfn/stateMachine:StateMachine", "aws:ssmincidents/responsePlan:ResponsePlan"]);
         expect(JSON.parse(read(out, "event-pattern.json")).detail.findings.Severity.Label).to.deep.equal(["CRITICAL", "HIGH", "MEDIUM"]);
@@ -43,7 +51,9 @@ describe("npm run synth", function () {
         const out = path.join(tmp, "both");
         const run = synth(["--stack-file", stackFile, "--out", out]);
         expect(run.status, run.stderr).to.equal(0);
-        expect(run.stdout).to.match(/stack both: 24 resources in 6 components/);
+        // 24, plus 6 CSPM and 6 V2 automation rules for the sample suppressions.yaml.
+        expect(run.stdout).to.match(/stack both: 36 resources in 7 components/);
+        expect(JSON.parse(read(out, "suppression-rules.json")).ocsf.map((r: any) => r.criteria.CompositeOperator)).to.deep.equal(Array(6).fill("AND"));
         const settings = loadSettings(readStackConfig("both", PROJECT_DIR, stackFile).read, PROJECT_DIR);
         expect(JSON.parse(read(out, "event-pattern.json")).detail.findings.Severity.Label).to.deep.equal(["CRITICAL", "HIGH", "MEDIUM"]);
         expect(JSON.parse(read(out, "lifecycle-event-pattern.json"))).to.deep.equal(buildLifecyclePattern());

@@ -6,7 +6,7 @@ import { SeverityLabel, SEVERITY_LABELS } from "../severity";
 import { INCIDENT_LIMITS, RESPONSE_PLAN_NAME } from "../limits";
 import { FILTER_SETTINGS, FilterSettings } from "./filter";
 import { RESPONSE_SETTINGS, ResponseSettings, RunbookLanguage } from "./response";
-import { CrossCheckProblem, describe, parseJson, SettingError, SettingSpec } from "./values";
+import { CrossCheckProblem, describe, parseJson, SettingError, SettingSpec, stringList } from "./values";
 
 /** One plan's options as written in the stack; everything but severityLabels is optional. */
 export interface ResponsePlanOptions {
@@ -19,6 +19,11 @@ export interface ResponsePlanOptions {
     runbookFile?: string;
     /** Title of incidents started on this plan without one of their own. */
     incidentTitle?: string;
+    /**
+     * Account IDs this plan answers (for its severities). Unset: the plan answers its severities
+     * for every account no other plan names (routing by account: docs/suppressions.md).
+     */
+    accounts?: string[];
 }
 
 /** A plan's options with the top-level settings filled in where the plan gives none. */
@@ -61,7 +66,10 @@ const PLAN_OPTIONS: { [K in keyof ResponsePlanOptions]-?: { parse: (raw: string)
         text: true,
     },
     incidentTitle: { parse: incidentTitle, text: true },
+    accounts: { parse: r => stringList(r, { pattern: ACCOUNT_ID, what: "12-digit account IDs (quoted strings)", allowEmpty: false }), text: false },
 };
+
+const ACCOUNT_ID = /^\d{12}$/;
 export const RESPONSE_PLAN_OPTION_KEYS = Object.keys(PLAN_OPTIONS) as Array<keyof ResponsePlanOptions>;
 
 const PLAN_NAME = new RegExp(RESPONSE_PLAN_NAME.pattern);
@@ -125,14 +133,38 @@ export function checkResponsePlans(values: Partial<ResponsePlansSettings & Filte
     if (!plans || !filter) return [];
     const problems: CrossCheckProblem[] = [];
     const key = "responsePlans";
-    const servedBy = (label: SeverityLabel) => Object.keys(plans).filter(plan => (plans[plan].severityLabels ?? []).includes(label));
+    // Plans naming no accounts answer every account (the filter lets every account through); a
+    // plan naming accounts answers its severities for those accounts and takes precedence there.
+    const general = Object.keys(plans).filter(plan => plans[plan].accounts === undefined);
+    const servedBy = (label: SeverityLabel, among: string[]) => among.filter(plan => (plans[plan].severityLabels ?? []).includes(label));
     for (const label of filter) {
-        const serving = servedBy(label);
+        const serving = servedBy(label, general);
         if (serving.length === 0) {
-            problems.push({ key, message: `no plan answers ${label}, which severityLabels lets through; add ${label} to the severityLabels of one plan` });
+            const byAccount = servedBy(label, Object.keys(plans));
+            problems.push({
+                key,
+                message: byAccount.length === 0
+                    ? `no plan answers ${label}, which severityLabels lets through; add ${label} to the severityLabels of one plan`
+                    : `only plans naming accounts (${byAccount.map(p => describe(p)).join(", ")}) answer ${label}, so ${label} findings of every other account have no plan; add ${label} to the severityLabels of a plan without accounts`,
+            });
         } else if (serving.length > 1) {
             problems.push({ key, message: `${label} is answered by plans ${serving.map(p => describe(p)).join(" and ")}; each severity belongs to exactly one plan, so remove it from all but one` });
         }
+    }
+    // Each account and severity a plan names belongs to exactly one plan naming that account.
+    const named = new Map<string, string[]>();
+    for (const [plan, options] of Object.entries(plans)) {
+        for (const account of options.accounts ?? []) {
+            for (const label of options.severityLabels ?? []) {
+                const at = `${account}|${label}`;
+                named.set(at, [...(named.get(at) ?? []), plan]);
+            }
+        }
+    }
+    for (const [at, serving] of named) {
+        if (serving.length < 2) continue;
+        const [account, label] = at.split("|");
+        problems.push({ key, message: `account ${account} with ${label} is answered by plans ${serving.map(p => describe(p)).join(" and ")}; each account and severity belongs to exactly one plan, so remove ${label} or the account from all but one` });
     }
     for (const [plan, options] of Object.entries(plans)) {
         for (const label of options.severityLabels ?? []) {
@@ -161,6 +193,7 @@ export function resolvePlanOptions(options: ResponsePlanOptions, topLevel: Respo
         runbookLanguage: own ? (own.runbookLanguage ?? topLevel.runbookLanguage) : topLevel.runbookLanguage,
         ...(own ? (own.runbookFile !== undefined ? { runbookFile: own.runbookFile } : {}) : (topLevel.runbookFile !== undefined ? { runbookFile: topLevel.runbookFile } : {})),
         ...(options.incidentTitle !== undefined ? { incidentTitle: options.incidentTitle } : {}),
+        ...(options.accounts !== undefined ? { accounts: [...options.accounts] } : {}),
         runbookPath,
     };
 }
