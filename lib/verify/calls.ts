@@ -103,7 +103,7 @@ export function plannedCalls(expected: ExpectedStack, d: Deployment, options: Ca
         for (const policy of Object.keys(role.inlinePolicies)) add("iam", "GetRolePolicy", `${policy}-<suffix Pulumi added>`, `deployed: inline policy ${policy}`);
         add("iam", "ListAttachedRolePolicies", where, `deployed: the ${roleLabel(role)} has no managed policies`);
     }
-    for (const c of permissionCases(expected, d)) add("iam", "SimulatePrincipalPolicy", `${c.role}: ${c.actions.join(", ")} on ${c.resources.length} resources`, `permissions: ${c.label} (again for each further page)`);
+    for (const c of permissionCases(expected, d)) add("iam", "SimulatePrincipalPolicy", `${c.role}: ${c.actions.join(", ")} on ${c.resources.length} resource${c.resources.length === 1 ? "" : "s"}`, `permissions: ${c.label} (again for each further page)`);
     for (const rule of expected.rules) {
         for (const sample of options.samples) add("events", "TestEventPattern", `${rule.logicalName} with ${sample}`, "patterns: EventBridge agrees with the offline matcher");
     }
