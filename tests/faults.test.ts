@@ -229,6 +229,17 @@ describe("when AWS fails: nothing lost at any step", function () {
         expect(sh.finding(event.detail.findings[0].Id)!.Note.Text).to.match(/^\[securityhub-incidents\] closed:/);
     });
 
+    it("opens the incident of a NEW finding whose Note is not a string, rather than failing in Route", async () => {
+        const { replay, incidents, record } = await account();
+        const event = findingEvent();
+        event.detail.findings[0].Note = { Text: 42, UpdatedBy: "someone" };
+        const run = only(await replay.deliverFromInput(at(event, "2026-11-01T00:00:00Z")));
+        expect(run.status, run.cause).to.equal("SUCCEEDED");
+        expect(run.states.slice(0, 2)).to.deep.equal(["Route", "ClaimFinding"]);
+        expect(incidents.incidents).to.have.length(1);
+        expect((await record(event))!.IncidentArn.S).to.equal(incidents.incidents[0].incidentRecordArn);
+    });
+
     describe("in the definition itself", () => {
         const definition = renderStateMachineDefinition({ ...INPUTS, resolveIncidentsWithFindings: true, findingFormats: ["ASFF", "OCSF"] });
         const states: Record<string, any> = definition.States;
