@@ -61,13 +61,18 @@ const TASK_STATEMENT_IDS: Record<TaskTarget, string> = {
     responsePlan: "StartIncident",
     incidentRecords: "FollowIncidents",
     securityHub: "WriteBackToFindings",
+    securityHubV2: "WriteBackToOcsfFindings",
 };
 
 /**
  * The resources each task target stands for, narrowest first as the Service Authorization
  * Reference allows: the table; the response plan; for GetIncidentRecord, UpdateIncidentRecord and
  * CreateTimelineEvent both the plan and its incident records (the reference requires both resource
- * types); for BatchUpdateFindings the account's hub in the stack's Region (`hub/default`).
+ * types); for BatchUpdateFindings the account's hub in the stack's Region (`hub/default`); for
+ * BatchUpdateFindingsV2, which the same action authorises on the `hubv2` resource type
+ * (`arn:<partition>:securityhub:<region>:<account>:hubv2/<id>`, Service Authorization Reference
+ * for AWS Security Hub), every hubv2 of the account in that Region (its ID is not known before
+ * deploy).
  */
 export function taskResources(opts: { partition: string; region: string; accountId: string; tableArn: string; responsePlanArns: string[] }): Record<TaskTarget, string[]> {
     const plans = [...new Set(opts.responsePlanArns)];
@@ -76,6 +81,7 @@ export function taskResources(opts: { partition: string; region: string; account
         responsePlan: plans,
         incidentRecords: [...plans, ...plans.map(arn => incidentRecordArnPattern(opts.partition, opts.accountId, arn.split("/").pop()!))],
         securityHub: [`arn:${opts.partition}:securityhub:${opts.region}:${opts.accountId}:hub/default`],
+        securityHubV2: [`arn:${opts.partition}:securityhub:${opts.region}:${opts.accountId}:hubv2/*`],
     };
 }
 

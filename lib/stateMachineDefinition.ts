@@ -28,8 +28,37 @@ export const NOTE_CLOSED_PREFIX = "[securityhub-incidents] closed:";
  */
 export const REOPEN_GRACE_SECONDS = 3600;
 
-/** A re-open lock left by an execution that never finished lapses after this long. */
+/**
+ * A re-open lock, or a first claim that no incident is linked to, left by an execution that never
+ * gave it back lapses after this long (far longer than any execution runs).
+ */
 export const REOPEN_LOCK_SECONDS = 86400;
+
+/**
+ * A write-back (NotifyFinding, CloseNote and their OCSF twins) that Security Hub answers with the
+ * finding in `UnprocessedFindings` is made again by the state machine itself (a Choice and a Wait,
+ * not the Retry field: Step Functions does not document whether a state's Output is evaluated
+ * inside its retry loop), up to this many calls in all, this many seconds apart.
+ */
+export const WRITE_BACK_ATTEMPTS = 4;
+export const WRITE_BACK_RETRY_SECONDS = 3;
+
+/**
+ * THE INVARIANT the workflow keeps (docs/workflow.md, "When AWS fails"). When an execution ends,
+ * for its finding exactly one of these holds:
+ *  (a) the finding's record links its incident (its own, or a roll-up it is attached to); or
+ *  (b) no live claim of this execution remains (a first claim is given back, a re-open lock
+ *      dropped, a roll-up's open-findings set left), the execution FAILED with the error that
+ *      stopped it (the failed-executions alarm fires), and the finding can be tried again: the
+ *      next attempt, by a retry, a redelivery or a re-import, claims it anew and sends
+ *      StartIncident the same client token, so an incident the failed attempt did open is the one
+ *      it gets.
+ * No path leaves a live claim without an incident. The one exception is DynamoDB refusing even the
+ * release: the claim then lapses on its own (ClaimedUntil, REOPEN_LOCK_SECONDS) and the execution
+ * still fails. Every Task state that runs while the execution holds such a claim catches every
+ * error into WhichClaim (see tests/faults.test.ts).
+ */
+export const WORKFLOW_INVARIANT = "every ended execution either links its finding's incident in the record, or holds no live claim and has failed";
 
 /** Optional parts of the workflow: states marked `[only with <toggle>]` exist only when it is on. */
 export interface WorkflowToggles {
@@ -180,6 +209,8 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         maxTimelineEventDataLength: INCIDENT_LIMITS.timelineEventDataLength,
         reopenGraceMillis: REOPEN_GRACE_SECONDS * 1000,
         reopenLockSeconds: REOPEN_LOCK_SECONDS,
+        maxWriteBackAttempts: WRITE_BACK_ATTEMPTS,
+        writeBackRetrySeconds: WRITE_BACK_RETRY_SECONDS,
         incidentsConsolePath: "/systems-manager/incidents/home",
         stormGroupBy: storms.stormGroupBy,
         stormThreshold: storms.stormThreshold,
@@ -315,10 +346,11 @@ export function applyToggles(definition: Record<string, any>, toggles: WorkflowT
 /**
  * The AWS resources a task's IAM action applies to: the dedup table; the response plan (starting
  * incidents); the plan's incident records, which the Service Authorization Reference requires
- * together with the plan for GetIncidentRecord, UpdateIncidentRecord and CreateTimelineEvent; and
- * Security Hub's hub (BatchUpdateFindings).
+ * together with the plan for GetIncidentRecord, UpdateIncidentRecord and CreateTimelineEvent;
+ * Security Hub's hub (BatchUpdateFindings, resource type `hub`); and the new Security Hub's hub
+ * (BatchUpdateFindingsV2: the same IAM action, authorised on resource type `hubv2`).
  */
-export const TASK_TARGETS = ["dedupTable", "responsePlan", "incidentRecords", "securityHub"] as const;
+export const TASK_TARGETS = ["dedupTable", "responsePlan", "incidentRecords", "securityHub", "securityHubV2"] as const;
 export type TaskTarget = (typeof TASK_TARGETS)[number];
 
 /** The AWS services the workflow calls; offline, each has its stand-in. */
@@ -340,8 +372,11 @@ export const TASK_INTEGRATIONS: Readonly<Record<string, { action: string; target
     "arn:aws:states:::aws-sdk:ssmincidents:updateRelatedItems": { action: "ssm-incidents:UpdateRelatedItems", target: "incidentRecords", service: "incidentManager", operation: "updateRelatedItems" },
     "arn:aws:states:::aws-sdk:ssmincidents:updateIncidentRecord": { action: "ssm-incidents:UpdateIncidentRecord", target: "incidentRecords", service: "incidentManager", operation: "updateIncidentRecord" },
     "arn:aws:states:::aws-sdk:securityhub:batchUpdateFindings": { action: "securityhub:BatchUpdateFindings", target: "securityHub", service: "securityHub", operation: "batchUpdateFindings" },
-    // BatchUpdateFindingsV2 is authorised by the same IAM action (ocsf-v2.md).
-    "arn:aws:states:::aws-sdk:securityhub:batchUpdateFindingsV2": { action: "securityhub:BatchUpdateFindings", target: "securityHub", service: "securityHub", operation: "batchUpdateFindingsV2" },
+    // BatchUpdateFindingsV2 is authorised by the same IAM action, on the `hubv2` resource type, not
+    // `hub` (Service Authorization Reference, "Actions, resources, and condition keys for AWS
+    // Security Hub", docs.aws.amazon.com/service-authorization/latest/reference/list_awssecurityhub.html;
+    // shared/reference/aws-facts.md).
+    "arn:aws:states:::aws-sdk:securityhub:batchUpdateFindingsV2": { action: "securityhub:BatchUpdateFindings", target: "securityHubV2", service: "securityHub", operation: "batchUpdateFindingsV2" },
 };
 
 /** Every Task state of a definition, including those nested in Parallel and Map states. */

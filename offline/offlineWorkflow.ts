@@ -128,6 +128,8 @@ export class OfflineWorkflow {
         const taskOutputs: Record<string, unknown> = {};
         const taskResults: Record<string, unknown> = {};
         const retryIntervalOverrides: Record<string, number> = {};
+        // Wait states (the write-back's own retries) do not wait offline either.
+        const waitTimeOverrides: Record<string, number> = Object.fromEntries(Object.entries<Record<string, any>>(this.definition.States).filter(([, state]) => state.Type === "Wait").map(([name]) => [name, 0]));
         // Each JSONata state's input, for its catchers' Output expressions.
         const inputs = new Map<string, unknown>();
         for (const { name, state } of taskStates(this.definition)) {
@@ -160,7 +162,7 @@ export class OfflineWorkflow {
         }
 
         const execution = this.machine.run(event as any, {
-            overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
+            overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides, waitTimeOverrides },
             context: context as any,
         });
         const states: string[] = [];

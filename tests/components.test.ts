@@ -193,10 +193,11 @@ describe("IncidentStateMachine", () => {
             { Sid: "WriteBackToFindings", Effect: "Allow", Action: derived.securityHub, Resource: ["arn:aws:securityhub:ap-northeast-1:111122223333:hub/default"] },
         ]);
         expect(derived).to.deep.equal({
-            dedupTable: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            dedupTable: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
             responsePlan: ["ssm-incidents:StartIncident"],
             incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord", "ssm-incidents:UpdateRelatedItems"],
             securityHub: ["securityhub:BatchUpdateFindings"],
+            securityHubV2: [],
         });
         const actions = tasks.Statement.flatMap((s: any) => s.Action);
         expect(actions.some((a: string) => a.includes("*"))).to.equal(false);

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { buildEventPattern, buildLifecyclePattern } from "../lib/eventPattern";
 import { loadSettings } from "../lib/settings";
-import { NOTE_AUTHOR, NOTE_CLOSED_PREFIX, NOTE_OPEN_PREFIX, renderStateMachineDefinition, requiredTaskPermissions, TASK_INTEGRATIONS, WorkflowInputs } from "../lib/stateMachineDefinition";
+import { NOTE_AUTHOR, NOTE_CLOSED_PREFIX, NOTE_OPEN_PREFIX, renderStateMachineDefinition, requiredTaskPermissions, TASK_INTEGRATIONS, WorkflowInputs, WRITE_BACK_ATTEMPTS } from "../lib/stateMachineDefinition";
 import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
 import { LocalDynamoDb } from "../offline/localDynamoDb";
 import { IncidentManagerStandIn } from "../offline/incidentManagerStandIn";
@@ -52,7 +52,7 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         const id = first.detail.findings[0].Id;
         const opened = await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
         expect(opened.rule).to.equal("findings");
-        expect(statesOf(opened)).to.deep.equal([["Route", "ClaimFinding", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "NotifyFinding", "RecordIncident"]]);
+        expect(statesOf(opened)).to.deep.equal([["Route", "ClaimFinding", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "NotifyFinding", "Notified", "RecordIncident"]]);
         const [incident] = incidents.incidents;
         const stored = sh.finding(id)!;
         expect(stored.Workflow.Status).to.equal("NOTIFIED");
@@ -92,7 +92,7 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
             const closed = await replay.deliverFromInput(at(first, "2026-11-03T06:00:00Z", change));
             expect(closed.rule).to.equal("lifecycle");
             expect(closed.runs[0].cause).to.equal(undefined);
-            expect(statesOf(closed)).to.deep.equal([["Route", "AddClosedTimeline", "CloseNote", "RecordClosed"]]);
+            expect(statesOf(closed)).to.deep.equal([["Route", "AddClosedTimeline", "RecordClosed", "CloseNote", "NoteClosed", "ClosedWithNote"]]);
             const [incident] = incidents.incidents;
             expect(incident.timeline).to.have.length(1);
             expect(incident.timeline[0]).to.deep.include({ eventType: "Custom Event", eventTime: "2026-11-03T06:00:00Z" });
@@ -115,7 +115,7 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         const first = findingEvent();
         await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
         const closed = await replay.deliverFromInput(at(first, "2026-11-02T00:00:00Z", { compliance: "PASSED" }));
-        expect(statesOf(closed)).to.deep.equal([["Route", "AddClosedTimeline", "OnRollup", "ResolveIncident", "CloseNote", "RecordClosed"]]);
+        expect(statesOf(closed)).to.deep.equal([["Route", "AddClosedTimeline", "OnRollup", "ResolveIncident", "RecordClosed", "CloseNote", "NoteClosed", "ClosedWithNote"]]);
         expect(incidents.incidents[0]).to.deep.include({ status: "RESOLVED", resolvedTime: "2026-11-02T00:00:00.000Z" });
     });
 
@@ -129,7 +129,7 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         const reopened = await replay.deliverFromInput(at(first, "2026-11-01T01:00:00Z", { compliance: "FAILED" }));
         expect(sh.lastImport!.reason).to.equal("reset-compliance");
         expect(reopened.rule).to.equal("findings");
-        expect(statesOf(reopened)).to.deep.equal([["Route", "ClaimFinding", "ReadRecord", "Decide", "CheckIncident", "IncidentStillOpen", "AddReopenedTimeline", "NotifyFinding", "RecordIncident"]]);
+        expect(statesOf(reopened)).to.deep.equal([["Route", "ClaimFinding", "ReadRecord", "Decide", "CheckIncident", "IncidentStillOpen", "AddReopenedTimeline", "NotifyFinding", "Notified", "RecordIncident"]]);
         expect(incidents.incidents).to.have.length(1);
         const [incident] = incidents.incidents;
         expect(incident.timeline.map(e => e.eventData.split(" was ")[1].split(/[.:]/)[0])).to.deep.equal(["resolved", "re-opened"]);
@@ -147,7 +147,7 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         await replay.deliverFromInput(at(first, "2026-11-02T00:00:00Z", { compliance: "PASSED" }));
         // Responders resolved the incident 72 h after it opened; ten days later the control fails again.
         const reopened = await replay.deliverFromInput(at(first, "2026-11-12T00:00:00Z", { compliance: "FAILED" }));
-        expect(statesOf(reopened)).to.deep.equal([["Route", "ClaimFinding", "ReadRecord", "Decide", "CheckIncident", "IncidentStillOpen", "ReclaimForReopen", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "NotifyFinding", "RecordIncident"]]);
+        expect(statesOf(reopened)).to.deep.equal([["Route", "ClaimFinding", "ReadRecord", "Decide", "CheckIncident", "IncidentStillOpen", "ReclaimForReopen", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "NotifyFinding", "Notified", "RecordIncident"]]);
         expect(incidents.incidents).to.have.length(2);
         const [previous, next] = incidents.incidents;
         expect(previous).to.deep.include({ status: "RESOLVED", resolvedTime: "2026-11-04T00:00:00.000Z" });
@@ -209,13 +209,15 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         sh.failNext("LimitExceededException", 2);
         const throttled = await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
         expect(throttled.runs[0].status).to.equal("SUCCEEDED");
-        expect(throttled.runs[0].transitions).to.equal(7 + 2);
+        // Route, ClaimFinding, ReserveSlot, ReserveGlobalSlot, OpenIncident, NotifyFinding, Notified, RecordIncident; two retries.
+        expect(throttled.runs[0].transitions).to.equal(8 + 2);
 
         const second = findingEvent();
-        sh.unprocessNext("ConcurrentUpdateError", 3);
+        sh.unprocessNext("ConcurrentUpdateError", WRITE_BACK_ATTEMPTS - 1);
         const partial = await replay.deliverFromInput(at(second, "2026-11-01T00:00:00Z"));
         expect(partial.runs[0].status).to.equal("SUCCEEDED");
-        expect(partial.runs[0].transitions).to.equal(7 + 3);
+        // Each unprocessed answer: Notified, WaitToNotifyAgain, NotifyFinding again.
+        expect(partial.runs[0].transitions).to.equal(8 + 3 * (WRITE_BACK_ATTEMPTS - 1));
         expect(sh.finding(second.detail.findings[0].Id)!.Workflow.Status).to.equal("NOTIFIED");
         expect(incidents.incidents).to.have.length(2);
         expect(sh.finding(id)!.Workflow.Status).to.equal("NOTIFIED");
@@ -225,17 +227,19 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         const { replay, incidents, record, sh } = await account();
         const first = findingEvent();
         const id = first.detail.findings[0].Id;
-        sh.unprocessNext("ConcurrentUpdateError", 7);
+        sh.unprocessNext("ConcurrentUpdateError", WRITE_BACK_ATTEMPTS);
         const failed = await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
         expect(failed.runs[0]).to.deep.include({ status: "FAILED", error: "FindingNotNotified" });
         expect(failed.runs[0].cause).to.include("UnprocessedFindings: ConcurrentUpdateError");
-        expect(failed.runs[0].states).to.deep.equal(["Route", "ClaimFinding", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "NotifyFinding", "RecordIncidentNotNotified", "FindingNotNotified"]);
+        const again = Array.from({ length: WRITE_BACK_ATTEMPTS - 1 }, () => ["NotifyFinding", "Notified", "WaitToNotifyAgain"]).flat();
+        expect(failed.runs[0].states).to.deep.equal(["Route", "ClaimFinding", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", ...again, "NotifyFinding", "Notified", "RecordIncidentNotNotified", "FindingNotNotified"]);
+        expect(sh.calls).to.equal(WRITE_BACK_ATTEMPTS);
         expect(incidents.incidents).to.have.length(1);
         expect((await record(id))!.IncidentArn.S).to.equal(incidents.incidents[0].incidentRecordArn);
         expect((await record(id))!).to.have.property("ExpiresAt");
 
         const next = await replay.deliverFromInput(at(first, "2026-11-01T12:00:00Z"));
-        expect(statesOf(next)).to.deep.equal([["Route", "ClaimFinding", "ReadRecord", "Decide", "NotifyFinding", "RecordIncident"]]);
+        expect(statesOf(next)).to.deep.equal([["Route", "ClaimFinding", "ReadRecord", "Decide", "NotifyFinding", "Notified", "RecordIncident"]]);
         expect(incidents.incidents).to.have.length(1);
         expect(sh.finding(id)!.Note.Text).to.include(incidents.incidents[0].incidentRecordArn);
     });
@@ -254,7 +258,8 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
             }
         }
         expect(executions).to.equal(3);
-        expect(transitions).to.equal(7 + 4 + 12);
+        // Open 8, close 6 (Route, AddClosedTimeline, RecordClosed, CloseNote, NoteClosed, ClosedWithNote), re-open 13.
+        expect(transitions).to.equal(8 + 6 + 13);
     });
 
     it("without notifyFindings runs the workflow of old: no write-back, no lifecycle states", async () => {
@@ -273,7 +278,7 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         incidents.failNext("AccessDeniedException");
         const failed = await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
         expect(failed.runs[0].states).to.deep.equal(["Route", "ClaimFinding", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "WhichClaim", "ReleaseClaim", "IncidentNotOpened"]);
-        expect(await record(id)).to.equal(undefined);
+        expect((await record(id))?.ClaimedBy).to.equal(undefined);
         await replay.deliverFromInput(at(first, "2026-11-01T12:00:00Z"));
         await replay.deliverFromInput(at(first, "2026-11-02T00:00:00Z", { compliance: "PASSED" }));
         incidents.failNext("AccessDeniedException");

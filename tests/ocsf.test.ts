@@ -69,7 +69,7 @@ describe("OCSF findings (the new Security Hub), executed offline", function () {
         const event = ocsfFindingEvent({ time: "2026-11-01T00:00:00.000Z" });
         const uid = event.detail.findings[0].finding_info.uid;
         const opened = await replay.deliverFromInput({ ...event, time: "2026-11-01T00:00:00Z" });
-        expect(opened.runs[0].states).to.deep.equal(["Route", "ClaimFinding", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "WhichFormatToNotify", "NotifyFindingV2", "RecordIncident"]);
+        expect(opened.runs[0].states).to.deep.equal(["Route", "ClaimFinding", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "WhichFormatToNotify", "NotifyFindingV2", "Notified", "RecordIncident"]);
         const stored = sh.ocsfFinding(uid)!;
         expect(stored.status_id).to.equal(2);
         expect(stored.comment).to.equal(`${NOTE_OPEN_PREFIX} incident ${incidents.incidents[0].incidentRecordArn} (https://console.aws.amazon.com/systems-manager/incidents/home)`);
@@ -89,7 +89,7 @@ describe("OCSF findings (the new Security Hub), executed offline", function () {
         const first = await replay.deliverFromInput(asff);
         const second = await replay.deliverFromInput(ocsf);
         expect(first.runs[0].states).to.include("OpenIncident");
-        expect(second.runs[0].states).to.deep.equal(["Route", "ClaimFinding", "ReadRecord", "Decide", "WhichFormatToNotify", "NotifyFindingV2", "RecordIncident"]);
+        expect(second.runs[0].states).to.deep.equal(["Route", "ClaimFinding", "ReadRecord", "Decide", "WhichFormatToNotify", "NotifyFindingV2", "Notified", "RecordIncident"]);
         expect(incidents.incidents).to.have.length(1);
         expect(sh.finding(id)!.Workflow.Status).to.equal("NOTIFIED");
         expect(sh.ocsfFinding(id)!.status_id).to.equal(2);
@@ -105,7 +105,7 @@ describe("OCSF findings (the new Security Hub), executed offline", function () {
         await replay.deliverFromInput(at("2026-11-01T00:00:00"));
         const fixed = await replay.deliverFromInput(at("2026-11-02T00:00:00", { compliance: "Pass", statusId: 4, severityId: 1 }));
         expect(fixed.rule).to.equal("ocsf-lifecycle");
-        expect(fixed.runs[0].states).to.deep.equal(["Route", "AddClosedTimeline", "WhichFormatToClose", "CloseNoteV2", "RecordClosed"]);
+        expect(fixed.runs[0].states).to.deep.equal(["Route", "AddClosedTimeline", "RecordClosed", "WhichFormatToClose", "CloseNoteV2", "NoteClosed", "ClosedWithNote"]);
         expect(sh.ocsfFinding(base.uid)!.comment.startsWith(NOTE_CLOSED_PREFIX)).to.equal(true);
         expect(incidents.incidents[0].timeline.map(e => e.eventData.includes(" was resolved.") ? "resolved" : e.eventData)).to.deep.equal(["resolved"]);
         // Broken again while the incident is open: a re-open on its timeline, In Progress again.

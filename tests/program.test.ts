@@ -61,7 +61,7 @@ describe("the program (index.ts) with the dev stack's config", () => {
         expect(json(byName("findings-rule").eventPattern).detail.findings.Severity.Label).to.deep.equal(["CRITICAL", "HIGH", "MEDIUM", "LOW"]);
         const definition = json(byName("incidents-workflow").definition);
         expect(definition.States.ClaimFinding.Arguments.TableName).to.equal("dedup-table-0001");
-        expect(definition.States.ClaimFinding.Arguments.Item.ExpiresAt.N).to.include(`+ ${7 * 86400})`);
+        expect(definition.States.ClaimFinding.Arguments.ExpressionAttributeValues[":expires"].N).to.include(`+ ${7 * 86400})`);
         expect(byName("runbook-document").content).to.include("Security Hub finding response");
         expect(byName("alarms-failed-executions").alarmActions).to.deep.equal(["arn:aws:sns:ap-northeast-1:111122223333:alerts"]);
         expect(byName("incidents-workflow").loggingConfiguration.level).to.equal("ALL");

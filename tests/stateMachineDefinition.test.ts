@@ -9,7 +9,8 @@ import { buildLifecyclePattern } from "../lib/eventPattern";
 import { matchEventPattern } from "../offline/eventPatternMatcher";
 import { findingEvent } from "./support/findings";
 import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
-import { DYNAMODB_LIMITS } from "../lib/limits";
+import { DYNAMODB_LIMITS, OCSF_EVENT_DETAIL_TYPE } from "../lib/limits";
+import { stateMachineTaskPolicy, taskResources } from "../lib/policies";
 
 const INPUTS: WorkflowInputs = {
     tableName: "securityhub-incidents-test",
@@ -34,7 +35,7 @@ describe("state machine definition", () => {
         expect(definition.States.ClaimFinding.Arguments.TableName).to.equal(INPUTS.tableName);
         expect(definition.States.RecordIncident.Arguments).to.include(`'TableName': '${INPUTS.tableName}'`);
         expect(definition.States.ReleaseClaim.Arguments.TableName).to.equal(INPUTS.tableName);
-        expect(definition.States.ClaimFinding.Arguments.Item.ExpiresAt.N).to.include(`+ ${30 * 86400})`);
+        expect(definition.States.ClaimFinding.Arguments.ExpressionAttributeValues[":expires"].N).to.include(`+ ${30 * 86400})`);
     });
 
     it("passes asl-validator", () => {
@@ -54,36 +55,39 @@ describe("state machine definition", () => {
     it("claims with one conditional write on the table's own key and expiry attributes", () => {
         const claim = definition.States.ClaimFinding;
         expect(definition.States[definition.StartAt].Default).to.equal("ClaimFinding");
-        expect(claim.Resource).to.equal("arn:aws:states:::dynamodb:putItem");
-        expect(Object.keys(claim.Arguments.Item)).to.include.members([DEDUP_KEY_ATTRIBUTE, DEDUP_EXPIRY_ATTRIBUTE]);
-        // Its own earlier write (a retry after a lost response) is not someone else's claim.
-        expect(claim.Arguments.ConditionExpression).to.equal(`attribute_not_exists(${DEDUP_KEY_ATTRIBUTE}) OR ${DEDUP_EXPIRY_ATTRIBUTE} < :now OR ClaimedBy = :execution`);
+        expect(claim.Resource).to.equal("arn:aws:states:::dynamodb:updateItem");
+        expect(Object.keys(claim.Arguments.Key)).to.deep.equal([DEDUP_KEY_ATTRIBUTE]);
+        expect(claim.Arguments.UpdateExpression).to.include(`${DEDUP_EXPIRY_ATTRIBUTE} = :expires`);
+        // Its own earlier write (a retry after a lost response) is not someone else's claim; a claim
+        // given back, or one without incident past ClaimedUntil, is nobody's.
+        expect(claim.Arguments.ConditionExpression).to.equal(`attribute_not_exists(${DEDUP_KEY_ATTRIBUTE}) OR ${DEDUP_EXPIRY_ATTRIBUTE} < :now OR ClaimedBy = :execution OR (attribute_not_exists(IncidentArn) AND (attribute_not_exists(ClaimedBy) OR ClaimedUntil < :now))`);
         expect(claim.Arguments.ExpressionAttributeValues[":execution"]).to.deep.equal({ S: "{% $states.context.Execution.Id %}" });
         // No read before the claim: the one GetItem runs only after the conditional write failed.
         // Each GetItem runs only after a conditional write failed: the claim (ReadRecord) or a storm slot (ReadStorm).
         const reads = taskStates(definition).filter(t => t.state.Resource === "arn:aws:states:::dynamodb:getItem").map(t => t.name);
-        expect(reads).to.deep.equal(["ReadRecord", "ReadStorm"]);
+        expect(reads).to.deep.equal(["ReadRecord", "ReadStorm", "ReadClosedRecord"]);
         const into = (name: string) => Object.entries<any>(definition.States).filter(([, s]) => JSON.stringify([s.Next, s.Default, s.Choices, s.Catch]).includes(`"${name}"`)).map(([n]) => n);
         expect(into("ReadRecord")).to.deep.equal(["ClaimFinding"]);
         expect(into("ReadStorm")).to.deep.equal(["ReserveSlot", "ReserveGlobalSlot"]);
+        expect(into("ReadClosedRecord")).to.deep.equal(["RecordClosed"]);
         for (const slot of ["ReserveSlot", "ReserveGlobalSlot"]) expect(definition.States[slot].Catch[0].ErrorEquals).to.deep.equal(["DynamoDB.ConditionalCheckFailedException"]);
-        expect(claim.Catch).to.deep.equal([{ ErrorEquals: ["DynamoDB.ConditionalCheckFailedException"], Next: "ReadRecord" }]);
+        expect(claim.Catch.map((c: any) => [c.ErrorEquals, c.Next])).to.deep.equal([[["DynamoDB.ConditionalCheckFailedException"], "ReadRecord"], [["States.ALL"], "WhichClaim"]]);
     });
 
     it("keys the record the same way in every state that touches it", () => {
         // The key expression as the claim renders it; every other state that touches the record has the same.
-        const dedupKey = (definition.States.ClaimFinding.Arguments.Item[DEDUP_KEY_ATTRIBUTE].S as string).replace(/^\{% /, "").replace(/ %\}$/, "");
+        const dedupKey = (definition.States.ClaimFinding.Arguments.Key[DEDUP_KEY_ATTRIBUTE].S as string).replace(/^\{% /, "").replace(/ %\}$/, "");
         const resolving = renderStateMachineDefinition({ ...INPUTS, resolveIncidentsWithFindings: true });
         const all = taskStates(resolving).filter(t => t.state.Resource.startsWith("arn:aws:states:::dynamodb:"));
         // The finding's record, and the storm items (counters and roll-ups, "#storm|…").
-        const recordStates = ["ClaimFinding", "ReadRecord", "ReclaimForReopen", "RecordIncident", "RecordIncidentNotNotified", "ReleaseReopen", "ReleaseClaim", "RecordClosed"];
-        const stormStates = ["ReserveSlot", "ReserveGlobalSlot", "ReadStorm", "RecordRollup", "AttachFinding", "DetachFromRollup", "RejoinRollup"];
+        const recordStates = ["ClaimFinding", "ReadRecord", "ReclaimForReopen", "RecordIncident", "RecordIncidentNotNotified", "ReleaseReopen", "ReleaseClaim", "RecordClosed", "ReadClosedRecord", "RestoreOpenNote"];
+        const stormStates = ["ReserveSlot", "ReserveGlobalSlot", "ReadStorm", "ElectOpener", "RecordRollup", "AttachFinding", "DetachFromRollup", "RejoinRollup", "LeaveRollup"];
         expect(all.map(t => t.name)).to.have.members([...recordStates, ...stormStates]);
         const states = all.filter(t => recordStates.includes(t.name));
         for (const { name, state } of all.filter(t => stormStates.includes(t.name))) expect(JSON.stringify(state.Arguments), name).to.match(/#storm\||StormItem/);
         for (const { name, state } of states) {
             const args = state.Arguments;
-            const key = typeof args === "string" ? args : (args.Item ?? args.Key)[DEDUP_KEY_ATTRIBUTE].S;
+            const key = typeof args === "string" ? args : args.Key[DEDUP_KEY_ATTRIBUTE].S;
             expect(key, name).to.include(dedupKey);
         }
         expect(dedupKey).to.include(`$length($id) <= ${DYNAMODB_LIMITS.plainKeyCodePoints} ?`);
@@ -93,25 +97,39 @@ describe("state machine definition", () => {
 
     it("derives exactly the IAM actions its tasks call", () => {
         expect(requiredTaskPermissions(definition)).to.deep.equal({
-            dedupTable: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            dedupTable: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
             responsePlan: ["ssm-incidents:StartIncident"],
             incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord", "ssm-incidents:UpdateRelatedItems"],
             securityHub: ["securityhub:BatchUpdateFindings"],
+            securityHubV2: [],
         });
         // Without the write-back, only storm roll-ups read the table and touch incidents after opening them.
         expect(requiredTaskPermissions(renderStateMachineDefinition({ ...INPUTS, notifyFindings: false }))).to.deep.equal({
-            dedupTable: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            dedupTable: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
             responsePlan: ["ssm-incidents:StartIncident"],
             incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:UpdateRelatedItems"],
             securityHub: [],
+            securityHubV2: [],
         });
+    });
+
+    it("grants BatchUpdateFindingsV2 on the hubv2 resource type when OCSF findings are on", () => {
+        const resources = taskResources({ partition: "aws-cn", region: "cn-north-1", accountId: "111122223333", tableArn: "t", responsePlanArns: [INPUTS.responsePlanArn] });
+        const statements = (formats: string[]) => stateMachineTaskPolicy(requiredTaskPermissions(renderStateMachineDefinition({ ...INPUTS, findingFormats: formats })), resources).Statement;
+        const ocsf = statements(["ASFF", "OCSF"]);
+        expect(ocsf.filter(s => (s.Action as string[]).includes("securityhub:BatchUpdateFindings")).map(s => [s.Sid, s.Resource])).to.deep.equal([
+            ["WriteBackToFindings", ["arn:aws-cn:securityhub:cn-north-1:111122223333:hub/default"]],
+            ["WriteBackToOcsfFindings", ["arn:aws-cn:securityhub:cn-north-1:111122223333:hubv2/*"]],
+        ]);
+        // ASFF only: no hubv2 statement.
+        expect(statements(["ASFF"]).map(s => s.Sid)).not.to.include("WriteBackToOcsfFindings");
     });
 
     it("leaves out the states of features that are off, and every state they alone led to", () => {
         const names = (d: Record<string, any>) => Object.keys(d.States).sort();
         const plain = renderStateMachineDefinition({ ...INPUTS, notifyFindings: false, storms: { stormGroupBy: "off" } });
         expect(plain.StartAt).to.equal("ClaimFinding");
-        const storm = ["ReserveGlobalSlot", "ReadStorm", "HasRollup", "OpenRollup", "RecordRollup", "AttachFinding", "RoomForRelatedItem", "AddRelatedItem", "AddAttachedTimeline"];
+        const storm = ["ReserveGlobalSlot", "ReadStorm", "HasRollup", "ElectOpener", "OpenRollup", "RecordRollup", "AttachFinding", "RoomForRelatedItem", "AddRelatedItem", "AddAttachedTimeline", "LeaveRollup"];
         expect(names(plain)).to.deep.equal(["ClaimFinding", "DuplicateFinding", "IncidentNotOpened", "OpenIncident", "RecordIncident", "ReleaseClaim", "ReleaseReopen", "WhichClaim", ...storm].sort());
         expect(plain.States.ClaimFinding.Catch[0].Next).to.equal("DuplicateFinding");
         expect(plain.States.ClaimFinding.Next).to.equal("ReserveGlobalSlot");
@@ -121,7 +139,8 @@ describe("state machine definition", () => {
         const resolving = renderStateMachineDefinition({ ...INPUTS, resolveIncidentsWithFindings: true });
         expect(resolving.States.AddClosedTimeline.Next).to.equal("OnRollup");
         expect(resolving.States.OnRollup.Default).to.equal("ResolveIncident");
-        expect(definition.States.AddClosedTimeline.Next).to.equal("CloseNote");
+        expect(definition.States.AddClosedTimeline.Next).to.equal("RecordClosed");
+        expect(definition.States.RecordClosed.Next).to.equal("CloseNote");
         for (const d of [plain, resolving]) expect(aslValidator(d as any).isValid).to.equal(true);
         expect(() => applyToggles({ StartAt: "A", States: { A: { Type: "Pass", Comment: "[only with nothing]", End: true } } }, { notifyFindings: true, resolveIncidentsWithFindings: true, stormRollUp: true, ocsfFindings: true }))
             .to.throw(TemplateError, /state A names unknown toggle nothing/);
@@ -147,6 +166,34 @@ describe("state machine definition", () => {
                     expect(closes, `${note} ${status} ${record}`).to.equal(matchEventPattern(buildLifecyclePattern(), event).matched);
                 }
             }
+        }
+    });
+
+    it("routes a finding whose Note, comment, status or record state is not a string as a finding, without failing", async () => {
+        // issue 14, item 9: StringMatches on a number failed the execution (offline: "Sample must be a string").
+        const ocsf = renderStateMachineDefinition({ ...INPUTS, findingFormats: ["ASFF", "OCSF"] });
+        const route = { ...ocsf, StartAt: "Route", States: { Route: ocsf.States.Route, AddClosedTimeline: { Type: "Succeed" }, ClaimFinding: { Type: "Succeed" } } };
+        const machine = new StateMachine(route as any, { validationOptions: { noValidate: true } });
+        const shapes: unknown[] = [42, true, null, ["[securityhub-incidents] open: incident x"], { Text: "x" }];
+        const events: Array<Record<string, any>> = [];
+        for (const shape of shapes) {
+            const asff = findingEvent();
+            asff.detail.findings[0].Note = { Text: shape, UpdatedBy: "x" };
+            asff.detail.findings[0].Workflow.Status = "RESOLVED";
+            events.push(asff);
+            const status = findingEvent();
+            status.detail.findings[0].Note = { Text: `${NOTE_OPEN_PREFIX} incident x`, UpdatedBy: "x" };
+            status.detail.findings[0].Workflow = { Status: shape };
+            status.detail.findings[0].RecordState = shape;
+            events.push(status);
+            events.push({ "detail-type": OCSF_EVENT_DETAIL_TYPE, detail: { findings: [{ comment: shape, status_id: 4 }] } });
+        }
+        for (const event of events) {
+            const run = machine.run(event);
+            const states: string[] = [];
+            for await (const entry of run.eventLogs as AsyncGenerator<any>) if (entry.type === "StateEntered") states.push(entry.state.name);
+            await run.result;
+            expect(states, JSON.stringify(event.detail.findings[0]).slice(0, 200)).to.deep.equal(["Route", "ClaimFinding"]);
         }
     });
 

@@ -9,6 +9,7 @@ import { OfflineWorkflow } from "../offline/offlineWorkflow";
 import { StatesError } from "../offline/stepFunctionsJsonata";
 import { taskResources } from "../lib/policies";
 import { ACCOUNT, findingEvent } from "./support/findings";
+import { failDynamoDbCalls } from "./support/faults";
 
 const TABLE = "securityhub-incidents-dedup";
 const PLAN = `arn:aws:ssm-incidents::${ACCOUNT}:response-plan/securityhub-incidents-test`;
@@ -40,6 +41,8 @@ describe("the incident workflow, executed offline (without the write-back)", fun
     const incidentsFor = (id: string): OpenedIncident[] =>
         incidents.incidents.filter(i => i.request.RelatedItems?.some(r => r.Title === "Security Hub finding" && String(r.Identifier.Value.Url).includes(encodeURIComponent(encodeURIComponent(id)))));
     const record = (id: string) => dynamoDb.getItem(TABLE, { FindingId: { S: id } });
+    /** A record's live claim without an incident: what the invariant forbids once an execution ended. */
+    const liveClaim = async (id: string) => { const item = await record(id); return item !== undefined && item.ClaimedBy !== undefined && item.IncidentArn === undefined; };
     const relatedTitles = (incident: OpenedIncident) => (incident.request.RelatedItems ?? []).map(r => r.Title);
 
     it("opens one incident for a new finding, with the title, impact, related items and trigger details", async () => {
@@ -174,7 +177,7 @@ describe("the incident workflow, executed offline (without the write-back)", fun
         expect(failed.error).to.equal("SsmIncidents.InternalServerException");
         expect(failed.cause).to.include("InternalServerException");
         expect(failed.states).to.deep.equal(["ClaimFinding", "ReserveGlobalSlot", "OpenIncident", "WhichClaim", "ReleaseClaim", "IncidentNotOpened"]);
-        expect(await record(id)).to.equal(undefined);
+        expect(await liveClaim(id)).to.equal(false);
         expect(incidentsFor(id)).to.have.length(0);
 
         incidents.recover();
@@ -191,12 +194,12 @@ describe("the incident workflow, executed offline (without the write-back)", fun
         expect(run.status).to.equal("FAILED");
         expect(run.error).to.equal("SsmIncidents.ValidationException");
         expect(incidents.calls - calls).to.equal(1);
-        expect(await record(event.detail.findings[0].Id)).to.equal(undefined);
+        expect(await liveClaim(event.detail.findings[0].Id)).to.equal(false);
     });
 
     it("retries a throttled claim and opens the incident", async () => {
         const event = findingEvent();
-        dynamoDb.failNext("PutItem", "ProvisionedThroughputExceededException", 2);
+        dynamoDb.failNext("UpdateItem", "ProvisionedThroughputExceededException", 2);
         const run = await workflow.run(event);
         expect(run.status).to.equal("SUCCEEDED");
         expect(run.transitions).to.equal(4 + 2);
@@ -206,13 +209,16 @@ describe("the incident workflow, executed offline (without the write-back)", fun
     it("still fails with StartIncident's error when the claim cannot be released", async () => {
         const event = findingEvent();
         incidents.failAlways("AccessDeniedException");
-        dynamoDb.failNext("DeleteItem", "InternalServerError", 6);
-        const run = await workflow.run(event);
+        // The claim's and the hourly slot's writes go through; all six of ReleaseClaim's fail.
+        const restore = failDynamoDbCalls(dynamoDb, "UpdateItem", "InternalServerError", { from: 3, times: 6 });
+        const run = await workflow.run(event).finally(restore);
         expect(run.status).to.equal("FAILED");
         expect(run.error).to.equal("SsmIncidents.AccessDeniedException");
         expect(run.states).to.deep.equal(["ClaimFinding", "ReserveGlobalSlot", "OpenIncident", "WhichClaim", "ReleaseClaim", "IncidentNotOpened"]);
-        // The claim stays until it expires: the failed-executions alarm is what tells people.
-        expect(await record(event.detail.findings[0].Id)).to.not.equal(undefined);
+        // The claim stays until ClaimedUntil: the failed-executions alarm is what tells people.
+        const item = (await record(event.detail.findings[0].Id))!;
+        expect(item.ClaimedBy.S).to.equal(run.executionArn);
+        expect(Number(item.ClaimedUntil.N)).to.be.above(Math.floor(Date.now() / 1000));
     });
 
     it("releases only its own claim", async () => {
@@ -221,7 +227,7 @@ describe("the incident workflow, executed offline (without the write-back)", fun
         // While this execution retries StartIncident, another execution takes the claim over.
         const startIncident = incidents.startIncident;
         incidents.startIncident = async () => {
-            await dynamoDb.request("PutItem", { TableName: TABLE, Item: { FindingId: { S: id }, ClaimedBy: { S: "another-execution" }, ExpiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) } } });
+            await dynamoDb.request("PutItem", { TableName: TABLE, Item: { FindingId: { S: id }, ClaimedBy: { S: "another-execution" }, ClaimedUntil: { N: String(Math.floor(Date.now() / 1000) + 3600) }, ExpiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) } } });
             throw new StatesError("SsmIncidents.InternalServerException", "injected");
         };
         const run = await workflow.run(event).finally(() => { incidents.startIncident = startIncident; });
@@ -236,7 +242,7 @@ describe("the incident workflow, executed offline (without the write-back)", fun
         const id = event.detail.findings[0].Id;
         // DynamoDB applies the conditional put, then the call fails (500, timeout): the retry
         // meets the execution's own record and must not call it a duplicate.
-        dynamoDb.failNext("PutItem", "InternalServerError", 1, { afterApplying: true });
+        dynamoDb.failNext("UpdateItem", "InternalServerError", 1, { afterApplying: true });
         const run = await workflow.run(event);
         expect(run.status, run.cause).to.equal("SUCCEEDED");
         expect(run.states).to.deep.equal(["ClaimFinding", "ReserveGlobalSlot", "OpenIncident", "RecordIncident"]);
@@ -249,7 +255,7 @@ describe("the incident workflow, executed offline (without the write-back)", fun
         const event = findingEvent();
         const id = event.detail.findings[0].Id;
         expect((await workflow.run(event)).status).to.equal("SUCCEEDED");
-        dynamoDb.failNext("PutItem", "InternalServerError", 1, { afterApplying: true });
+        dynamoDb.failNext("UpdateItem", "InternalServerError", 1, { afterApplying: true });
         const again = await workflow.run(event);
         expect(again.states).to.deep.equal(["ClaimFinding", "DuplicateFinding"]);
         expect(incidentsFor(id)).to.have.length(1);
@@ -258,9 +264,11 @@ describe("the incident workflow, executed offline (without the write-back)", fun
     it("records the incident when the first RecordIncident response was lost", async () => {
         const event = findingEvent();
         const id = event.detail.findings[0].Id;
-        dynamoDb.failNext("UpdateItem", "InternalServerError", 1, { afterApplying: true });
-        const run = await workflow.run(event);
+        // The claim's and the hourly slot's writes go through; RecordIncident's first is applied, its response lost.
+        const restore = failDynamoDbCalls(dynamoDb, "UpdateItem", "InternalServerError", { from: 3, afterApplying: true });
+        const run = await workflow.run(event).finally(restore);
         expect(run.status, run.cause).to.equal("SUCCEEDED");
+        expect(run.transitions).to.equal(4 + 1);
         expect(incidentsFor(id)).to.have.length(1);
         expect((await record(id))!.IncidentArn.S).to.equal(incidentsFor(id)[0].incidentRecordArn);
     });
@@ -269,11 +277,11 @@ describe("the incident workflow, executed offline (without the write-back)", fun
         const event = findingEvent();
         const id = event.detail.findings[0].Id;
         incidents.failAlways("AccessDeniedException");
-        dynamoDb.failNext("DeleteItem", "InternalServerError", 1, { afterApplying: true });
-        const run = await workflow.run(event);
+        const restore = failDynamoDbCalls(dynamoDb, "UpdateItem", "InternalServerError", { from: 3, afterApplying: true });
+        const run = await workflow.run(event).finally(restore);
         expect(run.status).to.equal("FAILED");
         expect(run.error).to.equal("SsmIncidents.AccessDeniedException");
-        expect(await record(id)).to.equal(undefined);
+        expect((await record(id))?.ClaimedBy).to.equal(undefined);
         incidents.recover();
         expect((await workflow.run(event)).states).to.deep.equal(["ClaimFinding", "ReserveGlobalSlot", "OpenIncident", "RecordIncident"]);
         expect(incidentsFor(id)).to.have.length(1);
@@ -453,7 +461,7 @@ describe("the incident workflow, executed offline (without the write-back)", fun
         const first = await capped.run(findingEvent());
         const second = await capped.run(findingEvent());
         expect(first.states).to.deep.equal(["ClaimFinding", "ReserveGlobalSlot", "OpenIncident", "RecordIncident"]);
-        expect(second.states).to.deep.equal(["ClaimFinding", "ReserveGlobalSlot", "ReadStorm", "HasRollup", "OpenRollup", "RecordRollup", "AttachFinding", "RoomForRelatedItem", "AddRelatedItem", "AddAttachedTimeline", "RecordIncident"]);
+        expect(second.states).to.deep.equal(["ClaimFinding", "ReserveGlobalSlot", "ReadStorm", "HasRollup", "ElectOpener", "OpenRollup", "RecordRollup", "AttachFinding", "RoomForRelatedItem", "AddRelatedItem", "AddAttachedTimeline", "RecordIncident"]);
         const rollup = incidents.incident((second.output as { IncidentArn: string }).IncidentArn)!;
         expect(rollup.request.Title).to.equal("[storm][HIGH] all findings: more than 1 incidents this hour");
         expect(rollup.timeline).to.have.length(1);
