@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigurationError, loadSettings, settingWarnings, workflowSettingsOf } from "./lib/settings";
-import { loadRunbook, RunbookError } from "./lib/runbook";
+import { RunbookError, stackRunbookProblems } from "./lib/runbook";
 import { responsePlanArnBySeverity, responsePlanLayout } from "./lib/responsePlans";
-import { PLAN_DYNAMIC_PARAMETERS, runbookParameterProblems } from "./lib/runbookParameters";
+import { PLAN_DYNAMIC_PARAMETERS } from "./lib/runbookParameters";
 import { DedupTable } from "./components/dedupTable";
 import { RunbookDocument } from "./components/runbookDocument";
 import { ResponsePlan } from "./components/responsePlan";
@@ -35,9 +35,9 @@ const pauseTimeoutSeconds = settings.runbookPauseTimeoutDays * 86400;
 for (const warning of settingWarnings(settings)) pulumi.log.warn(warning);
 
 // Every runbook is validated, and takes exactly what its plans pass it, before anything is declared.
+// (lib/runbook.ts stackRunbookProblems: simulate makes the same checks.)
 checked(() => {
-    const problems = layout.plans.flatMap(plan =>
-        runbookParameterProblems(plan.responsePlanName, loadRunbook(plan.runbookPath, { pauseTimeoutSeconds }), PLAN_DYNAMIC_PARAMETERS));
+    const problems = stackRunbookProblems(layout.plans, PLAN_DYNAMIC_PARAMETERS, { pauseTimeoutSeconds });
     if (problems.length > 0) throw new ConfigurationError(problems);
 });
 const runbooks = new Map(layout.runbooks.map(r => [r.componentName, new RunbookDocument(r.componentName, { file: r.path, pauseTimeoutSeconds })]));

@@ -3,9 +3,9 @@
  * response plans, lifecycle, storms, observability). Each concern declares its keys with their parsers and defaults and
  * its checks across keys; this module reads them all and reports every problem at once.
  */
-import * as fs from "fs";
 import * as path from "path";
 import { RESPONSE_PLAN_NAME } from "./limits";
+import { runbookFileProblem } from "./runbook";
 import { CrossCheckProblem, SettingError } from "./config/values";
 import { FILTER_SETTINGS, FilterSettings } from "./config/filter";
 import { formatWarnings, FORMAT_SETTINGS, FormatSettings } from "./config/formats";
@@ -41,10 +41,10 @@ export interface Settings extends FormatSettings, FilterSettings, DedupSettings,
 /** Reads one raw config value (a plain string, or JSON for lists, maps, numbers and booleans). */
 export type RawConfigReader = (key: string) => string | undefined;
 
-/** Raised when one or more settings are invalid; the message lists every problem. */
+/** Raised when one or more settings are invalid; the message has one line per problem, each naming its key. */
 export class ConfigurationError extends Error {
     constructor(readonly problems: string[]) {
-        super(`Invalid configuration for ${PROJECT_NAME}:\n` + problems.map(p => `  - ${p}`).join("\n"));
+        super(problems.join("\n"));
         this.name = "ConfigurationError";
     }
 }
@@ -171,15 +171,15 @@ export function loadSettings(read: RawConfigReader, projectDir: string, config?:
         runbookPath = settings.runbookFile
             ? path.resolve(projectDir, settings.runbookFile)
             : bundledRunbookPath(projectDir, settings.runbookLanguage as RunbookLanguage);
-        if (!fs.existsSync(runbookPath)) {
-            const key = settings.runbookFile ? "runbookFile" : "runbookLanguage";
-            problems.push(`${PROJECT_NAME}:${key}: runbook file ${runbookPath} does not exist; give a path (relative to the project) of an SSM Automation YAML document`);
-        }
+        // Checked with stat before anything reads it (the same check loadRunbook makes).
+        const problem = runbookFileProblem(runbookPath);
+        if (problem) problems.push(`${PROJECT_NAME}:${settings.runbookFile ? "runbookFile" : "runbookLanguage"}: ${problem}`);
     }
     // Each plan's runbook: its own runbookFile or runbookLanguage, else the stack's.
     let responsePlans: Record<string, ResolvedResponsePlan> | undefined;
     if (settings.responsePlans && runbookPath) {
-        responsePlans = {};
+        // Plan names are the user's: no key may reach Object.prototype (a plan named __proto__).
+        responsePlans = Object.create(null) as Record<string, ResolvedResponsePlan>;
         for (const [plan, options] of Object.entries(settings.responsePlans)) {
             const own = ownRunbook(options);
             let planRunbook = runbookPath;
@@ -187,10 +187,8 @@ export function loadSettings(read: RawConfigReader, projectDir: string, config?:
                 planRunbook = own.runbookFile !== undefined
                     ? path.resolve(projectDir, own.runbookFile)
                     : bundledRunbookPath(projectDir, own.runbookLanguage as RunbookLanguage);
-                if (!fs.existsSync(planRunbook)) {
-                    const key = own.runbookFile !== undefined ? "runbookFile" : "runbookLanguage";
-                    problems.push(`${PROJECT_NAME}:responsePlans: plan ${JSON.stringify(plan)}: ${key}: runbook file ${planRunbook} does not exist; give a path (relative to the project) of an SSM Automation YAML document`);
-                }
+                const problem = runbookFileProblem(planRunbook);
+                if (problem) problems.push(`${PROJECT_NAME}:responsePlans: plan ${JSON.stringify(plan)}: ${own.runbookFile !== undefined ? "runbookFile" : "runbookLanguage"}: ${problem}`);
             }
             responsePlans[plan] = resolvePlanOptions(options, settings as ResponseSettings, planRunbook);
         }

@@ -66,7 +66,7 @@ describe("RunbookDocument", () => {
     it("declares nothing when the runbook is broken", async () => {
         const before = declared.length;
         const file = path.join(__dirname, "fixtures", "runbooks", "misspelt-action.yaml");
-        expect(() => new RunbookDocument("r2", { file })).to.throw(RunbookError, /misspelt-action\.yaml is invalid:\n {2}- step "Investigation"/);
+        expect(() => new RunbookDocument("r2", { file })).to.throw(RunbookError, /^runbook \S*misspelt-action\.yaml: step "Investigation"/);
         await new Promise(r => setTimeout(r, 20));
         expect(declared.slice(before).filter(r => r.name.startsWith("r2-"))).to.deep.equal([]);
     });
