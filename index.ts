@@ -27,7 +27,9 @@ function checked<T>(step: () => T): T {
 const config = new pulumi.Config();
 // isConfigSecret is Pulumi's own test for `secure:` values (exported by the runtime, not typed).
 const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret ?? (() => false);
-const settings = checked(() => loadSettings(key => config.get(key), __dirname, { keys: Object.keys(pulumi.runtime.allConfig()), isSecret: isConfigSecret }));
+// The Region, when the stack sets it, is the partition every ARN setting must be in.
+const region = new pulumi.Config("aws").get("region");
+const settings = checked(() => loadSettings(key => config.get(key), __dirname, { keys: Object.keys(pulumi.runtime.allConfig()), isSecret: isConfigSecret }, region));
 // One plan for every severity, or one per entry of responsePlans (lib/responsePlans.ts).
 const layout = checked(() => responsePlanLayout(settings, pulumi.getStack()));
 const pauseTimeoutSeconds = settings.runbookPauseTimeoutDays * 86400;

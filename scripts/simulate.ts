@@ -269,7 +269,7 @@ async function run(args: Args, output: OutputTarget): Promise<number> {
     try {
         const config = readStackConfig(args.stack, PROJECT_DIR, args.stackFile, BASE_DIR);
         stack = config.stack;
-        settings = loadSettings(config.read, PROJECT_DIR);
+        settings = loadSettings(config.read, PROJECT_DIR, undefined, config.values["aws:region"]);
         // Plan names that would be too long with this stack's name are bad settings too.
         const layout = responsePlanLayout(settings, stack);
         // The runbooks, checked as the program checks them before `pulumi preview` declares anything.
