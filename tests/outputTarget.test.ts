@@ -5,8 +5,6 @@ import * as os from "os";
 import * as path from "path";
 import { isSimulateReport, outputDirRefusal, outputFileRefusal } from "../offline/outputTarget";
 import { PROJECT_DIR } from "../offline/stackConfig";
-import { runScript } from "./support/scripts";
-import { findingEvent } from "./support/findings";
 
 /** Where simulate's --output and synth's --out may go (issue 14, A). */
 describe("output targets", () => {
@@ -89,37 +87,6 @@ describe("output targets", () => {
             expect(outputDirRefusal(path.join(dir, "books"), read, PROJECT_DIR)).to.equal(`holds ${runbook}, a runbook the settings name; choose an --out that holds nothing synth reads`);
             expect(outputDirRefusal(path.join(dir, "new", "out"), read, PROJECT_DIR)).to.equal(undefined);
             expect(outputDirRefusal(path.join(PROJECT_DIR, "node_modules", "synth-out"), read, PROJECT_DIR)).to.equal("is under the project's node_modules/, which is never written to; choose another --out (the default is out/<stack>)");
-        });
-    });
-
-    describe("the commands", function () {
-        this.timeout(180000);
-
-        it("never write the error document over an input, even when the options are bad too; name each problem in a line", () => {
-            const input = write("in.json", JSON.stringify(findingEvent()));
-            const before = fs.readFileSync(input, "utf8");
-            const run = runScript("simulate", ["--json", "--output", "in.json", "--deliveries", "0", "in.json"], { initCwd: dir });
-            expect(run.status).to.equal(2);
-            expect(fs.readFileSync(input, "utf8")).to.equal(before);
-            expect(run.stderr.split("\n").slice(0, 2)).to.deep.equal([
-                'simulate: --deliveries "0" must be a whole number from 1 to 1000, in digits',
-                `simulate: --output ${input} is one of the input files; the report would overwrite it`,
-            ]);
-            expect(JSON.parse(run.stdout).error.kind).to.equal("usage");
-        });
-
-        it("exit 2 with one line when standard output cannot be written (a full disk)", function () {
-            if (!fs.existsSync("/dev/full")) this.skip();
-            const full = fs.openSync("/dev/full", "w");
-            try {
-                const run = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(PROJECT_DIR, "scripts", "simulate.ts"), "--json", write("in.json", JSON.stringify(findingEvent()))], {
-                    cwd: PROJECT_DIR, encoding: "utf8", stdio: ["ignore", full, "pipe"], env: { ...process.env, INIT_CWD: dir },
-                });
-                expect(run.status).to.equal(2);
-                expect(run.stderr).to.equal("simulate: standard output cannot be written: no space left on the device (ENOSPC)\n");
-            } finally {
-                fs.closeSync(full);
-            }
         });
     });
 });
