@@ -128,6 +128,8 @@ export function outputFileRefusal(given: string, target: string, read: FilesRead
         stat = fs.statSync(target);
     } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "ENOENT") return fsReason(err);
+        // A dangling symbolic link would be written through, to wherever it points.
+        if (fs.lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink()) return "is a symbolic link to a file that does not exist; give the file itself";
     }
     if (stat?.isDirectory()) return "is a directory; give a file name";
     const special = stat && specialKind(stat);

@@ -71,6 +71,8 @@ describe("output targets", () => {
             fs.mkdirSync(path.join(dir, "sub"));
             expect(refusal("sub")).to.equal("is a directory; give a file name");
             expect(refusal("no/such/r.json")).to.equal("cannot be written: no such file or directory (ENOENT)");
+            fs.symlinkSync(path.join(PROJECT_DIR, "node_modules", "no-such-report.json"), path.join(dir, "dangling.json"));
+            expect(refusal("dangling.json")).to.equal("is a symbolic link to a file that does not exist; give the file itself");
             expect(outputFileRefusal("/dev/null", "/dev/null", {}, PROJECT_DIR)).to.equal(undefined);
             const fifo = path.join(dir, "fifo");
             if (spawnSync("mkfifo", [fifo]).status !== 0) this.skip();
