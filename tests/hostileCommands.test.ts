@@ -51,6 +51,21 @@ describe("the commands, given hostile input", function () {
                 fs.closeSync(full);
             }
         });
+
+        it("synth too: its summary on a full standard output exits 2 in one line", function () {
+            if (!fs.existsSync("/dev/full")) this.skip();
+            const full = fs.openSync("/dev/full", "w");
+            try {
+                const out = path.join(dir, "out");
+                const run = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(PROJECT_DIR, "scripts", "synth.ts"), "--out", out], {
+                    cwd: PROJECT_DIR, encoding: "utf8", stdio: ["ignore", full, "pipe"], env: { ...process.env, INIT_CWD: dir },
+                });
+                expect(run.status).to.equal(2);
+                expect(run.stderr).to.equal(`synth: the output was written to ${out}, but standard output cannot be written: no space left on the device (ENOSPC)\n`);
+            } finally {
+                fs.closeSync(full);
+            }
+        });
     
     it("simulate checks the runbooks as synth does: a file that is not a runbook, and /dev/zero, fail before the replay", () => {
         const stackFile = write("Pulumi.rb.yaml", "config:\n  securityhub-incidents:runbookFile: package.json\n");
