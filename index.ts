@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigurationError, loadSettings, settingWarnings, workflowSettingsOf } from "./lib/settings";
-import { loadRunbook, RunbookError } from "./lib/runbook";
+import { RunbookError, stackRunbookProblems } from "./lib/runbook";
 import { responsePlanArnBySeverity, responsePlanLayout } from "./lib/responsePlans";
-import { PLAN_DYNAMIC_PARAMETERS, runbookParameterProblems } from "./lib/runbookParameters";
+import { PLAN_DYNAMIC_PARAMETERS } from "./lib/runbookParameters";
 import { DedupTable } from "./components/dedupTable";
 import { RunbookDocument } from "./components/runbookDocument";
 import { ResponsePlan } from "./components/responsePlan";
@@ -29,7 +29,9 @@ function checked<T>(step: () => T): T {
 const config = new pulumi.Config();
 // isConfigSecret is Pulumi's own test for `secure:` values (exported by the runtime, not typed).
 const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret ?? (() => false);
-const settings = checked(() => loadSettings(key => config.get(key), __dirname, { keys: Object.keys(pulumi.runtime.allConfig()), isSecret: isConfigSecret }));
+// The Region, when the stack sets it, is the partition every ARN setting must be in.
+const region = new pulumi.Config("aws").get("region");
+const settings = checked(() => loadSettings(key => config.get(key), __dirname, { keys: Object.keys(pulumi.runtime.allConfig()), isSecret: isConfigSecret }, region));
 // One plan for every severity, or one per entry of responsePlans (lib/responsePlans.ts).
 const layout = checked(() => responsePlanLayout(settings, pulumi.getStack()));
 const pauseTimeoutSeconds = settings.runbookPauseTimeoutDays * 86400;
@@ -37,9 +39,9 @@ const pauseTimeoutSeconds = settings.runbookPauseTimeoutDays * 86400;
 for (const warning of settingWarnings(settings)) pulumi.log.warn(warning);
 
 // Every runbook is validated, and takes exactly what its plans pass it, before anything is declared.
+// (lib/runbook.ts stackRunbookProblems: simulate makes the same checks.)
 checked(() => {
-    const problems = layout.plans.flatMap(plan =>
-        runbookParameterProblems(plan.responsePlanName, loadRunbook(plan.runbookPath, { pauseTimeoutSeconds }), PLAN_DYNAMIC_PARAMETERS));
+    const problems = stackRunbookProblems(layout.plans, PLAN_DYNAMIC_PARAMETERS, { pauseTimeoutSeconds });
     if (problems.length > 0) throw new ConfigurationError(problems);
 });
 // Suppression rules (suppressionsFile) as native automation rules, per format in use; expiry is

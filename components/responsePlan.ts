@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { incidentRecordArnPattern, runbookRolePolicy, serviceTrustPolicy } from "../lib/policies";
-import { RESPONSE_PLAN_NAME } from "../lib/limits";
+import { RESPONSE_PLAN_LIMITS, RESPONSE_PLAN_NAME } from "../lib/limits";
 import { DEFAULT_INCIDENT_IMPACT } from "../lib/severity";
 import { DynamicParameterValue } from "../lib/runbookParameters";
 
@@ -58,6 +58,16 @@ export class ResponsePlan extends pulumi.ComponentResource {
         super("securityhub-incidents:incidents:ResponsePlan", name, args, opts);
         if (!new RegExp(RESPONSE_PLAN_NAME.pattern).test(args.responsePlanName) || args.responsePlanName.length > RESPONSE_PLAN_NAME.maxLength) {
             throw new Error(`ResponsePlan ${name}: responsePlanName ${JSON.stringify(args.responsePlanName)} must be 1-${RESPONSE_PLAN_NAME.maxLength} letters, digits, - or _`);
+        }
+        // CreateResponsePlan's limits (lib/limits.ts), so a component used on its own fails at preview too.
+        const counted: Array<[string, readonly unknown[] | undefined, number]> = [
+            ["engagementContactArns", args.engagementContactArns, RESPONSE_PLAN_LIMITS.engagements],
+            ["chatChannelTopicArns", args.chatChannelTopicArns, RESPONSE_PLAN_LIMITS.chatChannelTopicsMax],
+            ["notificationTopicArns", args.notificationTopicArns, RESPONSE_PLAN_LIMITS.notificationTargets],
+            ["replicationRegions", args.replicationRegions, RESPONSE_PLAN_LIMITS.replicationRegionsMax],
+        ];
+        for (const [field, list, max] of counted) {
+            if ((list?.length ?? 0) > max) throw new Error(`ResponsePlan ${name}: ${field} has ${list!.length} entries; Incident Manager takes at most ${max}`);
         }
         const partition = aws.getPartitionOutput({}, { parent: this }).partition;
         const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;

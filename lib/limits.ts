@@ -215,3 +215,75 @@ export const AUTOMATION_RULE_WIDE_CRITERIA = ["AwsAccountId", "GeneratorId", "Id
 export const AUTOMATION_RULE_COMPARISONS = ["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS", "CONTAINS", "NOT_CONTAINS"] as const;
 /** MapFilter `Comparison` (ResourceTags and other key/value criteria). */
 export const AUTOMATION_RULE_MAP_COMPARISONS = ["EQUALS", "NOT_EQUALS", "CONTAINS", "NOT_CONTAINS"] as const;
+/**
+ * Incident Manager response plans and the replication set (CreateResponsePlan,
+ * CreateReplicationSet). Source: the service model (botocore ssm-incidents 2018-05-10
+ * service-2.json: EngagementSet max 5, NotificationTargetSet max 10, DynamicSsmParameters
+ * 1-200, RegionMapInput 1-3) and the CloudFormation reference for the chat channel
+ * (AWS::SSMIncidents::ResponsePlan ChatChannel: ChatbotSns minimum 1, maximum 5; with no topic
+ * the plan has no chat channel at all).
+ */
+export const RESPONSE_PLAN_LIMITS = {
+    /** `engagements`: contact or escalation plan ARNs. */
+    engagements: 5,
+    /** `chatChannel.chatbotSns`: SNS topics, 1-5 when a chat channel is given. */
+    chatChannelTopicsMin: 1,
+    chatChannelTopicsMax: 5,
+    /** `incidentTemplate.notificationTargets`. */
+    notificationTargets: 10,
+    /** `actions[].ssmAutomation.dynamicParameters`. */
+    dynamicParameters: 200,
+    /** CreateReplicationSet `regions`. */
+    replicationRegionsMin: 1,
+    replicationRegionsMax: 3,
+} as const;
+
+/**
+ * EventBridge: a rule's event pattern is at most 2,048 characters by default, adjustable to 4,096
+ * with a quota increase (EventBridge user guide, "Amazon EventBridge quotas": Event pattern size;
+ * the @pulumi/aws EventRule `eventPattern` documentation gives the 4,096 ceiling). The check uses
+ * the default: a raised quota is an account's own, unknown here.
+ */
+export const EVENT_PATTERN_LIMITS = { maxLength: 2048, maxLengthWithQuotaIncrease: 4096 } as const;
+
+/**
+ * The partition of a Region (ARN `arn:<partition>:…`): aws-cn for cn-*, aws-us-gov for us-gov-*,
+ * else aws. The ARN patterns of Incident Manager's model accept only these three
+ * (`^arn:aws(-cn|-us-gov)?:…`), so a stack elsewhere has no partition of its own to check against.
+ */
+export function partitionOfRegion(region: string): "aws" | "aws-cn" | "aws-us-gov" {
+    if (region.startsWith("cn-")) return "aws-cn";
+    if (region.startsWith("us-gov-")) return "aws-us-gov";
+    return "aws";
+}
+
+/** One documented limit of a resource the stack declares, where it comes from, and what checks it. */
+export interface DocumentedLimit {
+    resource: string;
+    field: string;
+    limit: string;
+    source: string;
+    /** The setting that is refused past it, or where else it is kept. */
+    checkedBy: string;
+}
+
+/**
+ * Every documented limit of every resource the stack declares that its settings or its rendered
+ * inputs can reach (tests/limits.test.ts lists them and checks each one that a setting reaches).
+ */
+export const DOCUMENTED_LIMITS: readonly DocumentedLimit[] = [
+    { resource: "aws:ssmincidents/responsePlan", field: "engagements", limit: `0-${RESPONSE_PLAN_LIMITS.engagements}`, source: "ssm-incidents model, EngagementSet", checkedBy: "engagementContactArns" },
+    { resource: "aws:ssmincidents/responsePlan", field: "chatChannel.chatbotSns", limit: `${RESPONSE_PLAN_LIMITS.chatChannelTopicsMin}-${RESPONSE_PLAN_LIMITS.chatChannelTopicsMax} (or none)`, source: "CloudFormation AWS::SSMIncidents::ResponsePlan ChatChannel", checkedBy: "chatChannelTopicArns" },
+    { resource: "aws:ssmincidents/responsePlan", field: "incidentTemplate.notificationTargets", limit: `0-${RESPONSE_PLAN_LIMITS.notificationTargets}`, source: "ssm-incidents model, NotificationTargetSet", checkedBy: "notificationTopicArns" },
+    { resource: "aws:ssmincidents/responsePlan", field: "ARNs (engagements, chat channel, notification targets)", limit: "the stack's partition", source: "ssm-incidents model, SsmContactsArn and Arn patterns", checkedBy: "engagementContactArns, chatChannelTopicArns, notificationTopicArns, alarmTopicArn" },
+    { resource: "aws:ssmincidents/responsePlan", field: "name", limit: `${RESPONSE_PLAN_NAME.pattern}, 1-${RESPONSE_PLAN_NAME.maxLength}`, source: "ssm-incidents model, ResponsePlanName", checkedBy: "stack name, responsePlans" },
+    { resource: "aws:ssmincidents/responsePlan", field: "incidentTemplate.title", limit: `1-${INCIDENT_LIMITS.titleLength}`, source: "ssm-incidents model, IncidentTitle", checkedBy: "responsePlans incidentTitle" },
+    { resource: "aws:ssmincidents/responsePlan", field: "actions[].ssmAutomation.dynamicParameters", limit: `1-${RESPONSE_PLAN_LIMITS.dynamicParameters}`, source: "ssm-incidents model, DynamicSsmParameters", checkedBy: "lib/runbookParameters.ts (fixed: 2)" },
+    { resource: "aws:ssmincidents/replicationSet", field: "regions", limit: `${RESPONSE_PLAN_LIMITS.replicationRegionsMin}-${RESPONSE_PLAN_LIMITS.replicationRegionsMax}`, source: "ssm-incidents model, RegionMapInput", checkedBy: "replicationRegions" },
+    { resource: "aws:cloudwatch/eventRule", field: "eventPattern", limit: `at most ${EVENT_PATTERN_LIMITS.maxLength} characters (${EVENT_PATTERN_LIMITS.maxLengthWithQuotaIncrease} with a quota increase)`, source: "EventBridge quotas, Event pattern size", checkedBy: "productNames, severityLabels, recordStates, workflowStatuses" },
+    { resource: "aws:cloudwatch/eventTarget", field: "retryPolicy", limit: `attempts 0-${EVENT_RETRY_LIMITS.maxRetryAttempts}, age ${EVENT_RETRY_LIMITS.minEventAgeSeconds}-${EVENT_RETRY_LIMITS.maxEventAgeSeconds} s`, source: "EventBridge RetryPolicy", checkedBy: "eventRetryAttempts, eventMaxAgeSeconds" },
+    { resource: "aws:cloudwatch/logGroup", field: "retentionInDays", limit: LOG_RETENTION_DAYS.join(", "), source: "CloudWatch Logs PutRetentionPolicy", checkedBy: "logRetentionDays" },
+    { resource: "aws:ssm/document", field: "content", limit: `at most ${AUTOMATION_LIMITS.documentContentBytes} bytes`, source: "Systems Manager CreateDocument, MaxDocumentSizeExceeded", checkedBy: "runbookFile, responsePlans runbookFile (stat before reading, then as deployed)" },
+    { resource: "aws:ssm/document", field: "aws:pause timeoutSeconds", limit: `1-${AUTOMATION_LIMITS.pauseMaxTimeoutSeconds}`, source: "Systems Manager aws:pause", checkedBy: "runbookPauseTimeoutDays, runbook steps" },
+    { resource: "aws:dynamodb/table", field: "name", limit: "3-255 of a-z A-Z 0-9 _ - .", source: "DynamoDB naming rules", checkedBy: "tableName" },
+];

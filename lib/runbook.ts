@@ -3,6 +3,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import Ajv, { ErrorObject, ValidateFunction } from "ajv";
 import { AUTOMATION_LIMITS } from "./limits";
+import { DynamicParameterValue, runbookParameterProblems } from "./runbookParameters";
 
 /** A runbook read from YAML and checked against AWS's Automation document schema. */
 export interface Runbook {
@@ -24,11 +25,45 @@ export interface RunbookStep {
     [key: string]: unknown;
 }
 
+/** A runbook that cannot be deployed: one line per problem, each naming the file. */
 export class RunbookError extends Error {
     constructor(readonly file: string, readonly problems: string[]) {
-        super(`Runbook ${file} is invalid:\n` + problems.map(p => `  - ${p}`).join("\n"));
+        super(problems.map(p => `runbook ${file}: ${p}`).join("\n"));
         this.name = "RunbookError";
     }
+}
+
+/** What a path is when it is not a regular file (kept here: the program itself checks runbooks). */
+function notRegularFile(stat: fs.Stats): string | undefined {
+    if (stat.isDirectory()) return "a directory";
+    if (stat.isFIFO()) return "a FIFO (named pipe)";
+    if (stat.isCharacterDevice()) return "a character device";
+    if (stat.isBlockDevice()) return "a block device";
+    if (stat.isSocket()) return "a socket";
+    return stat.isFile() ? undefined : "not a regular file";
+}
+
+/**
+ * Why `file` cannot be a runbook, found with stat before anything is read (so /dev/zero, a FIFO or
+ * a huge file is never read): missing, not a regular file, or larger than Systems Manager's
+ * document limit. Undefined when it may be read. Messages start with the file.
+ */
+export function runbookFileProblem(file: string): string | undefined {
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(file);
+    } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") return `runbook file ${file} does not exist; give a path (relative to the project) of an SSM Automation YAML document`;
+        return `runbook file ${file} cannot be read (${code ?? (err as Error).message})`;
+    }
+    const kind = notRegularFile(stat);
+    if (kind) return `runbook file ${file} is ${kind}, not a regular file; give an SSM Automation YAML document`;
+    const max = AUTOMATION_LIMITS.documentContentBytes;
+    if (stat.size > max) {
+        return `runbook file ${file} is ${stat.size.toLocaleString("en")} bytes; Systems Manager accepts a document of at most ${max.toLocaleString("en")} bytes (64 KB, MaxDocumentSizeExceeded), so it is not read`;
+    }
+    return undefined;
 }
 
 let schemaValidator: ValidateFunction | undefined;
@@ -169,8 +204,10 @@ export function parseRunbook(file: string, content: string, options: RunbookOpti
     return { file, content: deployed, document: doc };
 }
 
-/** Reads and validates a runbook file (adapted as `options` say). */
+/** Reads and validates a runbook file (adapted as `options` say), after runbookFileProblem's checks. */
 export function loadRunbook(file: string, options: RunbookOptions = {}): Runbook {
+    const problem = runbookFileProblem(file);
+    if (problem) throw new RunbookError(file, [problem.replace(`runbook file ${file} `, "")]);
     let content: string;
     try {
         content = fs.readFileSync(file, "utf8");
@@ -178,4 +215,33 @@ export function loadRunbook(file: string, options: RunbookOptions = {}): Runbook
         throw new RunbookError(file, [`cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
     }
     return parseRunbook(file, content, options);
+}
+
+/**
+ * Every problem of a stack's runbooks as the program finds them before declaring anything: each
+ * plan's runbook must be a valid document (adapted as `options` say) that takes exactly what the
+ * plan passes. synth (through the program) and simulate both call this, so a stack the replay
+ * accepts passes `pulumi preview`'s runbook checks.
+ */
+export function stackRunbookProblems(
+    plans: ReadonlyArray<{ responsePlanName: string; runbookPath: string }>,
+    passed: Readonly<Record<string, DynamicParameterValue>>,
+    options: RunbookOptions = {},
+): string[] {
+    const problems: string[] = [];
+    const loaded = new Map<string, Runbook | undefined>();
+    for (const plan of plans) {
+        if (!loaded.has(plan.runbookPath)) {
+            try {
+                loaded.set(plan.runbookPath, loadRunbook(plan.runbookPath, options));
+            } catch (err) {
+                if (!(err instanceof RunbookError)) throw err;
+                loaded.set(plan.runbookPath, undefined);
+                problems.push(...err.message.split("\n"));
+            }
+        }
+        const runbook = loaded.get(plan.runbookPath);
+        if (runbook) problems.push(...runbookParameterProblems(plan.responsePlanName, runbook, passed));
+    }
+    return problems;
 }

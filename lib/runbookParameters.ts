@@ -49,7 +49,7 @@ export function runbookParameterProblems(plan: string, runbook: Pick<Runbook, "f
         }
     }
     for (const [name, parameter] of Object.entries(declared)) {
-        if (name in passed || (parameter && "default" in parameter)) continue;
+        if (Object.hasOwn(passed, name) || (parameter !== null && typeof parameter === "object" && Object.hasOwn(parameter, "default"))) continue;
         problems.push(`${at}: parameter ${name} has no default and the plan does not pass it, so the runbook could not start; give it a default or remove it (the plan passes ${Object.keys(passed).join(", ") || "nothing"})`);
     }
     return problems;

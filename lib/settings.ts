@@ -3,9 +3,10 @@
  * response plans, lifecycle, storms, observability). Each concern declares its keys with their parsers and defaults and
  * its checks across keys; this module reads them all and reports every problem at once.
  */
-import * as fs from "fs";
 import * as path from "path";
-import { RESPONSE_PLAN_NAME } from "./limits";
+import { EVENT_PATTERN_LIMITS, partitionOfRegion, RESPONSE_PLAN_NAME } from "./limits";
+import { buildEventPattern, buildOcsfEventPattern, EventFilterSettings } from "./eventPattern";
+import { runbookFileProblem } from "./runbook";
 import { CrossCheckProblem, SettingError } from "./config/values";
 import { FILTER_SETTINGS, FilterSettings } from "./config/filter";
 import { formatWarnings, FORMAT_SETTINGS, FormatSettings } from "./config/formats";
@@ -44,10 +45,10 @@ export interface Settings extends FormatSettings, FilterSettings, DedupSettings,
 /** Reads one raw config value (a plain string, or JSON for lists, maps, numbers and booleans). */
 export type RawConfigReader = (key: string) => string | undefined;
 
-/** Raised when one or more settings are invalid; the message lists every problem. */
+/** Raised when one or more settings are invalid; the message has one line per problem, each naming its key. */
 export class ConfigurationError extends Error {
     constructor(readonly problems: string[]) {
-        super(`Invalid configuration for ${PROJECT_NAME}:\n` + problems.map(p => `  - ${p}`).join("\n"));
+        super(problems.join("\n"));
         this.name = "ConfigurationError";
     }
 }
@@ -148,11 +149,59 @@ export function bundledRunbookPath(projectDir: string, language: RunbookLanguage
     return path.join(projectDir, "runbooks", `securityhub-incident.${language}.yaml`);
 }
 
+/** Settings that hold ARNs, top level and (the first three) per plan of responsePlans. */
+const ARN_SETTINGS = ["engagementContactArns", "chatChannelTopicArns", "notificationTopicArns"] as const;
+
+/**
+ * ARNs in another partition than the stack's Region (an aws-cn topic in a stack in us-east-1):
+ * Incident Manager and CloudWatch refuse them at `pulumi up`. One problem per ARN.
+ */
+export function partitionProblems(settings: Partial<Settings>, region: string): string[] {
+    const partition = partitionOfRegion(region);
+    const problems: string[] = [];
+    const check = (key: string, arns: readonly string[] | undefined) => {
+        for (const arn of arns ?? []) {
+            const given = arn.split(":")[1];
+            if (given !== partition) problems.push(`${key}: ${JSON.stringify(arn)} is in partition ${given}, but the stack's Region ${region} (aws:region) is in ${partition}; give an ARN of the form arn:${partition}:…`);
+        }
+    };
+    for (const key of ARN_SETTINGS) check(`${PROJECT_NAME}:${key}`, settings[key]);
+    if (settings.alarmTopicArn !== undefined) check(`${PROJECT_NAME}:alarmTopicArn`, [settings.alarmTopicArn]);
+    for (const [plan, options] of Object.entries(settings.responsePlans ?? {})) {
+        for (const key of ARN_SETTINGS) check(`${PROJECT_NAME}:responsePlans: plan ${JSON.stringify(plan)}: ${key}`, options[key]);
+    }
+    return problems;
+}
+
+/**
+ * Patterns over EventBridge's size limit, naming the rule, its size and the settings that make
+ * it: only the findings rules' patterns grow with settings (the lifecycle patterns are fixed).
+ */
+export function eventPatternProblems(settings: Partial<Settings>): string[] {
+    if (!settings.severityLabels || !settings.recordStates || !settings.workflowStatuses || !settings.productNames) return [];
+    const filter = settings as EventFilterSettings;
+    const { maxLength, maxLengthWithQuotaIncrease } = EVENT_PATTERN_LIMITS;
+    const rules: Array<[string, Record<string, unknown>]> = [];
+    const formats = settings.findingFormats ?? ["ASFF"];
+    if (formats.includes("ASFF")) rules.push(["findings rule (ASFF, findings-rule)", buildEventPattern(filter)]);
+    if (formats.includes("OCSF")) rules.push(["OCSF findings rule (findings-ocsf-rule)", buildOcsfEventPattern(filter)]);
+    const problems: string[] = [];
+    for (const [rule, pattern] of rules) {
+        const length = JSON.stringify(pattern).length;
+        if (length <= maxLength) continue;
+        const names = filter.productNames;
+        const productChars = names.reduce((n, name) => n + name.length, 0);
+        problems.push(`${PROJECT_NAME}:productNames: the ${rule}'s event pattern would be ${length.toLocaleString("en")} characters; EventBridge takes at most ${maxLength.toLocaleString("en")} (${maxLengthWithQuotaIncrease.toLocaleString("en")} with a quota increase). productNames makes ${productChars.toLocaleString("en")} of them (${names.length} names, the longest ${Math.max(...names.map(n => n.length)).toLocaleString("en")} characters); list fewer or shorter names`);
+    }
+    return problems;
+}
+
 /**
  * Reads, validates and completes every setting. Throws one ConfigurationError naming each bad
  * key, its value and what is allowed, so `pulumi preview` stops before declaring anything.
+ * `region` (the stack's aws:region), when known, is the partition every ARN setting must be in.
  */
-export function loadSettings(read: RawConfigReader, projectDir: string, config?: ConfigKeys): Settings {
+export function loadSettings(read: RawConfigReader, projectDir: string, config?: ConfigKeys, region?: string): Settings {
     const problems: string[] = config ? configKeyProblems(config) : [];
     const values: Record<string, unknown> = {};
     for (const key of SETTING_KEYS) {
@@ -175,15 +224,15 @@ export function loadSettings(read: RawConfigReader, projectDir: string, config?:
         runbookPath = settings.runbookFile
             ? path.resolve(projectDir, settings.runbookFile)
             : bundledRunbookPath(projectDir, settings.runbookLanguage as RunbookLanguage);
-        if (!fs.existsSync(runbookPath)) {
-            const key = settings.runbookFile ? "runbookFile" : "runbookLanguage";
-            problems.push(`${PROJECT_NAME}:${key}: runbook file ${runbookPath} does not exist; give a path (relative to the project) of an SSM Automation YAML document`);
-        }
+        // Checked with stat before anything reads it (the same check loadRunbook makes).
+        const problem = runbookFileProblem(runbookPath);
+        if (problem) problems.push(`${PROJECT_NAME}:${settings.runbookFile ? "runbookFile" : "runbookLanguage"}: ${problem}`);
     }
     // Each plan's runbook: its own runbookFile or runbookLanguage, else the stack's.
     let responsePlans: Record<string, ResolvedResponsePlan> | undefined;
     if (settings.responsePlans && runbookPath) {
-        responsePlans = {};
+        // Plan names are the user's: no key may reach Object.prototype (a plan named __proto__).
+        responsePlans = Object.create(null) as Record<string, ResolvedResponsePlan>;
         for (const [plan, options] of Object.entries(settings.responsePlans)) {
             const own = ownRunbook(options);
             let planRunbook = runbookPath;
@@ -191,10 +240,8 @@ export function loadSettings(read: RawConfigReader, projectDir: string, config?:
                 planRunbook = own.runbookFile !== undefined
                     ? path.resolve(projectDir, own.runbookFile)
                     : bundledRunbookPath(projectDir, own.runbookLanguage as RunbookLanguage);
-                if (!fs.existsSync(planRunbook)) {
-                    const key = own.runbookFile !== undefined ? "runbookFile" : "runbookLanguage";
-                    problems.push(`${PROJECT_NAME}:responsePlans: plan ${JSON.stringify(plan)}: ${key}: runbook file ${planRunbook} does not exist; give a path (relative to the project) of an SSM Automation YAML document`);
-                }
+                const problem = runbookFileProblem(planRunbook);
+                if (problem) problems.push(`${PROJECT_NAME}:responsePlans: plan ${JSON.stringify(plan)}: ${own.runbookFile !== undefined ? "runbookFile" : "runbookLanguage"}: ${problem}`);
             }
             responsePlans[plan] = resolvePlanOptions(options, settings as ResponseSettings, planRunbook);
         }
@@ -212,6 +259,9 @@ export function loadSettings(read: RawConfigReader, projectDir: string, config?:
     for (const check of CROSS_CHECKS) {
         for (const { key, message } of check(settings)) problems.push(`${PROJECT_NAME}:${key}: ${message}`);
     }
+    // Each plan's own ARNs (what it takes from the top level is checked there).
+    if (region !== undefined) problems.push(...partitionProblems(settings, region));
+    problems.push(...eventPatternProblems(settings));
     if (problems.length > 0) throw new ConfigurationError(problems);
     return { ...(settings as Omit<Settings, "runbookPath" | "responsePlans">), runbookPath, ...(responsePlans ? { responsePlans } : {}), ...(suppressions ? { suppressions } : {}) };
 }

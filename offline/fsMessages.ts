@@ -15,6 +15,7 @@ const ERRNO_TEXT: Record<string, string> = {
     EROFS: "read-only file system",
     EBUSY: "the file is busy",
     EMFILE: "too many open files",
+    EPIPE: "the reader at the other end of the pipe went away",
 };
 
 /** A file-system error in words, e.g. "permission denied (EACCES)". */

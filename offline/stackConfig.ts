@@ -69,6 +69,9 @@ function readStackFileText(file: string, shown: string): string {
 function parseStackYaml(text: string, shown: string): unknown {
     try {
         return yaml.load(text, {
+            // The core schema, as the Pulumi CLI reads a stack file: `2026-01-01` stays the text
+            // written (js-yaml's default schema would make it a Date), no !!binary, !!set or << merges.
+            schema: yaml.CORE_SCHEMA,
             listener(event, state) {
                 if (event !== "close") return;
                 const anchor = Object.keys((state as unknown as { anchorMap: object }).anchorMap)[0];
@@ -84,6 +87,17 @@ function parseStackYaml(text: string, shown: string): unknown {
         }
         throw err;
     }
+}
+
+/** The YAML spelling (.inf, -.inf, .nan) of the first number in `value` that JSON cannot hold. */
+function nonFiniteNumber(value: unknown): string | undefined {
+    const pending: unknown[] = [value];
+    while (pending.length > 0) {
+        const v = pending.pop();
+        if (typeof v === "number" && !Number.isFinite(v)) return Number.isNaN(v) ? ".nan" : v > 0 ? ".inf" : "-.inf";
+        if (v !== null && typeof v === "object") pending.push(...Object.values(v as object));
+    }
+    return undefined;
 }
 
 const kindOf = (value: unknown) => value === null ? "empty" : Array.isArray(value) ? "a list" : typeof value === "object" ? "a mapping" : `a ${typeof value}`;
@@ -110,17 +124,27 @@ export function readStackConfig(stack: string | undefined, projectDir: string = 
     const rawConfig = parsed?.config ?? {};
     if (!isMapping(rawConfig)) throw new Error(`${shown}: config: must be a mapping of key: value, not ${kindOf(rawConfig)}`);
     const config: Record<string, unknown> = rawConfig;
-    const values: Record<string, string> = {};
+    // Keys are the user's: none may reach Object.prototype (a key `__proto__` would vanish).
+    const values = Object.create(null) as Record<string, string>;
     const secrets: string[] = [];
+    const problems: string[] = [];
     for (const [key, value] of Object.entries(config)) {
+        // JSON (how Pulumi hands lists, maps and numbers over) has no infinity or NaN: the value
+        // would arrive as null.
+        const odd = nonFiniteNumber(value);
+        if (odd !== undefined) {
+            problems.push(`${path.basename(file)}: ${escapeControls(key)}: ${odd} is YAML's ${odd.endsWith("nan") ? "not-a-number" : "infinity"}, which no setting takes (Pulumi hands values over as JSON, which has neither); give a finite number, or quote it for the text`);
+            continue;
+        }
         // A secret is stored as `key: {secure: <ciphertext>}`.
         if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).join() === "secure") secrets.push(key);
         if (value !== null && value !== undefined) values[key] = typeof value === "string" ? value : JSON.stringify(value);
     }
     const unknownNamespace = Object.keys(values).filter(k => !k.startsWith(`${PROJECT_NAME}:`) && !k.startsWith("aws:"));
-    if (unknownNamespace.length > 0) throw new Error(`${path.basename(file)}: keys outside ${PROJECT_NAME}: and aws:: ${unknownNamespace.join(", ")}`);
+    if (unknownNamespace.length > 0) problems.push(`${path.basename(file)}: keys outside ${PROJECT_NAME}: and aws:: ${unknownNamespace.map(escapeControls).join(", ")}`);
     // Misspelt and secret settings, refused with the message the program itself gives.
     const keyProblems = configKeyProblems({ keys: Object.keys(values), isSecret: key => secrets.includes(key) });
-    if (keyProblems.length > 0) throw new Error(keyProblems.map(p => `${path.basename(file)}: ${p}`).join("\n"));
+    problems.push(...keyProblems.map(p => `${path.basename(file)}: ${p}`));
+    if (problems.length > 0) throw new Error(problems.join("\n"));
     return { stack, file, values, region: values["aws:region"] ?? "us-east-1", read: key => values[`${PROJECT_NAME}:${key}`] };
 }

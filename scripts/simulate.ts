@@ -5,11 +5,14 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { loadSettings, settingWarnings, Settings } from "../lib/settings";
+import { bundledRunbookPath, ConfigurationError, loadSettings, RUNBOOK_LANGUAGES, settingWarnings, Settings } from "../lib/settings";
+import { stackRunbookProblems } from "../lib/runbook";
+import { PLAN_DYNAMIC_PARAMETERS } from "../lib/runbookParameters";
 import { responsePlanLayout } from "../lib/responsePlans";
 import { readFindingInputs, InputProblem, FindingInputs } from "../offline/findingInput";
 import { parseCommandLine, wholeNumber } from "../offline/commandLine";
 import { fsReason } from "../offline/fsMessages";
+import { FilesRead, outputFileRefusal, writeStandardOutput } from "../offline/outputTarget";
 import { escapeControls, escapeLines, forTerminal, safeJson } from "../offline/safeText";
 import { simulate, SimulationReport } from "../offline/simulation";
 import { PROJECT_DIR, readStackConfig, stackName } from "../offline/stackConfig";
@@ -56,6 +59,8 @@ type ErrorKind = "usage" | "config" | "input" | "output" | "internal";
 
 /** Exit 2: what went wrong, each problem with where (option, file, position) and why. */
 class Failure extends Error {
+    /** Standard output itself failed: the error document is not tried there again. */
+    stdoutFailed = false;
     constructor(readonly kind: ErrorKind, message: string, readonly problems: InputProblem[]) {
         super(message);
     }
@@ -225,27 +230,36 @@ function jsonReport(report: SimulationReport, input: FindingInputs) {
     };
 }
 
-/** Refuses an --output target that cannot work, before a long replay. */
-function checkOutput(output: string, inputs: string[]): void {
-    const shown = escapeControls(output);
-    let stat: fs.Stats | undefined;
-    try {
-        stat = fs.statSync(output);
-    } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new Failure("output", `--output ${shown}: ${fsReason(err)}`, [{ source: shown, reason: fsReason(err) }]);
-    }
-    if (stat?.isDirectory()) throw new Failure("output", `--output ${shown} is a directory; give a file name`, [{ source: shown, reason: "is a directory; give a file name" }]);
-    if (stat && inputs.some(i => { try { const s = fs.statSync(i); return s.ino === stat!.ino && s.dev === stat!.dev; } catch { return false; } })) {
-        throw new Failure("output", `--output ${shown} is one of the input files; the report would overwrite it`, [{ source: shown, reason: "is one of the input files; the report would overwrite it" }]);
-    }
-    const parent = path.dirname(output);
-    try {
-        if (!fs.statSync(parent).isDirectory()) throw Object.assign(new Error(), { code: "ENOTDIR" });
-        fs.accessSync(stat ? output : parent, fs.constants.W_OK);
-    } catch (err) {
-        throw new Failure("output", `--output ${shown} cannot be written: ${fsReason(err)}`, [{ source: shown, reason: `cannot be written: ${fsReason(err)}` }]);
-    }
+/**
+ * Where --output may go, settled before anything else (offline/outputTarget.ts): never onto a
+ * file the replay reads or any file but an earlier report, on every exit path.
+ */
+interface OutputTarget {
+    /** The resolved --output, undefined without one. */
+    target?: string;
+    /** Why it is refused; then nothing is written to it, not even the error document. */
+    refusal?: Failure;
 }
+
+function outputTarget(args: Args, read: FilesRead): OutputTarget {
+    if (args.output === undefined) return {};
+    const target = path.resolve(BASE_DIR, args.output);
+    const reason = outputFileRefusal(args.output, target, read, PROJECT_DIR);
+    if (reason === undefined) return { target };
+    const shown = escapeControls(target);
+    return { target, refusal: new Failure("output", `--output ${shown} ${reason}`, [{ source: shown, reason }]) };
+}
+
+/** What the replay reads before its settings are known: its inputs, the stack file, the bundled runbooks. */
+function filesReadBeforeSettings(args: Args): FilesRead {
+    return {
+        inputs: inputPaths(args),
+        stackFile: args.stackFile !== undefined ? path.resolve(BASE_DIR, args.stackFile) : path.join(PROJECT_DIR, `Pulumi.${args.stack ?? "dev"}.yaml`),
+        runbooks: RUNBOOK_LANGUAGES.map(language => bundledRunbookPath(PROJECT_DIR, language)),
+    };
+}
+
+const inputPaths = (args: Args) => args.files.length > 0 ? args.files.map(f => path.resolve(BASE_DIR, f)) : [SAMPLES_DIR];
 
 function writeOutput(output: string, text: string): void {
     try {
@@ -255,24 +269,32 @@ function writeOutput(output: string, text: string): void {
     }
 }
 
-async function run(args: Args): Promise<number> {
+async function run(args: Args, output: OutputTarget): Promise<number> {
     let settings: Settings;
     let stack: string;
     try {
         const config = readStackConfig(args.stack, PROJECT_DIR, args.stackFile, BASE_DIR);
         stack = config.stack;
-        settings = loadSettings(config.read, PROJECT_DIR);
+        settings = loadSettings(config.read, PROJECT_DIR, undefined, config.values["aws:region"]);
         // Plan names that would be too long with this stack's name are bad settings too.
-        responsePlanLayout(settings, stack);
+        const layout = responsePlanLayout(settings, stack);
+        // The runbooks, checked as the program checks them before `pulumi preview` declares anything.
+        const runbookProblems = stackRunbookProblems(layout.plans, PLAN_DYNAMIC_PARAMETERS, { pauseTimeoutSeconds: settings.runbookPauseTimeoutDays * 86400 });
+        if (runbookProblems.length > 0) throw new ConfigurationError(runbookProblems);
     } catch (err) {
         const message = escapeLines((err as Error).message);
-        throw new Failure("config", message, [{ source: args.stackFile !== undefined ? escapeControls(path.resolve(BASE_DIR, args.stackFile)) : `Pulumi.${escapeControls(args.stack ?? "dev")}.yaml`, reason: message }]);
+        const source = args.stackFile !== undefined ? escapeControls(path.resolve(BASE_DIR, args.stackFile)) : `Pulumi.${escapeControls(args.stack ?? "dev")}.yaml`;
+        // One problem per line, each its own entry.
+        throw new Failure("config", message, message.split("\n").map(reason => ({ source, reason })));
     }
     // What `pulumi preview` would warn about (e.g. OCSF on while the workflow cannot read it yet).
     for (const warning of settingWarnings(settings)) process.stderr.write(`simulate: warning: ${escapeLines(warning)}\n`);
-    const files = args.files.length > 0 ? args.files.map(f => path.resolve(BASE_DIR, f)) : [SAMPLES_DIR];
-    const output = args.output === undefined ? undefined : path.resolve(BASE_DIR, args.output);
-    if (output !== undefined) checkOutput(output, files);
+    const files = inputPaths(args);
+    // The runbooks are known now: the report may not replace one either.
+    const before = filesReadBeforeSettings(args);
+    const runbooks = [...before.runbooks ?? [], settings.runbookPath, ...Object.values(settings.responsePlans ?? {}).map(p => p.runbookPath)];
+    const refused = outputTarget(args, { ...before, runbooks }).refusal;
+    if (refused) throw refused;
     const inputs = readFindingInputs(files, BASE_DIR);
     if (inputs.unreadable.length > 0) throw new Failure("input", "nothing was replayed; fix or leave out the files above", inputs.unreadable);
 
@@ -297,37 +319,49 @@ async function run(args: Args): Promise<number> {
         const shown = args.files.length > 0 ? files.join(", ") : `the bundled samples (${path.relative(BASE_DIR, SAMPLES_DIR) || SAMPLES_DIR})`;
         text = human(report, { stack, filter, inputs: shown, input: inputs, deliveries: args.deliveries });
     }
-    if (output !== undefined) {
-        writeOutput(output, text);
-        process.stderr.write(`simulate: report written to ${escapeControls(output)}\n`);
+    if (output.target !== undefined) {
+        writeOutput(output.target, text);
+        process.stderr.write(`simulate: report written to ${escapeControls(output.target)}\n`);
     } else {
-        process.stdout.write(text);
+        await toStandardOutput(text);
     }
     return report.failures.length > 0 ? 1 : 0;
 }
 
-/** Exit 2: one line per problem on stderr; under --json also the error document. */
-function reportFailure(failure: Failure, args: Args | undefined): number {
+/** Writes to standard output; a failed write (a full disk, a closed pipe) is a Failure. */
+async function toStandardOutput(text: string): Promise<void> {
+    const failed = await writeStandardOutput(text);
+    if (failed === undefined) return;
+    const failure = new Failure("output", `standard output cannot be written: ${failed}`, [{ source: "standard output", reason: `cannot be written: ${failed}` }]);
+    failure.stdoutFailed = true;
+    throw failure;
+}
+
+/**
+ * Exit 2: one line per problem on stderr; under --json also the error document, in --output when
+ * that was found safe to write (never when --output itself is the problem), else on stdout.
+ */
+async function reportFailure(failure: Failure, args: Args | undefined, output: OutputTarget = {}): Promise<number> {
     const lines = failure.kind === "usage" || failure.kind === "input"
         ? listed(failure.problems, p => failure.kind === "usage" ? p.reason : `${p.source}: ${p.reason}`)
         : [];
     for (const line of lines) process.stderr.write(line.startsWith("  …") ? `simulate: ${line.trim()}\n` : `simulate: ${line}\n`);
-    if (failure.kind !== "usage") process.stderr.write(`simulate: ${failure.message}\n`);
+    if (failure.kind !== "usage") for (const line of failure.message.split("\n")) process.stderr.write(`simulate: ${line}\n`);
     else process.stderr.write(`${USAGE.split("\n")[0]}\n(npm run simulate -- --help for every option)\n`);
-    if (args?.json) {
+    if (args?.json && !failure.stdoutFailed) {
         const document = safeJson({ error: { kind: failure.kind, message: failure.message, problems: failure.problems } }) + "\n";
         // The error document replaces a report the caller would otherwise find stale in --output.
-        const output = args.output === undefined ? undefined : path.resolve(BASE_DIR, args.output);
         let written = false;
-        if (output !== undefined && failure.kind !== "output") {
+        if (output.target !== undefined && output.refusal === undefined && failure.kind !== "output") {
             try {
-                fs.writeFileSync(output, document);
+                fs.writeFileSync(output.target, document);
                 written = true;
             } catch {
                 written = false;
             }
         }
-        if (!written) process.stdout.write(document);
+        // A failure of this write is not reported again: the lines above say what went wrong.
+        if (!written) await writeStandardOutput(document);
     }
     return 2;
 }
@@ -335,16 +369,24 @@ function reportFailure(failure: Failure, args: Args | undefined): number {
 async function main(): Promise<number> {
     const { args, problems } = parseArgs(process.argv.slice(2));
     if (args.help) {
-        process.stdout.write(USAGE + "\n");
-        return 0;
+        const failed = await writeStandardOutput(USAGE + "\n");
+        if (failed === undefined) return 0;
+        process.stderr.write(`simulate: standard output cannot be written: ${failed}\n`);
+        return 2;
     }
-    if (problems.length > 0) return reportFailure(new Failure("usage", problems.map(p => p.reason).join("; "), problems), args);
+    // Before any other check: every exit path below may write the error document to --output.
+    const output = outputTarget(args, filesReadBeforeSettings(args));
+    if (problems.length > 0) {
+        if (output.refusal) problems.push({ source: "--output", reason: output.refusal.message });
+        return reportFailure(new Failure("usage", problems.map(p => p.reason).join("; "), problems), args, output);
+    }
+    if (output.refusal) return reportFailure(output.refusal, args, output);
     try {
-        return await run(args);
+        return await run(args, output);
     } catch (err) {
-        if (err instanceof Failure) return reportFailure(err, args);
+        if (err instanceof Failure) return reportFailure(err, args, output);
         const message = escapeControls((err as Error)?.message ?? String(err));
-        return reportFailure(new Failure("internal", message, [{ source: "simulate", reason: message }]), args);
+        return reportFailure(new Failure("internal", message, [{ source: "simulate", reason: message }]), args, output);
     }
 }
 

@@ -10,6 +10,8 @@ import { installMocks, settled, DeclaredResource } from "../offline/pulumiMocks"
 import { escapeControls, escapeLines } from "../offline/safeText";
 import { PROJECT_DIR, readStackConfig, StackConfig } from "../offline/stackConfig";
 import { eventPatternFiles, MANIFEST, suppressionRulesFile, writeSynthOutput } from "../offline/synthOutput";
+import { outputDirRefusal, writeStandardOutput } from "../offline/outputTarget";
+import { loadSettings } from "../lib/settings";
 
 const USAGE = `usage: npm run synth -- [options]
 
@@ -25,40 +27,46 @@ options:
                          directory that holds anything else
   -h, --help             print this help and exit
 
-exit status: 0 written; 1 bad options, bad settings or an output directory it will not use`;
+exit status: 0 written; 2 bad options, bad settings, a bad runbook or an output directory it
+will not use (as for simulate: 2 means nothing was done because of what was given)`;
 
 /** Relative paths are the user's: npm runs scripts in the project root but records where it was started. */
 const BASE_DIR = process.env.INIT_CWD && path.isAbsolute(process.env.INIT_CWD) ? process.env.INIT_CWD : process.cwd();
 
+/** Exit 2 (bad options, settings, runbook or --out): one line per problem, each starting "synth: ". */
+const EXIT_BAD_INPUT = 2;
+
 function fail(message: string): never {
-    process.stderr.write(`synth: ${escapeLines(message)}\n`);
-    process.exit(1);
+    for (const line of escapeLines(message).split("\n")) process.stderr.write(`synth: ${line}\n`);
+    process.exit(EXIT_BAD_INPUT);
 }
 
-function parseArgs(argv: string[]): { stack?: string; outDir?: string; stackFile?: string } {
+function parseArgs(argv: string[]): { help?: boolean; stack?: string; outDir?: string; outGiven?: string; stackFile?: string } {
     const line = parseCommandLine(argv, {
         flags: ["--help"],
         values: { "--stack": "a stack name", "--stack-file": "a file", "--out": "a directory" },
         positionals: false,
     });
-    if (line.flags.has("--help")) {
-        process.stdout.write(USAGE + "\n");
-        process.exit(0);
-    }
+    if (line.flags.has("--help")) return { help: true };
     if (line.problems.length > 0) {
         for (const problem of line.problems) process.stderr.write(`synth: ${problem.reason}\n`);
         process.stderr.write(`${USAGE.split("\n")[0]}\n(npm run synth -- --help for every option)\n`);
-        process.exit(1);
+        process.exit(EXIT_BAD_INPUT);
     }
     const out = line.values.get("--out");
-    return { stack: line.values.get("--stack"), stackFile: line.values.get("--stack-file"), outDir: out === undefined ? undefined : path.resolve(BASE_DIR, out) };
+    return { stack: line.values.get("--stack"), stackFile: line.values.get("--stack-file"), outGiven: out, outDir: out === undefined ? undefined : path.resolve(BASE_DIR, out) };
 }
 
 const json = (value: unknown) => JSON.stringify(value, null, 2) + "\n";
 const text = (content: string) => content.endsWith("\n") ? content : content + "\n";
 
 async function main() {
-    const { stack: stackOption, outDir, stackFile } = parseArgs(process.argv.slice(2));
+    const { help, stack: stackOption, outDir, stackFile } = parseArgs(process.argv.slice(2));
+    if (help) {
+        const failed = await writeStandardOutput(USAGE + "\n");
+        if (failed !== undefined) fail(`standard output cannot be written: ${failed}`);
+        process.exit(0);
+    }
     let config: StackConfig;
     try {
         config = readStackConfig(stackOption, PROJECT_DIR, stackFile, BASE_DIR);
@@ -109,14 +117,21 @@ async function main() {
 
     const defaultDir = path.join(PROJECT_DIR, "out", stack);
     const dir = outDir ?? defaultDir;
+    // Nothing synth read may end up in (and so be replaced in) the output directory.
+    const settings = loadSettings(config.read, PROJECT_DIR);
+    const runbooks = [settings.runbookPath, ...Object.values(settings.responsePlans ?? {}).map(p => p.runbookPath)];
+    const refused = outputDirRefusal(dir, { stackFile: config.file, runbooks }, PROJECT_DIR);
+    if (refused) fail(`--out ${dir} ${refused}`);
     let written: string[];
     try {
         written = writeSynthOutput(dir, stack, files, outDir === undefined ? ` (output of an older synth? delete ${path.relative(BASE_DIR, defaultDir) || defaultDir} yourself once)` : "");
     } catch (err) {
         fail((err as Error).message);
     }
-    process.stdout.write(`synth: stack ${stack}: ${declared.filter(r => !r.type.startsWith("securityhub-incidents:")).length} resources in ${declared.filter(r => r.type.startsWith("securityhub-incidents:")).length} components, written to ${escapeControls(dir)}\n`);
-    for (const file of written) process.stdout.write(`  ${escapeControls(path.relative(dir, file))}\n`);
+    const summary = [`synth: stack ${stack}: ${declared.filter(r => !r.type.startsWith("securityhub-incidents:")).length} resources in ${declared.filter(r => r.type.startsWith("securityhub-incidents:")).length} components, written to ${escapeControls(dir)}`,
+        ...written.map(file => `  ${escapeControls(path.relative(dir, file))}`)];
+    const failed = await writeStandardOutput(summary.join("\n") + "\n");
+    if (failed !== undefined) fail(`the output was written to ${dir}, but standard output cannot be written: ${failed}`);
     process.exit(0);
 }
 

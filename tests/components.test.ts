@@ -66,7 +66,7 @@ describe("RunbookDocument", () => {
     it("declares nothing when the runbook is broken", async () => {
         const before = declared.length;
         const file = path.join(__dirname, "fixtures", "runbooks", "misspelt-action.yaml");
-        expect(() => new RunbookDocument("r2", { file })).to.throw(RunbookError, /misspelt-action\.yaml is invalid:\n {2}- step "Investigation"/);
+        expect(() => new RunbookDocument("r2", { file })).to.throw(RunbookError, /^runbook \S*misspelt-action\.yaml: step "Investigation"/);
         await new Promise(r => setTimeout(r, 20));
         expect(declared.slice(before).filter(r => r.name.startsWith("r2-"))).to.deep.equal([]);
     });
@@ -151,6 +151,12 @@ describe("ResponsePlan", () => {
 
     it("refuses a plan name Incident Manager would refuse", () => {
         expect(() => new ResponsePlan("p4", { responsePlanName: "bad name!", runbookDocumentName: "doc" })).to.throw(/responsePlanName "bad name!" must be 1-200 letters, digits, - or _/);
+    });
+
+    it("refuses more engagements, chat topics, notification topics or replication Regions than Incident Manager takes", () => {
+        const contacts = Array.from({ length: 6 }, (_, i) => `arn:aws:ssm-contacts:us-east-1:111122223333:contact/c${i}`);
+        expect(() => new ResponsePlan("p5", { responsePlanName: "p5", runbookDocumentName: "doc", engagementContactArns: contacts })).to.throw("ResponsePlan p5: engagementContactArns has 6 entries; Incident Manager takes at most 5");
+        expect(() => new ResponsePlan("p6", { responsePlanName: "p6", runbookDocumentName: "doc", replicationRegions: ["us-east-1", "us-west-2", "eu-west-1", "ap-northeast-1"] })).to.throw("ResponsePlan p6: replicationRegions has 4 entries; Incident Manager takes at most 3");
     });
 });
 

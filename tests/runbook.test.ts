@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { loadRunbook, parseRunbook, RunbookError } from "../lib/runbook";
+import { spawnSync } from "child_process";
+import * as os from "os";
+import { loadRunbook, parseRunbook, RunbookError, runbookFileProblem } from "../lib/runbook";
 import { AUTOMATION_LIMITS } from "../lib/limits";
 import { bundledRunbookPath, RUNBOOK_LANGUAGES } from "../lib/settings";
 import { PROJECT_DIR } from "../offline/stackConfig";
@@ -182,7 +184,35 @@ describe("runbooks", () => {
     });
 
     it("rejects a file that is not there", () => {
-        expect(problemsOf(fixture("missing.yaml"))).to.deep.equal(["cannot be read: ENOENT"]);
+        expect(problemsOf(fixture("missing.yaml"))).to.deep.equal(["does not exist; give a path (relative to the project) of an SSM Automation YAML document"]);
+    });
+
+    describe("files, checked with stat before they are read (issue 14, B)", () => {
+        let dir: string;
+        beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-file-")); });
+        afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+        it("refuses a directory, a device, a FIFO and a file over 64 KB without reading them", function () {
+            expect(runbookFileProblem(dir)).to.equal(`runbook file ${dir} is a directory, not a regular file; give an SSM Automation YAML document`);
+            expect(runbookFileProblem("/dev/zero")).to.equal("runbook file /dev/zero is a character device, not a regular file; give an SSM Automation YAML document");
+            expect(problemsOf("/dev/null")).to.deep.equal(["is a character device, not a regular file; give an SSM Automation YAML document"]);
+            // 600 MB, sparse: read whole it would end in ERR_STRING_TOO_LONG.
+            const huge = path.join(dir, "huge.yaml");
+            fs.closeSync(fs.openSync(huge, "w"));
+            fs.truncateSync(huge, 600 * 1024 * 1024);
+            expect(problemsOf(huge)).to.deep.equal(["is 629,145,600 bytes; Systems Manager accepts a document of at most 65,536 bytes (64 KB, MaxDocumentSizeExceeded), so it is not read"]);
+            const fifo = path.join(dir, "fifo.yaml");
+            if (spawnSync("mkfifo", [fifo]).status !== 0) this.skip();
+            // Read, a FIFO would wait for a writer for ever.
+            expect(problemsOf(fifo)).to.deep.equal(["is a FIFO (named pipe), not a regular file; give an SSM Automation YAML document"]);
+        });
+
+        it("takes a valid runbook from outside the project, as Pulumi does", () => {
+            const copy = path.join(dir, "mine.yaml");
+            fs.copyFileSync(path.join(PROJECT_DIR, "runbooks", "securityhub-incident.en.yaml"), copy);
+            expect(runbookFileProblem(copy)).to.equal(undefined);
+            expect(loadRunbook(copy).document.mainSteps.length).to.be.greaterThan(0);
+        });
     });
 
     describe("as deployed", () => {
@@ -197,14 +227,14 @@ describe("runbooks", () => {
 
         it("rejects a step whose own timeout is over aws:pause's 30 days, naming the step", () => {
             expect(() => parseRunbook("mine.yaml", source(pause("Wait", "    timeoutSeconds: 2592001\n")), { pauseTimeoutSeconds: 86400 }))
-                .to.throw(RunbookError, /mine\.yaml is invalid:\n {2}- step "Wait" \(mainSteps\[0\]\): timeoutSeconds 2592001 is not a whole number of seconds from 1 to 2592000/);
+                .to.throw(RunbookError, /mine\.yaml: step "Wait" \(mainSteps\[0\]\): timeoutSeconds 2592001 is not a whole number of seconds from 1 to 2592000/);
         });
 
         it("rejects a runbook over Systems Manager's 64 KB document limit at preview, with its size", () => {
             const long = "      " + "Check the resource's configuration history and who changed it. ".repeat(1700) + "\n";
             const text = source(`  - name: Long\n    action: aws:pause\n    inputs: {}\n    description: |\n${long}`);
             expect(Buffer.byteLength(text)).to.be.within(100_000, 120_000);
-            expect(() => parseRunbook("big.yaml", text)).to.throw(RunbookError, /big\.yaml is invalid:\n {2}- the document is 1\d\d,\d{3} bytes as deployed; Systems Manager accepts at most 65,536 \(64 KB, MaxDocumentSizeExceeded\)/);
+            expect(() => parseRunbook("big.yaml", text)).to.throw(RunbookError, /^runbook big\.yaml: the document is 1\d\d,\d{3} bytes as deployed; Systems Manager accepts at most 65,536 \(64 KB, MaxDocumentSizeExceeded\)/);
         });
 
         it("counts the limit in bytes: 30,000 Japanese characters are over it", () => {

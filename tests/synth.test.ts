@@ -130,19 +130,19 @@ describe("npm run synth", function () {
         const stackFile = path.join(tmp, "Pulumi.bad.yaml");
         fs.writeFileSync(stackFile, "config:\n  securityhub-incidents:severityLabels: [HIHG]\n  securityhub-incidents:severityLables: [HIGH]\n");
         const unknown = synth(["--stack", "bad", "--stack-file", stackFile, "--out", path.join(tmp, "bad")]);
-        expect(unknown.status).to.equal(1);
+        expect(unknown.status).to.equal(2);
         expect(unknown.stderr).to.match(/unknown settings severityLables/);
 
         fs.writeFileSync(stackFile, "config:\n  securityhub-incidents:severityLabels: [HIHG]\n");
         const bad = synth(["--stack", "bad", "--stack-file", stackFile, "--out", path.join(tmp, "bad")]);
-        expect(bad.status).to.equal(1);
+        expect(bad.status).to.equal(2);
         expect(bad.stderr).to.include('securityhub-incidents:severityLabels: "HIHG" is not allowed; use one or more of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL');
         expect(bad.stderr).not.to.match(/\n\s+at /);
         expect(fs.existsSync(path.join(tmp, "bad"))).to.equal(false);
 
         fs.writeFileSync(stackFile, "config:\n  securityhub-incidents:responsePlans:\n    critical:\n      severityLabels: [CRITICAL]\n");
         const unanswered = synth(["--stack", "bad", "--stack-file", stackFile, "--out", path.join(tmp, "bad")]);
-        expect(unanswered.status).to.equal(1);
+        expect(unanswered.status).to.equal(2);
         expect(unanswered.stderr).to.include("securityhub-incidents:responsePlans: no plan answers HIGH, which severityLabels lets through");
         expect(unanswered.stderr).not.to.match(/\n\s+at /);
     });
@@ -157,7 +157,7 @@ describe("npm run synth", function () {
         // Absolute paths: even a synth that got relative paths wrong could only touch the temp dir.
         for (const out of [path.join(project, "runbooks"), project]) {
             const run = synth(["--out", out], project);
-            expect(run.status, out).to.equal(1);
+            expect(run.status, out).to.equal(2);
             expect(run.stderr).to.equal(`synth: --out ${out} is not empty and holds no earlier synth output (no .synth-manifest.json); synth only replaces files it wrote itself: choose a new or empty directory\n`);
         }
         expect(fs.readFileSync(path.join(project, "README.md"), "utf8")).to.equal("mine\n");
@@ -190,7 +190,7 @@ describe("npm run synth", function () {
         expect(synth(["--out", out]).status).to.equal(0);
         fs.appendFileSync(path.join(out, "runbook.yaml"), "# my edit\n");
         const changed = synth(["--out", out]);
-        expect(changed.status).to.equal(1);
+        expect(changed.status).to.equal(2);
         expect(changed.stderr).to.equal(`synth: ${path.join(out, "runbook.yaml")} was changed since synth wrote it; synth will not overwrite or remove it: move it away or restore it\n`);
         expect(read(out, "runbook.yaml")).to.include("# my edit");
 
@@ -202,13 +202,13 @@ describe("npm run synth", function () {
         fs.writeFileSync(path.join(linked, ".synth-manifest.json"), JSON.stringify({ tool: "securityhub-incidents synth", version: 1, stack: "dev", files: {} }));
         fs.symlinkSync(outside, path.join(linked, "policies"));
         const through = synth(["--out", linked]);
-        expect(through.status).to.equal(1);
+        expect(through.status).to.equal(2);
         expect(through.stderr).to.equal(`synth: ${path.join(linked, "policies")} is a symbolic link and was not made by synth; synth will not write through it: move it away or choose another --out\n`);
         expect(read(outside, "incidents-tasks.json")).to.equal("precious\n");
 
         fs.writeFileSync(path.join(linked, ".synth-manifest.json"), JSON.stringify({ tool: "securityhub-incidents synth", version: 1, stack: "dev", files: { "../outside/incidents-tasks.json": "0".repeat(64) } }));
         const escaping = synth(["--out", linked]);
-        expect(escaping.status).to.equal(1);
+        expect(escaping.status).to.equal(2);
         expect(escaping.stderr).to.include("is not a manifest synth wrote");
         expect(read(outside, "incidents-tasks.json")).to.equal("precious\n");
     });
@@ -217,17 +217,17 @@ describe("npm run synth", function () {
         const file = path.join(tmp, "a-file");
         fs.writeFileSync(file, "x");
         const under = synth(["--out", path.join(file, "out")]);
-        expect(under.status).to.equal(1);
+        expect(under.status).to.equal(2);
         expect(under.stderr).to.equal(`synth: --out ${path.join(file, "out")}: a part of the path is not a directory (ENOTDIR)\n`);
         const itself = synth(["--out", file]);
-        expect(itself.status).to.equal(1);
+        expect(itself.status).to.equal(2);
         expect(itself.stderr).to.equal(`synth: --out ${file} is a file, not a directory\n`);
         noStackTrace(under.stderr + itself.stderr);
         if (process.getuid?.() !== 0) {
             const locked = path.join(tmp, "locked");
             fs.mkdirSync(locked, { mode: 0o500 });
             const denied = synth(["--out", path.join(locked, "out")]);
-            expect(denied.status).to.equal(1);
+            expect(denied.status).to.equal(2);
             expect(denied.stderr).to.match(/^synth: cannot write .*locked.*: permission denied \(EACCES\)\n$/);
         }
     });
@@ -239,7 +239,7 @@ describe("npm run synth", function () {
             for (const option of ["--stack <name>", "--stack-file <file>", "--out <dir>", "-h, --help"]) expect(help.stdout).to.include(option);
         }
         const bad = synth(["--bogus", "--out"]);
-        expect(bad.status).to.equal(1);
+        expect(bad.status).to.equal(2);
         expect(bad.stderr.split("\n")).to.deep.equal([
             "synth: unknown option --bogus",
             "synth: --out needs a value (a directory)",
@@ -260,7 +260,7 @@ describe("npm run synth", function () {
         expect(read(path.join(here, "artefacts"), "state-machine.asl.json")).to.include("securityhub-incidents-staging");
         fs.writeFileSync(path.join(here, "settings.yaml"), "config: {}\n");
         const unnamed = synth(["--stack-file", "settings.yaml", "--out", "other"], here);
-        expect(unnamed.status).to.equal(1);
+        expect(unnamed.status).to.equal(2);
         expect(unnamed.stderr).to.equal(`synth: --stack-file ${path.join(here, "settings.yaml")}: the file is not named Pulumi.<stack>.yaml, so give the stack's name with --stack\n`);
         expect(fs.existsSync(path.join(here, "other"))).to.equal(false);
     });

@@ -1,6 +1,6 @@
 /** How incidents are opened and answered: impact, runbook, response plan and who is engaged. */
 import { DEFAULT_IMPACT_BY_SEVERITY, isSeverityLabel, SEVERITY_LABELS, SeverityLabel } from "../severity";
-import { AUTOMATION_LIMITS, INCIDENT_LIMITS } from "../limits";
+import { AUTOMATION_LIMITS, INCIDENT_LIMITS, RESPONSE_PLAN_LIMITS } from "../limits";
 import { boolean, CONTACT_ARN, CrossCheckProblem, describe, integer, oneOf, parseJson, REGION, SettingError, SettingSpec, SNS_TOPIC_ARN, stringList } from "./values";
 
 export const RUNBOOK_LANGUAGES = ["en", "ja"] as const;
@@ -47,11 +47,24 @@ export const RESPONSE_SETTINGS: SettingSpec<ResponseSettings> = {
     runbookLanguage: { parse: r => oneOf(r, RUNBOOK_LANGUAGES), default: "en" },
     runbookFile: { parse: r => r, default: undefined },
     runbookPauseTimeoutDays: { parse: r => integer(r, 1, MAX_PAUSE_DAYS), default: MAX_PAUSE_DAYS },
-    chatChannelTopicArns: { parse: r => stringList(r, { pattern: SNS_TOPIC_ARN, what: "SNS topic ARNs", allowEmpty: true }), default: [] },
-    engagementContactArns: { parse: r => stringList(r, { pattern: CONTACT_ARN, what: "Incident Manager contact ARNs", allowEmpty: true }), default: [] },
-    notificationTopicArns: { parse: r => stringList(r, { pattern: SNS_TOPIC_ARN, what: "SNS topic ARNs", allowEmpty: true }), default: [] },
+    // Limits of CreateResponsePlan and CreateReplicationSet (lib/limits.ts RESPONSE_PLAN_LIMITS).
+    chatChannelTopicArns: {
+        parse: r => stringList(r, { pattern: SNS_TOPIC_ARN, what: "SNS topic ARNs", allowEmpty: true, max: RESPONSE_PLAN_LIMITS.chatChannelTopicsMax, limitSource: `a response plan's chat channel takes ${RESPONSE_PLAN_LIMITS.chatChannelTopicsMin}-${RESPONSE_PLAN_LIMITS.chatChannelTopicsMax} topics (Incident Manager, ChatChannel chatbotSns)` }),
+        default: [],
+    },
+    engagementContactArns: {
+        parse: r => stringList(r, { pattern: CONTACT_ARN, what: "Incident Manager contact ARNs", allowEmpty: true, max: RESPONSE_PLAN_LIMITS.engagements, limitSource: `a response plan engages at most ${RESPONSE_PLAN_LIMITS.engagements} contacts or escalation plans (Incident Manager, CreateResponsePlan engagements)` }),
+        default: [],
+    },
+    notificationTopicArns: {
+        parse: r => stringList(r, { pattern: SNS_TOPIC_ARN, what: "SNS topic ARNs", allowEmpty: true, max: RESPONSE_PLAN_LIMITS.notificationTargets, limitSource: `a response plan notifies at most ${RESPONSE_PLAN_LIMITS.notificationTargets} topics (Incident Manager, incidentTemplate notificationTargets)` }),
+        default: [],
+    },
     createReplicationSet: { parse: boolean, default: false },
-    replicationRegions: { parse: r => stringList(r, { pattern: REGION, what: "AWS Regions", allowEmpty: true }), default: [] },
+    replicationRegions: {
+        parse: r => stringList(r, { pattern: REGION, what: "AWS Regions", allowEmpty: true, max: RESPONSE_PLAN_LIMITS.replicationRegionsMax, limitSource: `a replication set has at most ${RESPONSE_PLAN_LIMITS.replicationRegionsMax} Regions (Incident Manager, CreateReplicationSet regions)` }),
+        default: [],
+    },
 };
 
 export function checkResponse(values: Partial<ResponseSettings>): CrossCheckProblem[] {

@@ -83,7 +83,9 @@ function responsePlans(raw: string): Record<string, ResponsePlanOptions> {
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length === 0) throw new SettingError("the mapping is empty; give at least one plan, or remove responsePlans to let one plan answer every severity");
     const problems: string[] = [];
-    const plans: Record<string, ResponsePlanOptions> = {};
+    // Plan and option names are the user's data: none may reach Object.prototype (`__proto__`,
+    // `constructor`), so the map has no prototype and lookups use Object.hasOwn.
+    const plans = Object.create(null) as Record<string, ResponsePlanOptions>;
     for (const [plan, given] of entries) {
         const at = `plan ${describe(plan)}`;
         if (!PLAN_NAME.test(plan)) {
@@ -96,7 +98,7 @@ function responsePlans(raw: string): Record<string, ResponsePlanOptions> {
         }
         const options: Partial<ResponsePlanOptions> = {};
         for (const [key, optionValue] of Object.entries(given as Record<string, unknown>)) {
-            const option = PLAN_OPTIONS[key as keyof ResponsePlanOptions];
+            const option = Object.hasOwn(PLAN_OPTIONS, key) ? PLAN_OPTIONS[key as keyof ResponsePlanOptions] : undefined;
             if (!option) {
                 problems.push(`${at}: unknown option ${describe(key)}; a plan takes ${RESPONSE_PLAN_OPTION_KEYS.join(", ")}`);
                 continue;
@@ -112,7 +114,7 @@ function responsePlans(raw: string): Record<string, ResponsePlanOptions> {
                 for (const message of err.messages) problems.push(`${at}: ${key}: ${message}`);
             }
         }
-        if (!("severityLabels" in (given as object))) problems.push(`${at}: severityLabels is required; list the severities this plan answers (${SEVERITY_LABELS.join(", ")})`);
+        if (!Object.hasOwn(given as object, "severityLabels")) problems.push(`${at}: severityLabels is required; list the severities this plan answers (${SEVERITY_LABELS.join(", ")})`);
         plans[plan] = options as ResponsePlanOptions;
     }
     if (problems.length > 0) throw new SettingError(problems);

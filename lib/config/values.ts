@@ -49,7 +49,11 @@ export function parseJson(raw: string, expected: string): unknown {
     }
 }
 
-export function stringList(raw: string, opts: { allowed?: readonly string[]; pattern?: RegExp; what: string; allowEmpty: boolean }): string[] {
+/**
+ * A JSON list of strings. `max`: at most that many (an API's limit, named with `limitSource`, e.g.
+ * "Incident Manager takes at most 5 engagements").
+ */
+export function stringList(raw: string, opts: { allowed?: readonly string[]; pattern?: RegExp; what: string; allowEmpty: boolean; max?: number; limitSource?: string }): string[] {
     const value = parseJson(raw, `a JSON list of ${opts.what}`);
     if (!Array.isArray(value)) {
         throw new SettingError(`${describe(value)} is not a list; give a JSON list of ${opts.what}`);
@@ -70,6 +74,9 @@ export function stringList(raw: string, opts: { allowed?: readonly string[]; pat
     }
     if (new Set(value).size !== value.length) {
         throw new SettingError(`${describe(value)} lists a value twice`);
+    }
+    if (opts.max !== undefined && value.length > opts.max) {
+        throw new SettingError(`lists ${value.length} ${opts.what}; ${opts.limitSource ?? `at most ${opts.max} are allowed`}`);
     }
     return value as string[];
 }
