@@ -1,6 +1,6 @@
 /**
  * Settings: one loader for every concern's settings (lib/config/: formats, filter, dedup, response,
- * response plans, lifecycle, storms, observability). Each concern declares its keys with their parsers and defaults and
+ * response plans, lifecycle, storms, observability, retry of failed executions). Each concern declares its keys with their parsers and defaults and
  * its checks across keys; this module reads them all and reports every problem at once.
  */
 import * as fs from "fs";
@@ -14,6 +14,7 @@ import { checkResponse, RESPONSE_SETTINGS, ResponseSettings, RunbookLanguage } f
 import { checkLifecycle, LIFECYCLE_SETTINGS, LifecycleSettings } from "./config/lifecycle";
 import { OBSERVABILITY_SETTINGS, ObservabilitySettings } from "./config/observability";
 import { STORM_SETTINGS, stormSettingsOf, StormSettings } from "./config/storms";
+import { RETRY_SETTINGS, RetrySettings } from "./config/retry";
 import { checkResponsePlans, ownRunbook, resolvePlanOptions, RESPONSE_PLANS_SETTINGS, ResolvedResponsePlan, ResponsePlansSettings } from "./config/responsePlans";
 
 export { RECORD_STATES, WORKFLOW_STATUSES } from "./config/filter";
@@ -31,7 +32,7 @@ export type { ResolvedResponsePlan, ResponsePlanOptions } from "./config/respons
 export const PROJECT_NAME = "securityhub-incidents";
 
 /** Everything a stack can configure, validated and with defaults applied. */
-export interface Settings extends FormatSettings, FilterSettings, DedupSettings, ResponseSettings, ResponsePlansSettings, LifecycleSettings, StormSettings, ObservabilitySettings {
+export interface Settings extends FormatSettings, FilterSettings, DedupSettings, ResponseSettings, ResponsePlansSettings, LifecycleSettings, StormSettings, ObservabilitySettings, RetrySettings {
     /** Absolute path of the runbook YAML the stack deploys (from runbookFile or runbookLanguage). */
     runbookPath: string;
     /** Plans per severity, each with the top-level settings filled in where it gives none. */
@@ -62,6 +63,7 @@ const SPEC = {
     ...LIFECYCLE_SETTINGS,
     ...STORM_SETTINGS,
     ...OBSERVABILITY_SETTINGS,
+    ...RETRY_SETTINGS,
 };
 
 /** Checks across keys, by concern. */

@@ -214,6 +214,10 @@ function jsonReport(report: SimulationReport, input: FindingInputs) {
         incidentsResolved: report.incidentsResolved,
         resolvedByResponders: report.resolvedByResponders,
         attached: report.attached,
+        // Issue 15: what became of every finding, and claims left without an incident (must be 0).
+        retries: report.retries,
+        findings: report.findings,
+        stuckClaims: report.stuckClaims,
         skipped: input.skipped,
         warnings: input.warnings,
     };
