@@ -15,7 +15,12 @@ async function main(): Promise<number> {
         const matrix = new FaultMatrix(dynamoDb);
         const plan = await planCells(matrix, mode);
         const results: CellResult[] = [];
-        for (const cell of plan.cells) results.push(await matrix.cell(cell.scenario, cell.state, cell.faultClass, cell.via));
+        for (const cell of plan.cells) {
+            const result = await matrix.cell(cell.scenario, cell.state, cell.faultClass, cell.via);
+            results.push(result);
+            // Progress on stderr (the matrix is long): one line per cell.
+            process.stderr.write(`${results.length}/${plan.cells.length} ${cellKey(result)}: ${result.outcome}\n`);
+        }
         const seconds = (Date.now() - started) / 1000;
 
         const header = ["state", ...FAULT_CLASSES];

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import aslValidator from "asl-validator";
 import { loadSettings } from "../lib/settings";
 import { buildEventPattern } from "../lib/eventPattern";
 import { nextAttempt, renderRetryDefinition, retryName, retryPolicyOf } from "../lib/failedExecutionRetry";
@@ -96,6 +97,8 @@ describe("when AWS fails (issue 15): --fail, the retry of failed executions, and
                 expect(`retry${assigned.attempt}-${assigned.first}`).to.equal(retryName(name, nextAttempt(name)));
             }
             expect(retryPolicyOf(settingsOf("dev"))).to.deep.equal({ attempts: 3, delaySeconds: 900 });
+            const { isValid, errorsText } = aslValidator(machine as any);
+            expect(isValid, errorsText("\n")).to.equal(true);
         });
     });
 

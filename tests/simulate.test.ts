@@ -18,7 +18,7 @@ const settingsOf = (stack: string): Settings => loadSettings(readStackConfig(sta
 const cli = (args: string[], initCwd?: string) => runScript("simulate", args, { initCwd });
 
 describe("simulate", function () {
-    this.timeout(120000);
+    this.timeout(300000);
 
     it("replays the bundled samples through the dev stack", async () => {
         const input = readFindingInputs([SAMPLES]);
