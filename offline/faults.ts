@@ -83,6 +83,7 @@ export function serviceErrors(resource: string): ServiceErrors {
         case "dynamoDb": return DYNAMODB;
         case "incidentManager": return SSM_INCIDENTS;
         case "securityHub": return integration.operation === "batchUpdateFindingsV2" ? SECURITY_HUB_V2 : SECURITY_HUB;
+        default: throw new Error(`${resource}: service ${String((integration as { service: unknown }).service)} has no error classes yet; add them in offline/faults.ts`);
     }
 }
 
