@@ -22,7 +22,10 @@ describe("npm run synth", function () {
         const out = path.join(tmp, "dev");
         const run = synth(["--stack", "dev", "--out", out]);
         expect(run.status, run.stderr).to.equal(0);
-        expect(run.stdout).to.match(/stack dev: 20 resources in 6 components/);
+        expect(run.stdout).to.match(/stack dev: 31 resources in 7 components/);
+        // The retry of failed executions: its rule's pattern and its state machine.
+        expect(JSON.parse(read(out, "failed-execution-event-pattern.json")).detail.status).to.deep.equal(["FAILED"]);
+        expect(JSON.parse(read(out, "retry-state-machine.asl.json")).States.StartAgain.Resource).to.equal("arn:aws:states:::states:startExecution");
         const resources = JSON.parse(read(out, "resources.json"));
         expect(resources.map((r: { type: string }) => r.type)).to.include.members(["aws:sfn/stateMachine:StateMachine", "aws:ssmincidents/responsePlan:ResponsePlan"]);
         expect(JSON.parse(read(out, "event-pattern.json")).detail.findings.Severity.Label).to.deep.equal(["CRITICAL", "HIGH", "MEDIUM"]);
@@ -43,7 +46,7 @@ describe("npm run synth", function () {
         const out = path.join(tmp, "both");
         const run = synth(["--stack-file", stackFile, "--out", out]);
         expect(run.status, run.stderr).to.equal(0);
-        expect(run.stdout).to.match(/stack both: 24 resources in 6 components/);
+        expect(run.stdout).to.match(/stack both: 35 resources in 7 components/);
         const settings = loadSettings(readStackConfig("both", PROJECT_DIR, stackFile).read, PROJECT_DIR);
         expect(JSON.parse(read(out, "event-pattern.json")).detail.findings.Severity.Label).to.deep.equal(["CRITICAL", "HIGH", "MEDIUM"]);
         expect(JSON.parse(read(out, "lifecycle-event-pattern.json"))).to.deep.equal(buildLifecyclePattern());
@@ -245,7 +248,7 @@ describe("npm run synth", function () {
         fs.writeFileSync(path.join(here, "Pulumi.staging.yaml"), "config:\n  aws:region: eu-west-1\n");
         const run = synth(["--stack-file", "Pulumi.staging.yaml", "--out", "artefacts"], here);
         expect(run.status, run.stderr).to.equal(0);
-        expect(run.stdout).to.match(/^synth: stack staging: 20 resources in 6 components, written to /);
+        expect(run.stdout).to.match(/^synth: stack staging: 31 resources in 7 components, written to /);
         expect(run.stdout).to.include(path.join(here, "artefacts"));
         expect(read(path.join(here, "artefacts"), "state-machine.asl.json")).to.include("securityhub-incidents-staging");
         fs.writeFileSync(path.join(here, "settings.yaml"), "config: {}\n");
