@@ -11,6 +11,8 @@ import { FindingEventRule } from "./components/findingEventRule";
 import { WorkflowAlarms } from "./components/workflowAlarms";
 import { SuppressionRules } from "./components/suppressionRules";
 import { compileSuppressions } from "./lib/suppressions";
+import { FailedExecutionRetry } from "./components/failedExecutionRetry";
+import { retryPolicyOf } from "./lib/failedExecutionRetry";
 
 /**
  * Validates every setting (and that no key of ours is misspelt or secret) before declaring
@@ -103,10 +105,17 @@ const rule = new FindingEventRule("findings", {
 });
 
 if (suppressions.asff.length + suppressions.ocsf.length > 0) new SuppressionRules("suppressions", { asff: suppressions.asff, ocsf: suppressions.ocsf });
+// A failed execution is retried without waiting for a re-import; what still fails is listed (docs/failures.md).
+const retry = new FailedExecutionRetry("retry", {
+    stateMachineArn: workflow.arn,
+    policy: retryPolicyOf(settings),
+});
 
 new WorkflowAlarms("alarms", {
     stateMachineArn: workflow.arn,
     deadLetterQueueName: rule.deadLetterQueue.name,
+    failedFindingsQueueName: retry.failedFindingsQueue.name,
+    retryMachineArn: retry.retryMachineArn,
     alarmTopicArn: settings.alarmTopicArn,
 });
 
@@ -128,6 +137,8 @@ export const lifecycleRuleArn = rule.lifecycleRuleArn;
 export const ocsfRuleArn = rule.ocsfRuleArn;
 export const ocsfLifecycleRuleArn = rule.ocsfLifecycleRuleArn;
 export const deadLetterQueueUrl = rule.deadLetterQueueUrl;
+/** Findings whose workflow still failed after the last retry (their event and last error), for an operator. */
+export const failedFindingsQueueUrl = retry.failedFindingsQueue.url;
 /** The default plan's runbook document. */
 export const runbookDocumentName = runbooks.get(layout.defaultPlan.runbookComponentName)!.name;
 /** Every runbook document: Incident Manager plan name → the document its plan runs. */

@@ -1,6 +1,6 @@
 /**
  * Settings: one loader for every concern's settings (lib/config/: formats, filter, dedup, response,
- * response plans, lifecycle, storms, observability). Each concern declares its keys with their parsers and defaults and
+ * response plans, lifecycle, storms, observability, retry of failed executions). Each concern declares its keys with their parsers and defaults and
  * its checks across keys; this module reads them all and reports every problem at once.
  */
 import * as path from "path";
@@ -16,6 +16,7 @@ import { checkLifecycle, LIFECYCLE_SETTINGS, LifecycleSettings } from "./config/
 import { OBSERVABILITY_SETTINGS, ObservabilitySettings } from "./config/observability";
 import { STORM_SETTINGS, stormSettingsOf, StormSettings } from "./config/storms";
 import { loadSuppressions, SUPPRESSION_SETTINGS, SuppressionSettings, SuppressionsFile, SuppressionsFileError } from "./config/suppressions";
+import { RETRY_SETTINGS, RetrySettings } from "./config/retry";
 import { checkResponsePlans, ownRunbook, resolvePlanOptions, RESPONSE_PLANS_SETTINGS, ResolvedResponsePlan, ResponsePlansSettings } from "./config/responsePlans";
 
 export { RECORD_STATES, WORKFLOW_STATUSES } from "./config/filter";
@@ -33,7 +34,7 @@ export type { ResolvedResponsePlan, ResponsePlanOptions } from "./config/respons
 export const PROJECT_NAME = "securityhub-incidents";
 
 /** Everything a stack can configure, validated and with defaults applied. */
-export interface Settings extends FormatSettings, FilterSettings, DedupSettings, ResponseSettings, ResponsePlansSettings, LifecycleSettings, StormSettings, ObservabilitySettings, SuppressionSettings {
+export interface Settings extends FormatSettings, FilterSettings, DedupSettings, ResponseSettings, ResponsePlansSettings, LifecycleSettings, StormSettings, ObservabilitySettings, SuppressionSettings, RetrySettings {
     /** Absolute path of the runbook YAML the stack deploys (from runbookFile or runbookLanguage). */
     runbookPath: string;
     /** Plans per severity, each with the top-level settings filled in where it gives none. */
@@ -67,6 +68,7 @@ const SPEC = {
     ...STORM_SETTINGS,
     ...OBSERVABILITY_SETTINGS,
     ...SUPPRESSION_SETTINGS,
+    ...RETRY_SETTINGS,
 };
 
 /** Checks across keys, by concern. */

@@ -7,11 +7,15 @@ export interface OptionSpec {
     values: Record<string, string>;
     /** Whether FILE/DIR arguments are accepted. */
     positionals: boolean;
+    /** Options of `values` that may be given more than once (e.g. --fail); their values are in `repeated`. */
+    repeatable?: string[];
 }
 
 export interface ParsedCommandLine {
     flags: Set<string>;
     values: Map<string, string>;
+    /** Every value of a repeatable option, in order. */
+    repeated: Map<string, string[]>;
     positionals: string[];
     /** One entry per problem; `source` is the option (or argument) concerned. */
     problems: Array<{ source: string; reason: string }>;
@@ -23,7 +27,7 @@ export interface ParsedCommandLine {
  * given twice, stray argument) instead of stopping at the first.
  */
 export function parseCommandLine(argv: string[], spec: OptionSpec): ParsedCommandLine {
-    const parsed: ParsedCommandLine = { flags: new Set(), values: new Map(), positionals: [], problems: [] };
+    const parsed: ParsedCommandLine = { flags: new Set(), values: new Map(), repeated: new Map(), positionals: [], problems: [] };
     const problem = (source: string, reason: string) => parsed.problems.push({ source: escapeControls(source), reason: escapeControls(reason) });
     let filesOnly = false;
     for (let i = 0; i < argv.length; i++) {
@@ -63,6 +67,7 @@ export function parseCommandLine(argv: string[], spec: OptionSpec): ParsedComman
             value = argv[++i];
         }
         if (value === "") problem(arg, `${arg} needs a value (${spec.values[arg]}), not an empty string`);
+        else if (spec.repeatable?.includes(arg)) parsed.repeated.set(arg, [...(parsed.repeated.get(arg) ?? []), value]);
         else if (parsed.values.has(arg)) problem(arg, `${arg} is given more than once`);
         else parsed.values.set(arg, value);
     }

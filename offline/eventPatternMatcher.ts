@@ -105,6 +105,30 @@ function matchNodes(nodes: unknown[], pattern: Record<string, unknown>, path: st
     return { matched: true };
 }
 
+/** Every field of a pattern the nodes fail, in the pattern's order (a failed `$or` is named as one field). */
+function failingNodes(nodes: unknown[], pattern: Record<string, unknown>, path: string): string[] {
+    const failing: string[] = [];
+    for (const [key, expected] of Object.entries(pattern)) {
+        const field = path ? `${path}.${key}` : key;
+        if (key === "$or" || Array.isArray(expected)) {
+            if (!matchNodes(nodes, { [key]: expected }, path).matched) failing.push(field);
+        } else if (expected !== null && typeof expected === "object") {
+            failing.push(...failingNodes(valuesAt(nodes, key), expected as Record<string, unknown>, field));
+        } else {
+            throw new Error(`event pattern field ${field} must be a list or an object`);
+        }
+    }
+    return failing;
+}
+
+/**
+ * Every field of the pattern the event fails, not only the first: what would have to change for
+ * the event to match (empty when it matches). The first is the one matchEventPattern names.
+ */
+export function failingFields(pattern: Record<string, unknown>, event: unknown): string[] {
+    return failingNodes([event], pattern, "");
+}
+
 /** Matches an event against a pattern; when it does not match, names the first field that failed. */
 export function matchEventPattern(pattern: Record<string, unknown>, event: unknown): MatchResult {
     return matchNodes([event], pattern, "");

@@ -5,6 +5,7 @@ import { evaluateTemplate, StatesError } from "./stepFunctionsJsonata";
 import { LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn, IncidentOperation } from "./incidentManagerStandIn";
 import { MOCK_ACCOUNT } from "./pulumiMocks";
+import { FaultInjector } from "./faults";
 
 /** What one offline execution did. */
 export interface ExecutionReport {
@@ -55,6 +56,12 @@ export class OfflineWorkflow {
     readonly calledResources = new Set<string>();
     /** Bridge state → the JSONata state whose catcher it stands for, and the catcher's Output. */
     private readonly catcherOutputs = new Map<string, { state: string; output: unknown }>();
+    /**
+     * Faults of Task states' service calls (offline/faults.ts): armed by state name, whatever the
+     * service's stand-in or backend; a call that meets one fails with the fault's error as the
+     * state sees it, after being carried out when the fault loses only the response.
+     */
+    readonly faults = new FaultInjector();
 
     constructor(readonly definition: Record<string, any>, private readonly services: OfflineServices) {
         if ((definition.QueryLanguage ?? "JSONPath") !== "JSONPath") {
@@ -94,6 +101,16 @@ export class OfflineWorkflow {
             });
         }
         return copy;
+    }
+
+    /** A Task state's service call, through the fault hook. */
+    private async callTask(state: string, resource: string, request: any): Promise<unknown> {
+        const fault = this.faults.take(state);
+        if (!fault) return this.callService(resource, request);
+        this.calledResources.add(resource);
+        if (fault.afterApplying) await this.callService(resource, request).catch(() => undefined);
+        const code = fault.error.slice(fault.error.indexOf(".") + 1);
+        throw new StatesError(fault.error, `injected ${code}${fault.afterApplying ? " after the call was applied (response lost)" : ""} (Error Code: ${code})`);
     }
 
     /** Routes a task to the stand-in of the service its integration calls (TASK_INTEGRATIONS). */
@@ -140,14 +157,14 @@ export class OfflineWorkflow {
                     inputs.set(name, input);
                     const states = { input, context: { ...context, State: { Name: name, EnteredTime: new Date().toISOString() } } };
                     const request = await evaluateTemplate(state.Arguments ?? {}, states);
-                    const result = await this.callService(state.Resource, request);
+                    const result = await this.callTask(name, state.Resource, request);
                     taskResults[name] = result;
                     const output = "Output" in state ? await evaluateTemplate(state.Output, { ...states, result }) : result;
                     taskOutputs[name] = output;
                     return output;
                 }
                 : async (request) => {
-                    const result = await this.callService(state.Resource, request);
+                    const result = await this.callTask(name, state.Resource, request);
                     taskResults[name] = result;
                     taskOutputs[name] = result;
                     return result;

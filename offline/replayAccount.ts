@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "async_hooks";
 import * as crypto from "crypto";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE, OCSF_EVENT_DETAIL_TYPE } from "../lib/eventPattern";
 import { isOcsfFinding, ocsfFindingUid } from "../lib/ocsf";
-import { matchEventPattern } from "./eventPatternMatcher";
+import { failingFields, matchEventPattern } from "./eventPatternMatcher";
 import { ExecutionReport, OfflineWorkflow } from "./offlineWorkflow";
 import { LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn } from "./incidentManagerStandIn";
@@ -11,8 +11,14 @@ import { AutomationRuleTiming, SecurityHubStandIn, StandInAutomationRules } from
 /** What became of one event: which rule sent it (or which pattern field filtered it) and the executions it started. */
 export interface Delivery {
     event: Record<string, any>;
-    /** Where the event came from: the input (as Security Hub sent it) or a write-back of the workflow. */
-    origin: "input" | "write-back";
+    /**
+     * Where the event came from: the input (as Security Hub sent it), a write-back of the workflow,
+     * or the retry of a failed execution (a new execution with the failed one's input, started
+     * without the rules: see lib/failedExecutionRetry.ts).
+     */
+    origin: "input" | "write-back" | "retry";
+    /** When its executions started (the event's time, or the retry's). */
+    startTime: string;
     /** The rule that matched, by name; undefined when none did. */
     rule?: string;
     /**
@@ -21,6 +27,8 @@ export interface Delivery {
      * event is named by the OCSF rule's field, not by the ASFF rule's detail-type.
      */
     filteredBy?: string;
+    /** Every field of that rule's pattern the event fails (filteredBy is the first of them). */
+    filteredFields?: string[];
     runs: ExecutionReport[];
     /** Events the workflow's own Security Hub updates emitted, delivered in turn. */
     echoes: Delivery[];
@@ -124,30 +132,98 @@ export class ReplayAccount {
         return this.deliver(event, "input", deliveries);
     }
 
+    /**
+     * A new execution with this input at `startTime`, as StartExecution starts it (no rule is
+     * involved): how a failed execution is retried. Its write-backs are delivered as usual.
+     */
+    async startExecution(event: Record<string, any>, startTime: string): Promise<Delivery> {
+        const delivery: Delivery = { event, origin: "retry", startTime, runs: [], echoes: [] };
+        delivery.runs = [await this.now.run(startTime, () => this.workflow.run(event, crypto.randomUUID(), { startTime }))];
+        await this.deliverEchoes(delivery);
+        return delivery;
+    }
+
     /** Matches an event against the rules and runs the workflow for it `deliveries` times at once. */
     private async deliver(event: Record<string, any>, origin: Delivery["origin"], deliveries: number): Promise<Delivery> {
         const startTime = executionTime(event.time) ?? new Date().toISOString();
-        const delivery: Delivery = { event, origin, runs: [], echoes: [] };
-        let envelopeField: string | undefined;
+        const delivery: Delivery = { event, origin, startTime, runs: [], echoes: [] };
+        let envelope: { field: string; pattern: Record<string, unknown> } | undefined;
+        let filteredBy: { field: string; pattern: Record<string, unknown> } | undefined;
         for (const [rule, pattern] of Object.entries(this.options.patterns)) {
             const match = matchEventPattern(pattern, event);
             if (match.matched) {
                 delivery.rule = rule;
                 break;
             }
-            if (ENVELOPE_FIELDS.has(match.field)) envelopeField ??= match.field;
-            else delivery.filteredBy ??= match.field;
+            if (ENVELOPE_FIELDS.has(match.field)) envelope ??= { field: match.field, pattern };
+            else filteredBy ??= { field: match.field, pattern };
         }
-        delivery.filteredBy ??= envelopeField;
+        filteredBy ??= envelope;
+        if (!delivery.rule && filteredBy) {
+            delivery.filteredBy = filteredBy.field;
+            delivery.filteredFields = failingFields(filteredBy.pattern, event);
+        }
         if (delivery.rule) {
-            delivery.filteredBy = undefined;
             delivery.runs = await Promise.all(Array.from({ length: deliveries }, () =>
                 this.now.run(startTime, () => this.workflow.run(event, crypto.randomUUID(), { startTime }))));
         }
-        const key = findingKey(event) ?? "";
+        await this.deliverEchoes(delivery, deliveries);
+        return delivery;
+    }
+
+    /** Delivers the events Security Hub emitted for the updates of a delivery's executions. */
+    private async deliverEchoes(delivery: Delivery, deliveries = 1): Promise<void> {
+        const key = findingKey(delivery.event) ?? "";
         const echoes = this.echoes.get(key) ?? [];
         this.echoes.delete(key);
         for (const echo of echoes) delivery.echoes.push(await this.deliver(echo, "write-back", deliveries));
-        return delivery;
     }
+}
+
+/** Every failed execution of a delivery and its write-backs: its input and when it stopped (offline, when it started). */
+export function failedExecutions(delivery: Delivery): Array<{ event: Record<string, any>; stoppedAt: string; error?: string; cause?: string }> {
+    return [
+        ...delivery.runs.filter(r => r.status === "FAILED").map(r => ({ event: delivery.event, stoppedAt: delivery.startTime, error: r.error, cause: r.cause })),
+        ...delivery.echoes.flatMap(failedExecutions),
+    ];
+}
+
+/** A failed execution waiting for its retry: its input, when it stopped, and which retry would come next. */
+export interface PendingRetry {
+    event: Record<string, any>;
+    stoppedAt: string;
+    attempt: number;
+    error?: string;
+    cause?: string;
+}
+
+/**
+ * The retry of failed executions as the account makes it (lib/failedExecutionRetry.ts): each
+ * failed execution gets a new one with its input `delaySeconds` after it stopped, up to
+ * `attempts` times; what still fails after the last is given up (the failed-findings queue).
+ * Retries run in the order of their time.
+ */
+export async function retryFailedExecutions(
+    account: ReplayAccount,
+    failed: Array<{ event: Record<string, any>; stoppedAt: string; error?: string; cause?: string }>,
+    policy: { attempts: number; delaySeconds: number },
+    onRetry?: (delivery: Delivery) => void,
+): Promise<{ retries: number; givenUp: PendingRetry[] }> {
+    const pending: PendingRetry[] = failed.map(f => ({ ...f, attempt: 1 }));
+    const givenUp: PendingRetry[] = [];
+    let retries = 0;
+    while (pending.length > 0) {
+        pending.sort((a, b) => Date.parse(a.stoppedAt) - Date.parse(b.stoppedAt));
+        const next = pending.shift()!;
+        if (next.attempt > policy.attempts) {
+            givenUp.push(next);
+            continue;
+        }
+        const startTime = new Date(Date.parse(next.stoppedAt) + policy.delaySeconds * 1000).toISOString();
+        const delivery = await account.startExecution(next.event, startTime);
+        retries++;
+        onRetry?.(delivery);
+        for (const again of failedExecutions(delivery)) pending.push({ ...again, attempt: next.attempt + 1 });
+    }
+    return { retries, givenUp };
 }

@@ -4,7 +4,10 @@ import { buildEventPattern, buildLifecyclePattern, buildOcsfEventPattern, buildO
 import { renderStateMachineDefinition, TASK_INTEGRATIONS, taskStates } from "../lib/stateMachineDefinition";
 import { LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn } from "./incidentManagerStandIn";
-import { Delivery, ReplayAccount } from "./replayAccount";
+import { Delivery, failedExecutions, PendingRetry, ReplayAccount } from "./replayAccount";
+import { Fault, parseFault } from "./faults";
+import { stuckClaims } from "./claims";
+import { retryPolicyOf } from "../lib/failedExecutionRetry";
 import { MOCK_ACCOUNT } from "./pulumiMocks";
 import { ReplayEvent } from "./findingInput";
 import { compileSuppressions } from "../lib/suppressions";
@@ -80,6 +83,33 @@ export interface SimulationReport {
     attached: number;
     /** Findings the stack's suppression rules (suppressionsFile) set SUPPRESSED, per rule name (each finding counted once per rule). */
     suppressedByRule: Record<string, number>;
+    /** New executions started for failed ones (the retry of failed executions, lib/failedExecutionRetry.ts). */
+    retries: number;
+    /** What became of each finding replayed, in the order of its first event. */
+    findings: FindingOutcome[];
+    /**
+     * Findings whose record holds a live claim without an incident when the replay ends (scanned
+     * from the dedup table): every later delivery of them would stop as a duplicate. Must be 0.
+     */
+    stuckClaims: number;
+}
+
+/** What became of one finding (the report's `findings`). */
+export interface FindingOutcome {
+    findingId: string;
+    /** Where its first event came from (file and position). */
+    source: string;
+    /**
+     * `incident`: its record links its own incident; `rollup`: a storm's roll-up; `filtered`: no
+     * rule sent any of its events; `duplicate`: every execution stopped as a duplicate of a record
+     * it did not open here; `failed`: its executions failed, retries included, and it has no
+     * incident; `skipped`: the workflow ran and opened nothing (e.g. a lifecycle event without a
+     * record), or the event carries no finding.
+     */
+    outcome: "incident" | "rollup" | "filtered" | "duplicate" | "failed" | "skipped";
+    incidentArn?: string;
+    /** `filtered`: every field of the pattern its (last) event fails, not only the first. */
+    filteredBy?: string[];
 }
 
 export interface SimulationOptions {
@@ -95,6 +125,11 @@ export interface SimulationOptions {
     onProgress?: (done: number, total: number) => void;
     /** Filled with each finding's executions and state transitions (benchmarks read it). */
     perFinding?: Map<string, { executions: number; transitions: number }>;
+    /**
+     * Faults of Task states' service calls (`--fail <State>:<Error>[:<times>][:applied]`, see
+     * offline/faults.ts), checked against the rendered definition before anything runs.
+     */
+    fail?: string[];
     /** The Incident Manager stand-in to replay against (tests use it to inject faults). */
     incidentManager?: (responsePlanArn: string, allResponsePlanArns: string[]) => IncidentManagerStandIn;
     /**
@@ -130,6 +165,18 @@ function eventMillis(event: Record<string, any>): number {
     return Number.isNaN(millis) ? NaN : millis;
 }
 
+/** What the replay knows of one finding while its events run. */
+interface FindingState {
+    hasIncident: boolean;
+    incidentArn?: string;
+    rollup?: boolean;
+    matched: boolean;
+    filteredBy?: string[];
+    runs: number;
+    failedRuns: number;
+    duplicateRuns: number;
+}
+
 /**
  * Replays events through what a stack would deploy: its rules, then its rendered state machine on
  * the offline engines, against one Security Hub, dedup table and Incident Manager for the whole
@@ -154,6 +201,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         patterns: stackRules(settings),
     };
 
+    // Refused before anything runs: an unknown state, or an error its service does not return.
+    const faults: Fault[] = (options.fail ?? []).map(spec => parseFault(spec, definition));
+    const retryPolicy = retryPolicyOf(settings);
+
     const dynamoDb = await LocalDynamoDb.start();
     try {
         await dynamoDb.createDedupTable(tableName);
@@ -162,10 +213,12 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         // The stack's suppression rules, as the program would declare them (lib/suppressions.ts).
         const automationRules = compileSuppressions(settings.suppressions, { formats: settings.findingFormats ?? ["ASFF"], followIncidents: settings.notifyFindings, now: options.now ?? new Date() });
         const account = new ReplayAccount({ definition, patterns, dynamoDb, incidents: incidentManager, automationRules, automationRuleTiming: options.automationRuleTiming });
+        for (const fault of faults) account.workflow.faults.arm(fault);
         const startIncidentStates = taskStates(definition).filter(t => TASK_INTEGRATIONS[t.state.Resource]?.operation === "startIncident").map(t => t.name);
         const report: SimulationReport = {
             events: events.length, matched: 0, filtered: {}, writeBackEvents: { events: 0, matched: 0 }, incidents: [], duplicates: 0, droppedDeliveries: 0,
             failures: [], executions: 0, transitions: 0, notified: 0, timelineEvents: [], reopened: { timeline: 0, newIncident: 0 }, incidentsResolved: 0, resolvedByResponders: 0, attached: 0, suppressedByRule: {},
+            retries: 0, findings: [], stuckClaims: 0,
         };
         const opened: Array<{ order: number; incident: SimulatedIncident }> = [];
         const failed: Array<{ order: number; failure: SimulatedFailure }> = [];
@@ -187,7 +240,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         }
 
         /** Counts one delivery's executions and what they did. */
-        const tally = (delivery: Delivery, order: number, item: ReplayEvent, state: { hasIncident: boolean }) => {
+        const tally = (delivery: Delivery, order: number, item: ReplayEvent, state: FindingState) => {
             const findingId = item.findingId ?? "(none)";
             let duplicateRuns = 0;
             const counted = options.perFinding && (options.perFinding.get(findingId) ?? { executions: 0, transitions: 0 });
@@ -204,6 +257,11 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                 const results = run.taskResults as Record<string, Record<string, any> | undefined>;
                 // Whatever state started the incident (the seed's workflow names it differently).
                 const openedArn = startIncidentStates.map(name => results[name]?.IncidentRecordArn).find(Boolean) as string | undefined;
+                if (openedArn) {
+                    state.hasIncident = true;
+                    state.incidentArn = openedArn;
+                    state.rollup = Boolean(outputs.OpenRollup);
+                }
                 // Racing roll-up openers get the same incident (one client token): count it once.
                 if (openedArn && once(`incident|${openedArn}`)) {
                     const incident = incidentManager.incident(openedArn)!;
@@ -245,11 +303,20 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                 }
                 if (outputs.ResolveIncident) report.incidentsResolved++;
                 const attached = outputs.AttachFinding;
+                // A finding on a roll-up has its incident: its repeats are suppressed duplicates (issue 14, item 10).
+                if (attached) {
+                    state.hasIncident = true;
+                    state.incidentArn = attached.IncidentArn;
+                    state.rollup = true;
+                }
                 if (attached && once(`attached|${attached.IncidentArn}|${findingId}`)) {
                     report.attached++;
                     attachedTo.push({ incidentArn: attached.IncidentArn, findingId });
                 }
+                state.runs++;
+                if (run.states.includes("DuplicateFinding")) state.duplicateRuns++;
                 if (run.status === "FAILED") {
+                    state.failedRuns++;
                     failed.push({ order, failure: { findingId, source: item.source, error: run.error ?? "Failed", cause: run.cause } });
                 }
             }
@@ -263,18 +330,66 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         };
 
         let done = 0;
+        let endMillis = 0;
+        const outcomes: Array<{ order: number; outcome: FindingOutcome }> = [];
         const replayQueue = async (queue: Array<{ order: number; item: ReplayEvent }>) => {
             // Whether this finding has an incident yet: only then is a duplicate a suppressed one.
-            const state = { hasIncident: false };
+            const state: FindingState = { hasIncident: false, matched: false, runs: 0, failedRuns: 0, duplicateRuns: 0 };
+            // The retry of this finding's failed executions, on the events' clock (lib/failedExecutionRetry.ts).
+            const retries: Array<PendingRetry & { order: number; item: ReplayEvent; due: number }> = [];
+            const scheduleRetries = (delivery: Delivery, order: number, item: ReplayEvent, attempt: number) => {
+                if (attempt > retryPolicy.attempts) return;
+                for (const f of failedExecutions(delivery)) {
+                    retries.push({ ...f, attempt, order, item, due: Date.parse(f.stoppedAt) + retryPolicy.delaySeconds * 1000 });
+                }
+            };
+            const retryUntil = async (until: number) => {
+                for (;;) {
+                    retries.sort((a, b) => a.due - b.due);
+                    if (retries.length === 0 || !(retries[0].due <= until)) return;
+                    const retry = retries.shift()!;
+                    const delivery = await account.startExecution(retry.event, new Date(retry.due).toISOString());
+                    report.retries++;
+                    endMillis = Math.max(endMillis, retry.due);
+                    tally(delivery, retry.order, { ...retry.item, source: `${retry.item.source}, retry ${retry.attempt}` }, state);
+                    scheduleRetries(delivery, retry.order, retry.item, retry.attempt + 1);
+                }
+            };
             for (const { order, item } of queue) {
+                const millis = eventMillis(item.event);
+                if (!Number.isNaN(millis)) await retryUntil(millis);
                 const delivery = await account.deliverFromInput(item.event, deliveries);
-                if (delivery.rule) report.matched++;
-                else if (delivery.filteredBy) report.filtered[delivery.filteredBy] = (report.filtered[delivery.filteredBy] ?? 0) + 1;
+                if (delivery.rule) {
+                    report.matched++;
+                    state.matched = true;
+                } else if (delivery.filteredBy) {
+                    report.filtered[delivery.filteredBy] = (report.filtered[delivery.filteredBy] ?? 0) + 1;
+                    state.filteredBy = delivery.filteredFields;
+                }
                 const time = item.event.time;
                 if (typeof time === "string" && time > lastTime && !Number.isNaN(Date.parse(time))) lastTime = time;
+                if (!Number.isNaN(millis)) endMillis = Math.max(endMillis, millis);
                 tally(delivery, order, item, state);
+                scheduleRetries(delivery, order, item, 1);
                 options.onProgress?.(++done, events.length);
             }
+            await retryUntil(Infinity);
+            const [{ order, item }] = queue;
+            const outcome: FindingOutcome["outcome"] = state.incidentArn ? (state.rollup ? "rollup" : "incident")
+                : !state.matched && item.findingId !== undefined ? "filtered"
+                : state.failedRuns > 0 ? "failed"
+                : state.runs > 0 && state.duplicateRuns === state.runs ? "duplicate"
+                : "skipped";
+            outcomes.push({
+                order,
+                outcome: {
+                    findingId: item.findingId ?? "(none)",
+                    source: item.source,
+                    outcome,
+                    ...(state.incidentArn ? { incidentArn: state.incidentArn } : {}),
+                    ...(outcome === "filtered" ? { filteredBy: state.filteredBy ?? [] } : {}),
+                },
+            });
         };
         // Findings start in the order of their first event's time, as they would reach the account
         // (storm counting depends on it); up to `concurrency` of them run side by side.
@@ -296,6 +411,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
             if ((u.status !== "SUPPRESSED" && u.status !== "Suppressed") || !once(`suppressed|${u.suppression}|${u.format}|${u.key}`)) continue;
             report.suppressedByRule[u.suppression] = (report.suppressedByRule[u.suppression] ?? 0) + 1;
         }
+        report.findings = outcomes.sort((a, b) => a.order - b.order).map(o => o.outcome);
+        // Claims left live without an incident, as the table holds them when the last execution ended.
+        report.stuckClaims = (await stuckClaims(dynamoDb, tableName, new Date(endMillis || Date.now()).toISOString())).length;
         return report;
     } finally {
         await dynamoDb.stop();

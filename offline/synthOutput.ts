@@ -189,6 +189,8 @@ interface NamedResource {
 
 const EVENT_RULE = "aws:cloudwatch/eventRule:EventRule";
 const FINDING_EVENT_RULE = "securityhub-incidents:events:FindingEventRule";
+/** The retry of failed executions has one rule of its own: its pattern is `failed-execution-event-pattern.json`. */
+const FAILED_EXECUTION_RETRY = "securityhub-incidents:workflow:FailedExecutionRetry";
 
 /**
  * Each event rule's pattern, by file name: the rule's logical name without its component's name and
@@ -199,8 +201,13 @@ const FINDING_EVENT_RULE = "securityhub-incidents:events:FindingEventRule";
  */
 export function eventPatternFiles(declared: NamedResource[]): Map<string, Record<string, unknown>> {
     const components = declared.filter(r => r.type === FINDING_EVENT_RULE).map(r => r.name);
+    const retries = new Set(declared.filter(r => r.type === FAILED_EXECUTION_RETRY).map(r => `${r.name}-rule`));
     const files = new Map<string, Record<string, unknown>>();
     for (const rule of declared.filter(r => r.type === EVENT_RULE)) {
+        if (retries.has(rule.name)) {
+            files.set("failed-execution-event-pattern.json", JSON.parse(rule.inputs.eventPattern));
+            continue;
+        }
         // The longest component name that prefixes the rule's name is its parent.
         const owner = components.filter(c => rule.name.startsWith(`${c}-`)).sort((a, b) => b.length - a.length)[0];
         if (owner === undefined || !rule.name.endsWith("rule")) {

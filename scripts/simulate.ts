@@ -1,7 +1,7 @@
 /**
  * Replays Security Hub findings offline through what a stack would deploy and reports which
  * incidents it would open.
- *   npm run simulate -- [--stack <name>] [--stack-file <file>] [--deliveries N] [--json] [--output <file>] [FILE|DIR ...]
+ *   npm run simulate -- [--stack <name>] [--stack-file <file>] [--deliveries N] [--fail <State>:<Error>[:<times>]] [--json] [--output <file>] [FILE|DIR ...]
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -15,6 +15,7 @@ import { fsReason } from "../offline/fsMessages";
 import { FilesRead, outputFileRefusal, writeStandardOutput } from "../offline/outputTarget";
 import { escapeControls, escapeLines, forTerminal, safeJson } from "../offline/safeText";
 import { simulate, SimulationReport } from "../offline/simulation";
+import { FaultSpecError } from "../offline/faults";
 import { PROJECT_DIR, readStackConfig, stackName } from "../offline/stackConfig";
 
 const USAGE = `usage: npm run simulate -- [options] [FILE|DIR ...]
@@ -32,6 +33,12 @@ options:
   --resolve-incidents-after <duration>
                          responders resolve each incident this long after it opened, e.g.
                          72h, 3d, 90m (default: never), so re-opens after a fix can be replayed
+  --fail <State>:<Error>[:<times>][:applied]
+                         the service call of Task state <State> fails with <Error> (the
+                         name the state sees, e.g. SsmIncidents.ThrottlingException) the next
+                         <times> calls (default: every call); :applied carries each call out
+                         and loses only its response. Repeatable. Failed executions are
+                         retried as the stack would (failedExecutionRetry* settings)
   --json                 print one JSON document (the report, or {"error": ...} on exit 2)
   --output <file>        write the report to <file> instead of standard output
   -h, --help             print this help and exit
@@ -53,6 +60,8 @@ interface Args {
     output?: string;
     help: boolean;
     files: string[];
+    /** --fail specs, checked against the stack's definition once its settings are read. */
+    fail: string[];
 }
 
 type ErrorKind = "usage" | "config" | "input" | "output" | "internal";
@@ -70,8 +79,9 @@ class Failure extends Error {
 function parseArgs(argv: string[]): { args: Args; problems: InputProblem[] } {
     const line = parseCommandLine(argv, {
         flags: ["--json", "--help"],
-        values: { "--stack": "a stack name", "--stack-file": "a file", "--deliveries": "a number from 1 to 1000", "--output": "a file", "--resolve-incidents-after": "a duration such as 72h" },
+        values: { "--stack": "a stack name", "--stack-file": "a file", "--deliveries": "a number from 1 to 1000", "--output": "a file", "--resolve-incidents-after": "a duration such as 72h", "--fail": "<State>:<Error>[:<times>]" },
         positionals: true,
+        repeatable: ["--fail"],
     });
     const problems = line.problems;
     const args: Args = {
@@ -82,6 +92,7 @@ function parseArgs(argv: string[]): { args: Args; problems: InputProblem[] } {
         json: line.flags.has("--json"),
         help: line.flags.has("--help"),
         files: line.positionals,
+        fail: line.repeated.get("--fail") ?? [],
     };
     const deliveries = line.values.get("--deliveries");
     if (deliveries !== undefined) {
@@ -167,7 +178,10 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
         for (const [rule, n] of byRule.sort()) lines.push(`    - ${t(rule)}: ${n}`);
     }
     if (report.droppedDeliveries > 0) lines.push(pad("dropped deliveries", `${report.droppedDeliveries} (stopped as duplicates while a failed attempt held the claim: no incident)`));
-    lines.push(pad("failures", report.failures.length));
+    lines.push(pad("failures", `${report.failures.length}${report.retries > 0 ? ` (${report.retries} retries of failed executions)` : ""}`));
+    const failedFindings = report.findings.filter(f => f.outcome === "failed").length;
+    if (failedFindings > 0) lines.push(pad("findings failed", `${failedFindings} (still failing after the last retry: the failed-findings queue)`));
+    lines.push(pad("stuck claims", `${report.stuckClaims}${report.stuckClaims > 0 ? " (live claims without an incident: later deliveries stop as duplicates)" : ""}`));
     lines.push(pad("executions", `${report.executions} (${report.transitions} state transitions)`));
     if (report.incidents.length > 0) {
         lines.push("", "Incidents:");
@@ -225,6 +239,10 @@ function jsonReport(report: SimulationReport, input: FindingInputs) {
         resolvedByResponders: report.resolvedByResponders,
         attached: report.attached,
         suppressedByRule: report.suppressedByRule,
+        // Issue 15: what became of every finding, and claims left without an incident (must be 0).
+        retries: report.retries,
+        findings: report.findings,
+        stuckClaims: report.stuckClaims,
         skipped: input.skipped,
         warnings: input.warnings,
     };
@@ -298,14 +316,22 @@ async function run(args: Args, output: OutputTarget): Promise<number> {
     const inputs = readFindingInputs(files, BASE_DIR);
     if (inputs.unreadable.length > 0) throw new Failure("input", "nothing was replayed; fix or leave out the files above", inputs.unreadable);
 
-    const report = await simulate({
-        settings,
-        stack,
-        events: inputs.events,
-        deliveries: args.deliveries,
-        resolveIncidentsAfterMs: args.resolveIncidentsAfterMs,
-        onProgress: progressBar(!args.json && process.stderr.isTTY === true && inputs.events.length >= 200),
-    });
+    let report: SimulationReport;
+    try {
+        report = await simulate({
+            settings,
+            stack,
+            events: inputs.events,
+            deliveries: args.deliveries,
+            resolveIncidentsAfterMs: args.resolveIncidentsAfterMs,
+            fail: args.fail,
+            onProgress: progressBar(!args.json && process.stderr.isTTY === true && inputs.events.length >= 200),
+        });
+    } catch (err) {
+        // An unknown state or an error its service does not return: refused before anything ran.
+        if (err instanceof FaultSpecError) throw new Failure("usage", escapeControls(err.message), [{ source: "--fail", reason: escapeControls(err.message) }]);
+        throw err;
+    }
 
     let text: string;
     if (args.json) {

@@ -106,6 +106,9 @@ async function main() {
     files.set("state-machine.asl.json", text(machine.inputs.definition));
     // The Security Hub automation rules of suppressionsFile, exactly as declared (empty lists without it).
     files.set("suppression-rules.json", json(suppressionRulesFile(declared)));
+    // The retry of failed executions (components/failedExecutionRetry.ts), when it is on.
+    const retryMachine = declared.find(r => r.type === "aws:sfn/stateMachine:StateMachine" && r !== machine);
+    if (retryMachine) files.set("retry-state-machine.asl.json", text(retryMachine.inputs.definition));
     // One file per runbook document: runbook.yaml for the stack's own, runbook-<file>.yaml for a plan's own (responsePlans).
     for (const doc of declared.filter(r => r.type === "aws:ssm/document:Document")) files.set(`${doc.name.replace(/-document$/, "")}.yaml`, text(doc.inputs.content));
     for (const resource of declared) {

@@ -34,12 +34,35 @@ describe("the program (index.ts) with the dev stack's config", () => {
             "securityhub-incidents:monitoring:WorkflowAlarms",
             "securityhub-incidents:runbook:RunbookDocument",
             "securityhub-incidents:suppressions:SuppressionRules",
+            "securityhub-incidents:workflow:FailedExecutionRetry",
             "securityhub-incidents:workflow:IncidentStateMachine",
         ]);
         // 18, plus the lifecycle rule and its target (notifyFindings is on by default), plus the dev
-        // stack's sample suppressions.yaml: 3 rules, each a pair of CSPM automation rules.
-        expect(mine.filter(r => !r.type.startsWith("securityhub-incidents:"))).to.have.length(26);
+        // stack's sample suppressions.yaml (3 rules, each a pair of CSPM automation rules), plus the
+        // retry of failed executions (9) and its two alarms.
+        expect(mine.filter(r => !r.type.startsWith("securityhub-incidents:"))).to.have.length(37);
         expect(mine.filter(r => r.type === "aws:securityhub/automationRule:AutomationRule")).to.have.length(6);
+    });
+
+    it("retries failed executions of the workflow: rule, bounded retry machine, narrow IAM, failed-findings queue and its alarm", async () => {
+        const byName = (name: string) => mine.find(r => r.name === name)!.inputs;
+        const workflowArn = await valueOf(program.stateMachineArn);
+        const pattern = json(byName("retry-rule").eventPattern);
+        expect(pattern).to.deep.equal({ source: ["aws.states"], "detail-type": ["Step Functions Execution Status Change"], detail: { status: ["FAILED"], stateMachineArn: [workflowArn] } });
+        const definition = json(byName("retry-machine").definition);
+        expect(definition.States.AttemptsLeft.Choices[0].Condition).to.equal("{% $attempt <= 3 %}");
+        expect(definition.States.Delay.Seconds).to.equal(15 * 60);
+        expect(definition.States.StartAgain.Arguments.StateMachineArn).to.equal(workflowArn);
+        const policy = json(byName("retry-tasks").policy);
+        expect(policy.Statement.map((s: { Action: string[]; Resource: string[] }) => [s.Action, s.Resource])).to.deep.equal([
+            [["states:StartExecution"], [workflowArn]],
+            [["states:DescribeExecution"], [`${workflowArn.replace(":stateMachine:", ":execution:")}:*`]],
+            [["sqs:SendMessage"], [policy.Statement[2].Resource[0]]],
+        ]);
+        expect(policy.Statement[2].Resource[0]).to.match(/^arn:aws:sqs:/);
+        expect(byName("retry-target").deadLetterConfig.arn).to.equal(policy.Statement[2].Resource[0]);
+        expect(byName("alarms-failed-findings").alarmActions).to.deep.equal(["arn:aws:sns:ap-northeast-1:111122223333:alerts"]);
+        expect(await valueOf(program.failedFindingsQueueUrl)).to.match(/^https:\/\/sqs\./);
     });
 
     it("exports what operators need", async () => {

@@ -18,7 +18,7 @@ const settingsOf = (stack: string): Settings => loadSettings(readStackConfig(sta
 const cli = (args: string[], initCwd?: string) => runScript("simulate", args, { initCwd });
 
 describe("simulate", function () {
-    this.timeout(120000);
+    this.timeout(300000);
 
     it("replays the bundled samples through the dev stack", async () => {
         const input = readFindingInputs([SAMPLES]);
@@ -194,8 +194,13 @@ describe("simulate", function () {
         });
         expect(report.incidents).to.deep.equal([]);
         expect(report.duplicates).to.equal(0);
-        expect(report.failures).to.have.length(1);
+        // The failed execution, then each retry of it (failedExecutionRetryAttempts), all failing.
+        const attempts = settingsOf("dev").failedExecutionRetryAttempts;
+        expect(report.failures.map(f => f.source)).to.deep.equal(["a.json[0]", ...Array.from({ length: attempts }, (_, i) => `a.json[0], retry ${i + 1}`)]);
+        expect(report.retries).to.equal(attempts);
         expect(report.droppedDeliveries).to.equal(4);
+        expect(report.findings.map(f => f.outcome)).to.deep.equal(["failed"]);
+        expect(report.stuckClaims).to.equal(0);
     });
 
     it("replays an event with several findings as one event per finding, so a LOW first finding opens nothing", async () => {
@@ -222,8 +227,11 @@ describe("simulate", function () {
         const report = JSON.parse(run.stdout);
         expect(Object.keys(report)).to.deep.equal([
             "events", "matched", "filtered", "writeBackEvents", "incidents", "duplicates", "droppedDeliveries", "failures", "executions", "transitions",
-            "notified", "timelineEvents", "reopened", "incidentsResolved", "resolvedByResponders", "attached", "suppressedByRule", "skipped", "warnings",
+            "notified", "timelineEvents", "reopened", "incidentsResolved", "resolvedByResponders", "attached", "suppressedByRule", "retries", "findings", "stuckClaims", "skipped", "warnings",
         ]);
+        expect(report.stuckClaims).to.equal(0);
+        expect(report.findings.length).to.be.greaterThan(0);
+        expect(report.findings[0]).to.include.keys("findingId", "source", "outcome");
         expect(report.incidents[0]).to.have.all.keys("kind", "findingId", "source", "title", "impact", "relatedItems", "responsePlanArn", "incidentArn");
         expect(report.incidents[0].kind).to.equal("finding");
         expect(report.incidents[0].responsePlanArn).to.equal("arn:aws:ssm-incidents::111122223333:response-plan/securityhub-incidents-prod");
@@ -290,7 +298,10 @@ describe("simulate", function () {
             const failed = cli(["--json", write("fails.json", JSON.stringify(failing()))]);
             expect(failed.status, failed.stderr).to.equal(1);
             const report = JSON.parse(failed.stdout);
-            expect(report.failures).to.have.length(1);
+            // The failed execution and its retries (failedExecutionRetryAttempts, default 3).
+            expect(report.failures).to.have.length(4);
+            expect(report.findings.map((f: { outcome: string }) => f.outcome)).to.deep.equal(["failed"]);
+            expect(report.stuckClaims).to.equal(0);
             expect(report.failures[0]).to.have.all.keys("findingId", "source", "error", "cause");
             expect(report.failures[0].error).to.equal("States.QueryEvaluationError");
             expect(report.failures[0].cause).to.include("Malformed URL passed to $encodeUrlComponent()");

@@ -22,8 +22,8 @@ describe("npm run synth", function () {
         const out = path.join(tmp, "dev");
         const run = synth(["--stack", "dev", "--out", out]);
         expect(run.status, run.stderr).to.equal(0);
-        // 20, plus the sample suppressions.yaml's 3 rules as 6 CSPM automation rules (a pair each: notifyFindings is on).
-        expect(run.stdout).to.match(/stack dev: 26 resources in 7 components/);
+        // 20, plus the retry of failed executions (11), plus the sample suppressions.yaml's 3 rules as 6 CSPM automation rules (a pair each: notifyFindings is on).
+        expect(run.stdout).to.match(/stack dev: 37 resources in 8 components/);
         const rules = JSON.parse(read(out, "suppression-rules.json"));
         expect(rules.asff.map((r: any) => [r.inputs.ruleName, r.inputs.ruleOrder, r.inputs.ruleStatus])).to.deep.equal([
             ["public-website-bucket-on-incident", 1, "ENABLED"], ["public-website-bucket", 2, "ENABLED"],
@@ -31,6 +31,9 @@ describe("npm run synth", function () {
             ["scratch-buckets-by-tag-on-incident", 5, "ENABLED"], ["scratch-buckets-by-tag", 6, "ENABLED"],
         ]);
         expect(rules.ocsf).to.deep.equal([]);
+        // The retry of failed executions: its rule's pattern and its state machine.
+        expect(JSON.parse(read(out, "failed-execution-event-pattern.json")).detail.status).to.deep.equal(["FAILED"]);
+        expect(JSON.parse(read(out, "retry-state-machine.asl.json")).States.StartAgain.Resource).to.equal("arn:aws:states:::states:startExecution");
         const resources = JSON.parse(read(out, "resources.json"));
         expect(resources.map((r: { type: string }) => r.type)).to.include.members(["aws:sfn/stateMachine:StateMachine", "aws:ssmincidents/responsePlan:ResponsePlan"]);
         expect(JSON.parse(read(out, "event-pattern.json")).detail.findings.Severity.Label).to.deep.equal(["CRITICAL", "HIGH", "MEDIUM"]);
@@ -51,8 +54,8 @@ describe("npm run synth", function () {
         const out = path.join(tmp, "both");
         const run = synth(["--stack-file", stackFile, "--out", out]);
         expect(run.status, run.stderr).to.equal(0);
-        // 24, plus 6 CSPM and 6 V2 automation rules for the sample suppressions.yaml.
-        expect(run.stdout).to.match(/stack both: 36 resources in 7 components/);
+        // 24, plus the retry of failed executions (11), plus 6 CSPM and 6 V2 automation rules for the sample suppressions.yaml.
+        expect(run.stdout).to.match(/stack both: 47 resources in 8 components/);
         expect(JSON.parse(read(out, "suppression-rules.json")).ocsf.map((r: any) => r.criteria.CompositeOperator)).to.deep.equal(Array(6).fill("AND"));
         const settings = loadSettings(readStackConfig("both", PROJECT_DIR, stackFile).read, PROJECT_DIR);
         expect(JSON.parse(read(out, "event-pattern.json")).detail.findings.Severity.Label).to.deep.equal(["CRITICAL", "HIGH", "MEDIUM"]);
@@ -255,7 +258,7 @@ describe("npm run synth", function () {
         fs.writeFileSync(path.join(here, "Pulumi.staging.yaml"), "config:\n  aws:region: eu-west-1\n");
         const run = synth(["--stack-file", "Pulumi.staging.yaml", "--out", "artefacts"], here);
         expect(run.status, run.stderr).to.equal(0);
-        expect(run.stdout).to.match(/^synth: stack staging: 20 resources in 6 components, written to /);
+        expect(run.stdout).to.match(/^synth: stack staging: 31 resources in 7 components, written to /);
         expect(run.stdout).to.include(path.join(here, "artefacts"));
         expect(read(path.join(here, "artefacts"), "state-machine.asl.json")).to.include("securityhub-incidents-staging");
         fs.writeFileSync(path.join(here, "settings.yaml"), "config: {}\n");
