@@ -2,7 +2,7 @@ import { Settings, stackPrefix, workflowSettingsOf } from "../lib/settings";
 import { responsePlanArnBySeverity, responsePlanLayout } from "../lib/responsePlans";
 import { buildEventPattern, buildLifecyclePattern, buildOcsfEventPattern, buildOcsfLifecyclePattern } from "../lib/eventPattern";
 import { renderStateMachineDefinition, TASK_INTEGRATIONS, taskStates } from "../lib/stateMachineDefinition";
-import { LocalDynamoDb } from "./localDynamoDb";
+import { DynamoDbBackend, LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn } from "./incidentManagerStandIn";
 import { Delivery, ReplayAccount } from "./replayAccount";
 import { MOCK_ACCOUNT } from "./pulumiMocks";
@@ -91,6 +91,8 @@ export interface SimulationOptions {
     onProgress?: (done: number, total: number) => void;
     /** Filled with each finding's executions and state transitions (benchmarks read it). */
     perFinding?: Map<string, { executions: number; transitions: number }>;
+    /** Which DynamoDB answers (offline/localDynamoDb.ts): dynalite's code in process (default) or dynalite over HTTP. */
+    dynamoDb?: DynamoDbBackend;
     /** The Incident Manager stand-in to replay against (tests use it to inject faults). */
     incidentManager?: (responsePlanArn: string, allResponsePlanArns: string[]) => IncidentManagerStandIn;
     /**
@@ -146,7 +148,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         patterns: stackRules(settings),
     };
 
-    const dynamoDb = await LocalDynamoDb.start();
+    const dynamoDb = await LocalDynamoDb.start({ backend: options.dynamoDb });
     try {
         await dynamoDb.createDedupTable(tableName);
         const incidentManager = options.incidentManager?.(responsePlanArn, layout.plans.map(planArn)) ?? new IncidentManagerStandIn(layout.plans.map(planArn));

@@ -1,7 +1,7 @@
 /**
  * Replays Security Hub findings offline through what a stack would deploy and reports which
  * incidents it would open.
- *   npm run simulate -- [--stack <name>] [--stack-file <file>] [--deliveries N] [--json] [--output <file>] [FILE|DIR ...]
+ *   npm run simulate -- [--stack <name>] [--stack-file <file>] [--deliveries N] [--dynamodb in-process|dynalite] [--json] [--output <file>] [FILE|DIR ...]
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -12,6 +12,7 @@ import { parseCommandLine, wholeNumber } from "../offline/commandLine";
 import { fsReason } from "../offline/fsMessages";
 import { escapeControls, escapeLines, forTerminal, safeJson } from "../offline/safeText";
 import { simulate, SimulationReport } from "../offline/simulation";
+import { DYNAMODB_BACKENDS, DynamoDbBackend } from "../offline/localDynamoDb";
 import { PROJECT_DIR, readStackConfig, stackName } from "../offline/stackConfig";
 
 const USAGE = `usage: npm run simulate -- [options] [FILE|DIR ...]
@@ -29,6 +30,8 @@ options:
   --resolve-incidents-after <duration>
                          responders resolve each incident this long after it opened, e.g.
                          72h, 3d, 90m (default: never), so re-opens after a fix can be replayed
+  --dynamodb <backend>   in-process (default): dynalite's own DynamoDB code in the replaying
+                         process; dynalite: the same emulator as a server over HTTP (slower)
   --json                 print one JSON document (the report, or {"error": ...} on exit 2)
   --output <file>        write the report to <file> instead of standard output
   -h, --help             print this help and exit
@@ -45,6 +48,7 @@ interface Args {
     stack?: string;
     stackFile?: string;
     deliveries: number;
+    dynamoDb?: DynamoDbBackend;
     resolveIncidentsAfterMs?: number;
     json: boolean;
     output?: string;
@@ -65,7 +69,7 @@ class Failure extends Error {
 function parseArgs(argv: string[]): { args: Args; problems: InputProblem[] } {
     const line = parseCommandLine(argv, {
         flags: ["--json", "--help"],
-        values: { "--stack": "a stack name", "--stack-file": "a file", "--deliveries": "a number from 1 to 1000", "--output": "a file", "--resolve-incidents-after": "a duration such as 72h" },
+        values: { "--stack": "a stack name", "--stack-file": "a file", "--deliveries": "a number from 1 to 1000", "--output": "a file", "--resolve-incidents-after": "a duration such as 72h", "--dynamodb": DYNAMODB_BACKENDS.join(" or ") },
         positionals: true,
     });
     const problems = line.problems;
@@ -83,6 +87,11 @@ function parseArgs(argv: string[]): { args: Args; problems: InputProblem[] } {
         const n = wholeNumber("--deliveries", deliveries, 1, 1000);
         if (typeof n === "number") args.deliveries = n;
         else problems.push({ source: "--deliveries", reason: n.problem });
+    }
+    const backend = line.values.get("--dynamodb");
+    if (backend !== undefined) {
+        if ((DYNAMODB_BACKENDS as string[]).includes(backend)) args.dynamoDb = backend as DynamoDbBackend;
+        else problems.push({ source: "--dynamodb", reason: `--dynamodb ${JSON.stringify(escapeControls(backend))} is not a DynamoDB backend; give ${DYNAMODB_BACKENDS.join(" or ")}` });
     }
     const resolveAfter = line.values.get("--resolve-incidents-after");
     if (resolveAfter !== undefined) {
@@ -275,6 +284,7 @@ async function run(args: Args): Promise<number> {
         stack,
         events: inputs.events,
         deliveries: args.deliveries,
+        dynamoDb: args.dynamoDb,
         resolveIncidentsAfterMs: args.resolveIncidentsAfterMs,
         onProgress: progressBar(!args.json && process.stderr.isTTY === true && inputs.events.length >= 200),
     });
