@@ -14,6 +14,12 @@
 const validations = require("dynalite/validations");
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const dynaliteDb = require("dynalite/db");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { countItemSizeInBytes } = require("./dynaliteItemSize");
+
+// Item sizes in UTF-8 bytes, as DynamoDB counts them (dynalite counts characters); the dynalite
+// child process (dynalite-process.js) makes the same change, so both answer alike.
+countItemSizeInBytes(dynaliteDb);
 
 /** The operations answered in process: the item operations of Step Functions' optimized integration, and tables for the replay. */
 export const IN_PROCESS_OPERATIONS = ["CreateTable", "DescribeTable", "GetItem", "PutItem", "UpdateItem", "DeleteItem"] as const;

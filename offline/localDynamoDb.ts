@@ -105,7 +105,12 @@ export class LocalDynamoDb {
         this.checkKeySize(operation, body as Record<string, any>);
         const payload = JSON.stringify(body);
         if (this.jitterMs > 0) await new Promise(resolve => setTimeout(resolve, Math.random() * this.jitterMs));
-        return this.inProcess ? this.answer(operation, payload) : this.send(operation, payload);
+        const response = await (this.inProcess ? this.answer(operation, payload) : this.send(operation, payload));
+        if (operation === "CreateTable") {
+            const schema = (body as { KeySchema?: Array<{ AttributeName: string }> }).KeySchema ?? [];
+            this.keyAttributes.set((body as { TableName: string }).TableName, schema.map(k => k.AttributeName));
+        }
+        return response;
     }
 
     /** An in-process answer, its errors named as the HTTP response's `__type` would name them. */
@@ -182,7 +187,6 @@ export class LocalDynamoDb {
             AttributeDefinitions: [{ AttributeName: DEDUP_KEY_ATTRIBUTE, AttributeType: "S" }],
             BillingMode: "PAY_PER_REQUEST",
         });
-        this.keyAttributes.set(tableName, [DEDUP_KEY_ATTRIBUTE]);
         // dynalite turns a new table ACTIVE on a timer; over HTTP the round trip outlasts it.
         await this.inProcess?.waitForTable(tableName);
     }

@@ -93,6 +93,8 @@ export interface SimulationOptions {
     perFinding?: Map<string, { executions: number; transitions: number }>;
     /** Which DynamoDB answers (offline/localDynamoDb.ts): dynalite's code in process (default) or dynalite over HTTP. */
     dynamoDb?: DynamoDbBackend;
+    /** Handed every DynamoDB call and its outcome (the differential test records the workflow's calls). */
+    onDynamoDbCall?: LocalDynamoDb["onCall"];
     /** The Incident Manager stand-in to replay against (tests use it to inject faults). */
     incidentManager?: (responsePlanArn: string, allResponsePlanArns: string[]) => IncidentManagerStandIn;
     /**
@@ -149,6 +151,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     };
 
     const dynamoDb = await LocalDynamoDb.start({ backend: options.dynamoDb });
+    dynamoDb.onCall = options.onDynamoDbCall;
     try {
         await dynamoDb.createDedupTable(tableName);
         const incidentManager = options.incidentManager?.(responsePlanArn, layout.plans.map(planArn)) ?? new IncidentManagerStandIn(layout.plans.map(planArn));
