@@ -76,6 +76,8 @@ export interface SimulationReport {
     resolvedByResponders: number;
     /** Findings attached to roll-ups instead of opening their own incidents (openers of roll-ups included). */
     attached: number;
+    /** Set when the replay was stopped (options.signal) before every finding was replayed: the report covers the findings begun. */
+    interrupted?: boolean;
 }
 
 export interface SimulationOptions {
@@ -93,6 +95,8 @@ export interface SimulationOptions {
     perFinding?: Map<string, { executions: number; transitions: number }>;
     /** Which DynamoDB answers (offline/localDynamoDb.ts): dynalite's code in process (default) or dynalite over HTTP. */
     dynamoDb?: DynamoDbBackend;
+    /** Stops the replay: findings not yet begun are left out, those begun finish, and the report says `interrupted`. */
+    signal?: AbortSignal;
     /** Handed every DynamoDB call and its outcome (the differential test records the workflow's calls). */
     onDynamoDbCall?: LocalDynamoDb["onCall"];
     /** The Incident Manager stand-in to replay against (tests use it to inject faults). */
@@ -276,7 +280,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         const pending = [...queues.values()].sort((a, b) => (eventMillis(a[0].item.event) - eventMillis(b[0].item.event)) || a[0].order - b[0].order);
         let next = 0;
         const workers = Array.from({ length: Math.min(options.concurrency ?? 16, pending.length) }, async () => {
-            while (next < pending.length) await replayQueue(pending[next++]);
+            while (next < pending.length && !options.signal?.aborted) await replayQueue(pending[next++]);
         });
         await Promise.all(workers);
 
@@ -287,6 +291,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         for (const { incidentArn, findingId } of attachedTo) rollups.get(incidentArn)?.findingIds!.push(findingId);
         report.failures = failed.sort((a, b) => a.order - b.order).map(f => f.failure);
         report.timelineEvents = timeline.sort((a, b) => a.order - b.order).map(t => t.event);
+        if (options.signal?.aborted && next < pending.length) report.interrupted = true;
         return report;
     } finally {
         await dynamoDb.stop();

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadSettings, settingWarnings, Settings } from "../lib/settings";
 import { responsePlanLayout } from "../lib/responsePlans";
-import { readFindingInputs, InputProblem, FindingInputs } from "../offline/findingInput";
+import { readFindingInputs, InputProblem, FindingInputs, ReplayEvent } from "../offline/findingInput";
 import { parseCommandLine, wholeNumber } from "../offline/commandLine";
 import { fsReason } from "../offline/fsMessages";
 import { escapeControls, escapeLines, forTerminal, safeJson } from "../offline/safeText";
@@ -32,12 +32,17 @@ options:
                          72h, 3d, 90m (default: never), so re-opens after a fix can be replayed
   --dynamodb <backend>   in-process (default): dynalite's own DynamoDB code in the replaying
                          process; dynalite: the same emulator as a server over HTTP (slower)
+  --limit <N>            replay only the first N findings (in input order), for a quick look
   --json                 print one JSON document (the report, or {"error": ...} on exit 2)
   --output <file>        write the report to <file> instead of standard output
   -h, --help             print this help and exit
   --                     what follows is a FILE or DIR, even if it starts with -
 
-exit status: 0 replayed; 1 an execution failed; 2 bad options, bad settings or unreadable input`;
+Progress goes to stderr when it is a terminal. Ctrl-C (or SIGTERM) stops the replay: the findings
+begun finish, the report so far is written marked "interrupted", and the exit status is 130 (143).
+
+exit status: 0 replayed; 1 an execution failed; 2 bad options, bad settings or unreadable input;
+130/143 interrupted`;
 
 const SAMPLES_DIR = path.join(PROJECT_DIR, "samples", "findings");
 
@@ -49,6 +54,7 @@ interface Args {
     stackFile?: string;
     deliveries: number;
     dynamoDb?: DynamoDbBackend;
+    limit?: number;
     resolveIncidentsAfterMs?: number;
     json: boolean;
     output?: string;
@@ -69,7 +75,7 @@ class Failure extends Error {
 function parseArgs(argv: string[]): { args: Args; problems: InputProblem[] } {
     const line = parseCommandLine(argv, {
         flags: ["--json", "--help"],
-        values: { "--stack": "a stack name", "--stack-file": "a file", "--deliveries": "a number from 1 to 1000", "--output": "a file", "--resolve-incidents-after": "a duration such as 72h", "--dynamodb": DYNAMODB_BACKENDS.join(" or ") },
+        values: { "--stack": "a stack name", "--stack-file": "a file", "--deliveries": "a number from 1 to 1000", "--output": "a file", "--resolve-incidents-after": "a duration such as 72h", "--dynamodb": DYNAMODB_BACKENDS.join(" or "), "--limit": "a number of findings" },
         positionals: true,
     });
     const problems = line.problems;
@@ -87,6 +93,12 @@ function parseArgs(argv: string[]): { args: Args; problems: InputProblem[] } {
         const n = wholeNumber("--deliveries", deliveries, 1, 1000);
         if (typeof n === "number") args.deliveries = n;
         else problems.push({ source: "--deliveries", reason: n.problem });
+    }
+    const limit = line.values.get("--limit");
+    if (limit !== undefined) {
+        const n = wholeNumber("--limit", limit, 1, Number.MAX_SAFE_INTEGER);
+        if (typeof n === "number") args.limit = n;
+        else problems.push({ source: "--limit", reason: n.problem });
     }
     const backend = line.values.get("--dynamodb");
     if (backend !== undefined) {
@@ -150,6 +162,7 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
     const { skipped, warnings } = context.input;
     lines.push(`Stack ${t(context.stack)}: ${t(context.filter)}`);
     lines.push(`Replayed ${t(context.inputs)}${context.deliveries > 1 ? `, each matched event delivered ${context.deliveries} times at once` : ""}`);
+    if (report.interrupted) lines.push("INTERRUPTED: the report covers only the findings begun before the replay was stopped");
     lines.push("");
     lines.push(pad("events read", report.events));
     if (skipped.length > 0) lines.push(pad("input skipped", `${skipped.length} (listed below)`));
@@ -203,6 +216,7 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
 /** The --json document (documented in the README). */
 function jsonReport(report: SimulationReport, input: FindingInputs) {
     return {
+        ...(report.interrupted ? { interrupted: true } : {}),
         events: report.events,
         matched: report.matched,
         filtered: report.filtered,
@@ -279,14 +293,27 @@ async function run(args: Args): Promise<number> {
     const inputs = readFindingInputs(files, BASE_DIR);
     if (inputs.unreadable.length > 0) throw new Failure("input", "nothing was replayed; fix or leave out the files above", inputs.unreadable);
 
+    const events = args.limit === undefined ? inputs.events : firstFindings(inputs.events, args.limit);
+    // Ctrl-C or SIGTERM: stop taking new findings, then write what was replayed.
+    const stop = new AbortController();
+    let stoppedBy: NodeJS.Signals | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+        if (stoppedBy) process.exit(signal === "SIGINT" ? 130 : 143);
+        stoppedBy = signal;
+        process.stderr.write(`\nsimulate: ${signal}: finishing the findings begun, then writing the report so far (again to quit at once)\n`);
+        stop.abort();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
     const report = await simulate({
         settings,
         stack,
-        events: inputs.events,
+        events,
+        signal: stop.signal,
         deliveries: args.deliveries,
         dynamoDb: args.dynamoDb,
         resolveIncidentsAfterMs: args.resolveIncidentsAfterMs,
-        onProgress: progressBar(!args.json && process.stderr.isTTY === true && inputs.events.length >= 200),
+        onProgress: progressBar(process.stderr.isTTY === true && events.length >= 200),
     });
 
     let text: string;
@@ -307,7 +334,20 @@ async function run(args: Args): Promise<number> {
     } else {
         process.stdout.write(text);
     }
+    if (stoppedBy) return stoppedBy === "SIGINT" ? 130 : 143;
     return report.failures.length > 0 ? 1 : 0;
+}
+
+/** The events of the first `limit` findings, in input order (an event without a finding id counts as one finding). */
+function firstFindings(events: ReplayEvent[], limit: number): ReplayEvent[] {
+    const kept = new Set<string>();
+    return events.filter((e, i) => {
+        const key = e.findingId ?? `#${i}`;
+        if (kept.has(key)) return true;
+        if (kept.size >= limit) return false;
+        kept.add(key);
+        return true;
+    });
 }
 
 /** Exit 2: one line per problem on stderr; under --json also the error document. */
