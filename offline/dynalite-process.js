@@ -2,6 +2,8 @@
 // parent over IPC; it exits when the parent goes away. Plain JavaScript so it starts fast.
 "use strict";
 const dynalite = require("dynalite");
+// Item sizes in UTF-8 bytes, as DynamoDB counts them (the in-process DynamoDB does the same).
+require("./dynaliteItemSize").countItemSizeInBytes(require("dynalite/db"));
 
 const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 server.listen(0, "127.0.0.1", () => process.send({ port: server.address().port }));

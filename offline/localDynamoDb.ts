@@ -4,6 +4,7 @@ import { ChildProcess, fork } from "child_process";
 import { DEDUP_KEY_ATTRIBUTE } from "../lib/stateMachineDefinition";
 import { DYNAMODB_LIMITS } from "../lib/limits";
 import { StatesError } from "./stepFunctionsJsonata";
+import { InProcessDynalite, InProcessDynaliteError } from "./inProcessDynalite";
 
 /** The item operations Step Functions' optimized DynamoDB integration offers. */
 const OPERATIONS = ["GetItem", "PutItem", "UpdateItem", "DeleteItem"];
@@ -11,11 +12,25 @@ const OPERATIONS = ["GetItem", "PutItem", "UpdateItem", "DeleteItem"];
 /** An error DynamoDB returned: its short name (e.g. ConditionalCheckFailedException) and message. */
 export class DynamoDbError extends Error {}
 
+/** The error in a DynamoDB error response body (`__type` names it after a "#"). */
+function dynamoDbError(data: { __type?: string; message?: string; Message?: string }, statusCode?: number): DynamoDbError {
+    const error = new DynamoDbError(data.message ?? data.Message ?? `HTTP ${statusCode ?? 400}`);
+    error.name = String(data.__type ?? "InternalServerError").split("#").pop()!;
+    return error;
+}
+
+/** Which DynamoDB answers: dynalite's code in this process (default), or dynalite over HTTP in a child process. */
+export type DynamoDbBackend = "in-process" | "dynalite";
+export const DYNAMODB_BACKENDS: DynamoDbBackend[] = ["in-process", "dynalite"];
+
 /**
- * DynamoDB on loopback: dynalite, in memory, in a child process of its own (so that it works on a
- * second core, as the real service would elsewhere), spoken to over DynamoDB's JSON protocol. The
- * request body of an operation is its API request as Step Functions' optimized integration passes
- * it (the state's parameters), so the shapes the workflow sends are the shapes DynamoDB checks.
+ * DynamoDB, offline: dynalite (in memory). By default its own validation and actions run in this
+ * process (offline/inProcessDynalite.ts), which is what a long replay needs: about half of the
+ * replay's time went to the HTTP exchange. `dynalite` runs it as a server in a child process of its
+ * own on loopback, spoken to over DynamoDB's JSON protocol (the differential test and
+ * `--dynamodb dynalite` compare the two). Either way the request body of an operation is its API
+ * request as Step Functions' optimized integration passes it (the state's parameters), sent as
+ * JSON, so the shapes the workflow sends are the shapes DynamoDB checks.
  */
 export class LocalDynamoDb {
     private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -27,6 +42,8 @@ export class LocalDynamoDb {
     private readonly faults: Array<{ operation: string; errorName: string; afterApplying: boolean }> = [];
     /** Each table's key attributes (from CreateTable), whose values DynamoDB limits in bytes. */
     private readonly keyAttributes = new Map<string, string[]>();
+    /** When set, every call and its outcome is handed to it (the differential test records the workflow's calls). */
+    onCall?: (call: { operation: string; request: unknown; response?: Record<string, any>; error?: { name: string; message: string } }) => void;
 
     /**
      * The next `times` calls of `operation` (e.g. "PutItem") fail with `errorName`, as DynamoDB
@@ -38,9 +55,16 @@ export class LocalDynamoDb {
         for (let i = 0; i < times; i++) this.faults.push({ operation, errorName, afterApplying: options.afterApplying ?? false });
     }
 
-    private constructor(private readonly server: ChildProcess, readonly endpoint: URL) {}
+    private constructor(
+        readonly backend: DynamoDbBackend,
+        private readonly server?: ChildProcess,
+        readonly endpoint?: URL,
+        private readonly inProcess?: InProcessDynalite,
+    ) {}
 
-    static async start(): Promise<LocalDynamoDb> {
+    static async start(options: { backend?: DynamoDbBackend } = {}): Promise<LocalDynamoDb> {
+        const backend = options.backend ?? "in-process";
+        if (backend === "in-process") return new LocalDynamoDb(backend, undefined, undefined, new InProcessDynalite());
         const server = fork(path.join(__dirname, "dynalite-process.js"), [], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
         const port = await new Promise<number>((resolve, reject) => {
             server.once("message", (message: { port: number }) => resolve(message.port));
@@ -48,15 +72,32 @@ export class LocalDynamoDb {
             server.once("exit", code => reject(new Error(`dynalite exited with code ${code} before it listened`)));
         });
         server.removeAllListeners("exit");
-        return new LocalDynamoDb(server, new URL(`http://127.0.0.1:${port}/`));
+        return new LocalDynamoDb(backend, server, new URL(`http://127.0.0.1:${port}/`));
+    }
+
+    /** The dynalite child process's id (benchmarks add its memory to the replay's), if there is one. */
+    get serverPid(): number | undefined {
+        return this.server?.pid;
     }
 
     /** One DynamoDB API call (e.g. "PutItem"); throws DynamoDbError with the service's error name. */
     async request(operation: string, body: unknown): Promise<Record<string, any>> {
+        if (!this.onCall) return this.dispatch(operation, body);
+        try {
+            const response = await this.dispatch(operation, body);
+            this.onCall({ operation, request: body, response });
+            return response;
+        } catch (err) {
+            this.onCall({ operation, request: body, error: { name: (err as Error).name, message: (err as Error).message } });
+            throw err;
+        }
+    }
+
+    private async dispatch(operation: string, body: unknown): Promise<Record<string, any>> {
         const index = this.faults.findIndex(f => f.operation === operation);
         if (index >= 0) {
             const fault = this.faults.splice(index, 1)[0];
-            if (fault.afterApplying) await this.request(operation, body).catch(() => undefined);
+            if (fault.afterApplying) await this.dispatch(operation, body).catch(() => undefined);
             const error = new DynamoDbError(`injected ${fault.errorName}${fault.afterApplying ? " after the request was applied" : ""}`);
             error.name = fault.errorName;
             throw error;
@@ -64,7 +105,22 @@ export class LocalDynamoDb {
         this.checkKeySize(operation, body as Record<string, any>);
         const payload = JSON.stringify(body);
         if (this.jitterMs > 0) await new Promise(resolve => setTimeout(resolve, Math.random() * this.jitterMs));
-        return this.send(operation, payload);
+        const response = await (this.inProcess ? this.answer(operation, payload) : this.send(operation, payload));
+        if (operation === "CreateTable") {
+            const schema = (body as { KeySchema?: Array<{ AttributeName: string }> }).KeySchema ?? [];
+            this.keyAttributes.set((body as { TableName: string }).TableName, schema.map(k => k.AttributeName));
+        }
+        return response;
+    }
+
+    /** An in-process answer, its errors named as the HTTP response's `__type` would name them. */
+    private async answer(operation: string, payload: string): Promise<Record<string, any>> {
+        try {
+            return await this.inProcess!.request(operation, payload);
+        } catch (err) {
+            if (!(err instanceof InProcessDynaliteError)) throw err;
+            throw dynamoDbError(err.body);
+        }
     }
 
     /**
@@ -74,7 +130,7 @@ export class LocalDynamoDb {
      */
     private send(operation: string, payload: string, attempt = 1): Promise<Record<string, any>> {
         return new Promise((resolve, reject) => {
-            const req = http.request(this.endpoint, {
+            const req = http.request(this.endpoint!, {
                 method: "POST",
                 agent: this.agent,
                 headers: {
@@ -92,9 +148,7 @@ export class LocalDynamoDb {
                     const text = Buffer.concat(chunks).toString("utf8");
                     const data = text ? JSON.parse(text) : {};
                     if (res.statusCode === 200) return resolve(data);
-                    const error = new DynamoDbError(data.message ?? data.Message ?? `HTTP ${res.statusCode}`);
-                    error.name = String(data.__type ?? "InternalServerError").split("#").pop()!;
-                    reject(error);
+                    reject(dynamoDbError(data, res.statusCode));
                 });
                 res.on("error", reject);
             });
@@ -133,7 +187,8 @@ export class LocalDynamoDb {
             AttributeDefinitions: [{ AttributeName: DEDUP_KEY_ATTRIBUTE, AttributeType: "S" }],
             BillingMode: "PAY_PER_REQUEST",
         });
-        this.keyAttributes.set(tableName, [DEDUP_KEY_ATTRIBUTE]);
+        // dynalite turns a new table ACTIVE on a timer; over HTTP the round trip outlasts it.
+        await this.inProcess?.waitForTable(tableName);
     }
 
     /** One optimized-integration call (e.g. "PutItem"); service errors come back as `DynamoDB.<ErrorName>`. */
@@ -153,10 +208,12 @@ export class LocalDynamoDb {
     }
 
     async stop(): Promise<void> {
+        if (this.inProcess) return this.inProcess.close();
         this.agent.destroy();
-        if (this.server.exitCode !== null) return;
-        const exited = new Promise<void>(resolve => this.server.once("exit", () => resolve()));
-        this.server.disconnect();
+        const server = this.server;
+        if (!server || server.exitCode !== null) return;
+        const exited = new Promise<void>(resolve => server.once("exit", () => resolve()));
+        server.disconnect();
         await exited;
     }
 }

@@ -37,6 +37,9 @@ export interface OfflineServices {
     securityHub?: SecurityHubService;
 }
 
+/** Longest timer Node keeps (2^31 - 1 ms): a Task's timeout offline, which no replay reaches. */
+const OFFLINE_TASK_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 /** Names (and resource) of the bridge states that evaluate JSONata catcher outputs. */
 const CATCHER_BRIDGE = "offline:catcher-output:";
 
@@ -90,6 +93,12 @@ export class OfflineWorkflow {
     private withCatcherOutputs(definition: Record<string, any>): Record<string, any> {
         const copy = JSON.parse(JSON.stringify(definition));
         for (const [name, state] of Object.entries<Record<string, any>>(copy.States)) {
+            // The engine times a Task by the wall clock (60 s unless TimeoutSeconds): a replay's
+            // calls take no time in the events' time, however long a busy replay takes.
+            if (state.Type === "Task") {
+                state.TimeoutSeconds = OFFLINE_TASK_TIMEOUT_SECONDS;
+                delete state.TimeoutSecondsPath;
+            }
             if (state.QueryLanguage !== "JSONata") continue;
             (state.Catch ?? []).forEach((catcher: Record<string, any>, i: number) => {
                 if (!("Output" in catcher)) return;

@@ -2,7 +2,7 @@ import { Settings, stackPrefix, workflowSettingsOf } from "../lib/settings";
 import { responsePlanArnBySeverity, responsePlanLayout } from "../lib/responsePlans";
 import { buildEventPattern, buildLifecyclePattern, buildOcsfEventPattern, buildOcsfLifecyclePattern } from "../lib/eventPattern";
 import { renderStateMachineDefinition, TASK_INTEGRATIONS, taskStates } from "../lib/stateMachineDefinition";
-import { LocalDynamoDb } from "./localDynamoDb";
+import { DynamoDbBackend, LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn } from "./incidentManagerStandIn";
 import { Delivery, failedExecutions, PendingRetry, ReplayAccount } from "./replayAccount";
 import { Fault, parseFault } from "./faults";
@@ -92,6 +92,8 @@ export interface SimulationReport {
      * from the dedup table): every later delivery of them would stop as a duplicate. Must be 0.
      */
     stuckClaims: number;
+    /** Set when the replay was stopped (options.signal) before every finding was replayed: the report covers the findings begun. */
+    interrupted?: boolean;
 }
 
 /** What became of one finding (the report's `findings`). */
@@ -130,6 +132,12 @@ export interface SimulationOptions {
      * offline/faults.ts), checked against the rendered definition before anything runs.
      */
     fail?: string[];
+    /** Which DynamoDB answers (offline/localDynamoDb.ts): dynalite's code in process (default) or dynalite over HTTP. */
+    dynamoDb?: DynamoDbBackend;
+    /** Stops the replay: findings not yet begun are left out, those begun finish, and the report says `interrupted`. */
+    signal?: AbortSignal;
+    /** Handed every DynamoDB call and its outcome (the differential test records the workflow's calls). */
+    onDynamoDbCall?: LocalDynamoDb["onCall"];
     /** The Incident Manager stand-in to replay against (tests use it to inject faults). */
     incidentManager?: (responsePlanArn: string, allResponsePlanArns: string[]) => IncidentManagerStandIn;
     /**
@@ -205,7 +213,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     const faults: Fault[] = (options.fail ?? []).map(spec => parseFault(spec, definition));
     const retryPolicy = retryPolicyOf(settings);
 
-    const dynamoDb = await LocalDynamoDb.start();
+    const dynamoDb = await LocalDynamoDb.start({ backend: options.dynamoDb });
+    dynamoDb.onCall = options.onDynamoDbCall;
     try {
         await dynamoDb.createDedupTable(tableName);
         const incidentManager = options.incidentManager?.(responsePlanArn, layout.plans.map(planArn)) ?? new IncidentManagerStandIn(layout.plans.map(planArn));
@@ -396,7 +405,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         const pending = [...queues.values()].sort((a, b) => (eventMillis(a[0].item.event) - eventMillis(b[0].item.event)) || a[0].order - b[0].order);
         let next = 0;
         const workers = Array.from({ length: Math.min(options.concurrency ?? 16, pending.length) }, async () => {
-            while (next < pending.length) await replayQueue(pending[next++]);
+            while (next < pending.length && !options.signal?.aborted) await replayQueue(pending[next++]);
         });
         await Promise.all(workers);
 
@@ -414,6 +423,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         report.findings = outcomes.sort((a, b) => a.order - b.order).map(o => o.outcome);
         // Claims left live without an incident, as the table holds them when the last execution ended.
         report.stuckClaims = (await stuckClaims(dynamoDb, tableName, new Date(endMillis || Date.now()).toISOString())).length;
+        if (options.signal?.aborted && next < pending.length) report.interrupted = true;
         return report;
     } finally {
         await dynamoDb.stop();

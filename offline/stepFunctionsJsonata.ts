@@ -1,5 +1,6 @@
 import * as crypto from "crypto";
 import jsonata from "jsonata";
+import { extractExecutionConstants } from "./jsonataExecutionMemo";
 
 /**
  * JSONata as Step Functions runs it: the jsonata package at the version Step Functions uses
@@ -59,21 +60,75 @@ const stepFunctionsFunctions: Array<[string, (...args: any[]) => unknown, string
     }, "<s:x>"],
 ];
 
-const compiled = new Map<string, jsonata.Expression>();
+interface Compiled {
+    expression: jsonata.Expression;
+    /** Blocks constant in an execution, moved out of the expression (offline/jsonataExecutionMemo.ts), each compiled the same way. */
+    constants: Array<{ name: string; key: string; compiled: Compiled }>;
+}
 
-function compile(expression: string): jsonata.Expression {
-    let expr = compiled.get(expression);
-    if (!expr) {
+const compiled = new Map<string, Compiled>();
+
+function withStepFunctionsFunctions(expr: jsonata.Expression): jsonata.Expression {
+    for (const [name, impl, signature] of stepFunctionsFunctions) expr.registerFunction(name, impl, signature);
+    expr.registerFunction("eval", () => fail("$eval is not available in Step Functions; use $parse"));
+    return expr;
+}
+
+/** A compiled expression with its execution-constant blocks moved out (and theirs, in turn). */
+function prepared(expr: jsonata.Expression): Compiled {
+    const constants = extractExecutionConstants(expr.ast() as Record<string, any>).map(c => {
+        // An expression of its own whose tree is the block (the tree of a placeholder expression, replaced).
+        const own = jsonata("0");
+        const root = own.ast() as Record<string, any>;
+        for (const k of Object.keys(root)) delete root[k];
+        Object.assign(root, c.block);
+        return { name: c.name, key: c.key, compiled: prepared(own) };
+    });
+    return { expression: withStepFunctionsFunctions(expr), constants };
+}
+
+/** Compiled as written, nothing moved out (tests compare the two). */
+const compiledAsWritten = new Map<string, Compiled>();
+
+function compile(expression: string, executionConstants = true): Compiled {
+    const cache = executionConstants ? compiled : compiledAsWritten;
+    let entry = cache.get(expression);
+    if (!entry) {
+        let expr: jsonata.Expression;
         try {
             expr = jsonata(expression);
         } catch (err) {
             fail(`JSONata syntax error: ${(err as Error).message}`);
         }
-        for (const [name, impl, signature] of stepFunctionsFunctions) expr!.registerFunction(name, impl, signature);
-        expr!.registerFunction("eval", () => fail("$eval is not available in Step Functions; use $parse"));
-        compiled.set(expression, expr!);
+        entry = executionConstants ? prepared(expr!) : { expression: withStepFunctionsFunctions(expr!), constants: [] };
+        cache.set(expression, entry);
     }
-    return expr!;
+    return entry;
+}
+
+/** Per execution (its context's Execution object), the values of its execution-constant blocks. */
+const executionConstants = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+/** The bindings of one evaluation: $states, and a function per execution-constant block that evaluates it once per execution. */
+function bindingsFor(entry: Compiled, states: StatesBinding): Record<string, unknown> {
+    const bindings: Record<string, unknown> = { states };
+    if (entry.constants.length === 0) return bindings;
+    const execution = (states.context as { Execution?: unknown } | undefined)?.Execution;
+    const cache = execution !== null && typeof execution === "object"
+        ? executionConstants.get(execution) ?? executionConstants.set(execution, new Map()).get(execution)!
+        : new Map<string, Promise<unknown>>();
+    const constantStates = { context: states.context };
+    for (const { name, key, compiled: block } of entry.constants) {
+        bindings[name] = () => {
+            let value = cache.get(key);
+            if (!value) {
+                value = block.expression.evaluate(undefined, bindingsFor(block, constantStates as StatesBinding));
+                cache.set(key, value);
+            }
+            return value;
+        };
+    }
+    return bindings;
 }
 
 /** The `$states` variable of a JSONata state. */
@@ -86,13 +141,18 @@ export interface StatesBinding {
 
 const EXPRESSION = /^\{%([\s\S]*)%\}$/;
 
-/** Evaluates one "{% … %}" string; other strings are literals. */
-export async function evaluateString(text: string, states: StatesBinding): Promise<unknown> {
+/**
+ * Evaluates one "{% … %}" string; other strings are literals. `executionConstants: false`
+ * evaluates every part of it afresh (as Step Functions does; the default caches what is constant
+ * in an execution, offline/jsonataExecutionMemo.ts, which must give the same results).
+ */
+export async function evaluateString(text: string, states: StatesBinding, options: { executionConstants?: boolean } = {}): Promise<unknown> {
     const match = EXPRESSION.exec(text);
     if (!match) return text;
     let value: unknown;
     try {
-        value = await compile(match[1]).evaluate(undefined, { states });
+        const entry = compile(match[1], options.executionConstants ?? true);
+        value = await entry.expression.evaluate(undefined, bindingsFor(entry, states));
     } catch (err) {
         if (err instanceof StatesError) throw err;
         // A failing expression ($error, a type error) fails the state as Step Functions reports it.

@@ -1,7 +1,7 @@
 /**
  * Replays Security Hub findings offline through what a stack would deploy and reports which
  * incidents it would open.
- *   npm run simulate -- [--stack <name>] [--stack-file <file>] [--deliveries N] [--fail <State>:<Error>[:<times>]] [--json] [--output <file>] [FILE|DIR ...]
+ *   npm run simulate -- [--stack <name>] [--stack-file <file>] [--deliveries N] [--fail <State>:<Error>[:<times>]] [--dynamodb in-process|dynalite] [--limit N] [--json] [--output <file>] [FILE|DIR ...]
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -9,13 +9,14 @@ import { bundledRunbookPath, ConfigurationError, loadSettings, RUNBOOK_LANGUAGES
 import { stackRunbookProblems } from "../lib/runbook";
 import { PLAN_DYNAMIC_PARAMETERS } from "../lib/runbookParameters";
 import { responsePlanLayout } from "../lib/responsePlans";
-import { readFindingInputs, InputProblem, FindingInputs } from "../offline/findingInput";
+import { readFindingInputs, InputProblem, FindingInputs, ReplayEvent } from "../offline/findingInput";
 import { parseCommandLine, wholeNumber } from "../offline/commandLine";
 import { fsReason } from "../offline/fsMessages";
 import { FilesRead, outputFileRefusal, writeStandardOutput } from "../offline/outputTarget";
 import { escapeControls, escapeLines, forTerminal, safeJson } from "../offline/safeText";
 import { simulate, SimulationReport } from "../offline/simulation";
 import { FaultSpecError } from "../offline/faults";
+import { DYNAMODB_BACKENDS, DynamoDbBackend } from "../offline/localDynamoDb";
 import { PROJECT_DIR, readStackConfig, stackName } from "../offline/stackConfig";
 
 const USAGE = `usage: npm run simulate -- [options] [FILE|DIR ...]
@@ -39,12 +40,19 @@ options:
                          <times> calls (default: every call); :applied carries each call out
                          and loses only its response. Repeatable. Failed executions are
                          retried as the stack would (failedExecutionRetry* settings)
+  --dynamodb <backend>   in-process (default): dynalite's own DynamoDB code in the replaying
+                         process; dynalite: the same emulator as a server over HTTP (slower)
+  --limit <N>            replay only the first N findings (in input order), for a quick look
   --json                 print one JSON document (the report, or {"error": ...} on exit 2)
   --output <file>        write the report to <file> instead of standard output
   -h, --help             print this help and exit
   --                     what follows is a FILE or DIR, even if it starts with -
 
-exit status: 0 replayed; 1 an execution failed; 2 bad options, bad settings or unreadable input`;
+Progress goes to stderr when it is a terminal. Ctrl-C (or SIGTERM) stops the replay: the findings
+begun finish, the report so far is written marked "interrupted", and the exit status is 130 (143).
+
+exit status: 0 replayed; 1 an execution failed; 2 bad options, bad settings or unreadable input;
+130/143 interrupted`;
 
 const SAMPLES_DIR = path.join(PROJECT_DIR, "samples", "findings");
 
@@ -55,6 +63,8 @@ interface Args {
     stack?: string;
     stackFile?: string;
     deliveries: number;
+    dynamoDb?: DynamoDbBackend;
+    limit?: number;
     resolveIncidentsAfterMs?: number;
     json: boolean;
     output?: string;
@@ -79,7 +89,7 @@ class Failure extends Error {
 function parseArgs(argv: string[]): { args: Args; problems: InputProblem[] } {
     const line = parseCommandLine(argv, {
         flags: ["--json", "--help"],
-        values: { "--stack": "a stack name", "--stack-file": "a file", "--deliveries": "a number from 1 to 1000", "--output": "a file", "--resolve-incidents-after": "a duration such as 72h", "--fail": "<State>:<Error>[:<times>]" },
+        values: { "--stack": "a stack name", "--stack-file": "a file", "--deliveries": "a number from 1 to 1000", "--output": "a file", "--resolve-incidents-after": "a duration such as 72h", "--fail": "<State>:<Error>[:<times>]", "--dynamodb": DYNAMODB_BACKENDS.join(" or "), "--limit": "a number of findings" },
         positionals: true,
         repeatable: ["--fail"],
     });
@@ -99,6 +109,17 @@ function parseArgs(argv: string[]): { args: Args; problems: InputProblem[] } {
         const n = wholeNumber("--deliveries", deliveries, 1, 1000);
         if (typeof n === "number") args.deliveries = n;
         else problems.push({ source: "--deliveries", reason: n.problem });
+    }
+    const limit = line.values.get("--limit");
+    if (limit !== undefined) {
+        const n = wholeNumber("--limit", limit, 1, Number.MAX_SAFE_INTEGER);
+        if (typeof n === "number") args.limit = n;
+        else problems.push({ source: "--limit", reason: n.problem });
+    }
+    const backend = line.values.get("--dynamodb");
+    if (backend !== undefined) {
+        if ((DYNAMODB_BACKENDS as string[]).includes(backend)) args.dynamoDb = backend as DynamoDbBackend;
+        else problems.push({ source: "--dynamodb", reason: `--dynamodb ${JSON.stringify(escapeControls(backend))} is not a DynamoDB backend; give ${DYNAMODB_BACKENDS.join(" or ")}` });
     }
     const resolveAfter = line.values.get("--resolve-incidents-after");
     if (resolveAfter !== undefined) {
@@ -157,6 +178,7 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
     const { skipped, warnings } = context.input;
     lines.push(`Stack ${t(context.stack)}: ${t(context.filter)}`);
     lines.push(`Replayed ${t(context.inputs)}${context.deliveries > 1 ? `, each matched event delivered ${context.deliveries} times at once` : ""}`);
+    if (report.interrupted) lines.push("INTERRUPTED: the report covers only the findings begun before the replay was stopped");
     lines.push("");
     lines.push(pad("events read", report.events));
     if (skipped.length > 0) lines.push(pad("input skipped", `${skipped.length} (listed below)`));
@@ -218,6 +240,7 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
 /** The --json document (documented in the README). */
 function jsonReport(report: SimulationReport, input: FindingInputs) {
     return {
+        ...(report.interrupted ? { interrupted: true } : {}),
         events: report.events,
         matched: report.matched,
         filtered: report.filtered,
@@ -316,16 +339,30 @@ async function run(args: Args, output: OutputTarget): Promise<number> {
     const inputs = readFindingInputs(files, BASE_DIR);
     if (inputs.unreadable.length > 0) throw new Failure("input", "nothing was replayed; fix or leave out the files above", inputs.unreadable);
 
+    const events = args.limit === undefined ? inputs.events : firstFindings(inputs.events, args.limit);
+    // Ctrl-C or SIGTERM: stop taking new findings, then write what was replayed.
+    const stop = new AbortController();
+    let stoppedBy: NodeJS.Signals | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+        if (stoppedBy) process.exit(signal === "SIGINT" ? 130 : 143);
+        stoppedBy = signal;
+        process.stderr.write(`\nsimulate: ${signal}: finishing the findings begun, then writing the report so far (again to quit at once)\n`);
+        stop.abort();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
     let report: SimulationReport;
     try {
         report = await simulate({
             settings,
             stack,
-            events: inputs.events,
+            events,
+            signal: stop.signal,
             deliveries: args.deliveries,
+            dynamoDb: args.dynamoDb,
             resolveIncidentsAfterMs: args.resolveIncidentsAfterMs,
             fail: args.fail,
-            onProgress: progressBar(!args.json && process.stderr.isTTY === true && inputs.events.length >= 200),
+            onProgress: progressBar(process.stderr.isTTY === true && events.length >= 200),
         });
     } catch (err) {
         // An unknown state or an error its service does not return: refused before anything ran.
@@ -351,7 +388,20 @@ async function run(args: Args, output: OutputTarget): Promise<number> {
     } else {
         await toStandardOutput(text);
     }
+    if (stoppedBy) return stoppedBy === "SIGINT" ? 130 : 143;
     return report.failures.length > 0 ? 1 : 0;
+}
+
+/** The events of the first `limit` findings, in input order (an event without a finding id counts as one finding). */
+function firstFindings(events: ReplayEvent[], limit: number): ReplayEvent[] {
+    const kept = new Set<string>();
+    return events.filter((e, i) => {
+        const key = e.findingId ?? `#${i}`;
+        if (kept.has(key)) return true;
+        if (kept.size >= limit) return false;
+        kept.add(key);
+        return true;
+    });
 }
 
 /** Writes to standard output; a failed write (a full disk, a closed pipe) is a Failure. */

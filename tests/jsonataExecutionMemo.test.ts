@@ -1,0 +1,78 @@
+import { expect } from "chai";
+import * as path from "path";
+import jsonata from "jsonata";
+import { loadSettings, workflowSettingsOf } from "../lib/settings";
+import { renderStateMachineDefinition } from "../lib/stateMachineDefinition";
+import { extractExecutionConstants } from "../offline/jsonataExecutionMemo";
+import { evaluateString } from "../offline/stepFunctionsJsonata";
+import { readFindingInputs } from "../offline/findingInput";
+import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
+
+const SAMPLES = path.join(PROJECT_DIR, "samples", "findings");
+
+/** Every "{% … %}" string of a definition. */
+function expressionsOf(definition: unknown): string[] {
+    const found: string[] = [];
+    const walk = (v: unknown) => {
+        if (typeof v === "string" && /^\{%[\s\S]*%\}$/.test(v)) found.push(v);
+        else if (v !== null && typeof v === "object") Object.values(v).forEach(walk);
+    };
+    walk(definition);
+    return [...new Set(found)];
+}
+
+const extracted = (expression: string) => extractExecutionConstants(jsonata(expression).ast() as Record<string, any>).length;
+/** A block big enough to be worth caching, around the given body. */
+const big = (body: string) => `( $x := ( $a := ${body}; $b := $string($a); $c := $lookup({'k': $b}, 'k'); [$a, $b, $c, $count([$a, $b]), $join([$b, $c], '-')] ); $x )`;
+
+describe("the offline engine's per-execution cache of constant JSONata blocks", function () {
+    this.timeout(120000);
+
+    it("moves out blocks that read only the execution's input, and nothing that reads the state's input, the context item, the clock or an outer variable", () => {
+        expect(extracted(big("$states.context.Execution.Input.detail"))).to.equal(1);
+        expect(extracted(big("$states.context.Execution.StartTime"))).to.equal(1);
+        expect(extracted(big("$states.input.detail"))).to.equal(0);
+        expect(extracted(big("$states.context.State.EnteredTime"))).to.equal(0);
+        expect(extracted(big("$states"))).to.equal(0);
+        expect(extracted(big("detail"))).to.equal(0);
+        expect(extracted(big("$"))).to.equal(0);
+        expect(extracted(big("$now()"))).to.equal(0);
+        expect(extracted(big("$uuid()"))).to.equal(0);
+        expect(extracted(`( $outer := 1; ${big("$outer")} )`)).to.equal(0);
+        // A name the expression binds somewhere could shadow a built-in.
+        expect(extracted(`( $string := function($v) { 'x' }; ${big("$states.context.Execution.Id")} )`)).to.equal(0);
+        // Field names read from the execution's input, items of its paths, and own functions are fine.
+        expect(extracted(big("$states.context.Execution.Input.detail.findings[0].Resources.{ 'Id': Id, 'T': $type(Type) }"))).to.equal(1);
+        expect(extracted(big("( $f := function($v) { $v & '!' }; $f($states.context.Execution.Name) )"))).to.equal(1);
+    });
+
+    it("moves the finding's view out of the rendered definition's states", () => {
+        const settings = loadSettings(readStackConfig("dev").read, PROJECT_DIR);
+        const definition = renderStateMachineDefinition({ tableName: "t-dedup", responsePlanArn: "arn:aws:ssm-incidents::111122223333:response-plan/p", ...workflowSettingsOf(settings) });
+        const moved = expressionsOf(definition).map(e => extracted(e.slice(2, -2))).reduce((a, b) => a + b, 0);
+        expect(moved).to.be.greaterThan(5);
+    });
+
+    it("gives every expression of the dev and prod definitions the same value or error as evaluating it afresh, for every sample event", async () => {
+        const events = readFindingInputs([SAMPLES]).events.map(e => e.event);
+        let compared = 0;
+        for (const stack of ["dev", "prod"]) {
+            const settings = { ...loadSettings(readStackConfig(stack).read, PROJECT_DIR), findingFormats: ["ASFF", "OCSF"] as Array<"ASFF" | "OCSF"> };
+            const definition = renderStateMachineDefinition({ tableName: `${stack}-dedup`, responsePlanArn: "arn:aws:ssm-incidents::111122223333:response-plan/p", ...workflowSettingsOf(settings) });
+            const expressions = expressionsOf(definition);
+            for (const [i, event] of events.entries()) {
+                const context = { Execution: { Id: `arn:aws:states:us-east-1:111122223333:execution:m:e${i}`, Name: `e${i}`, Input: event, StartTime: event.time }, State: { Name: "S", EnteredTime: event.time } };
+                // A state input and a result of the shapes the states see (the event, a record read back).
+                const states = { input: { ...event, IncidentArn: "arn:aws:ssm-incidents::111122223333:incident-record/p/1", StormItem: "#storm|x" }, context, result: { Item: { FindingId: { S: "k" }, IncidentArn: { S: "arn:i" } }, UnprocessedFindings: [] } };
+                for (const expression of expressions) {
+                    const outcome = (executionConstants: boolean) => evaluateString(expression, states, { executionConstants }).then(v => ({ v }), (e: Error) => ({ e: `${e.name}: ${e.message}` }));
+                    const cached = await outcome(true);
+                    const afresh = await outcome(false);
+                    expect(cached, expression.slice(0, 200)).to.deep.equal(afresh);
+                    compared++;
+                }
+            }
+        }
+        expect(compared).to.be.greaterThan(1000);
+    });
+});
