@@ -21,8 +21,11 @@ const { countItemSizeInBytes } = require("./dynaliteItemSize");
 // child process (dynalite-process.js) makes the same change, so both answer alike.
 countItemSizeInBytes(dynaliteDb);
 
-/** The operations answered in process: the item operations of Step Functions' optimized integration, and tables for the replay. */
-export const IN_PROCESS_OPERATIONS = ["CreateTable", "DescribeTable", "GetItem", "PutItem", "UpdateItem", "DeleteItem"] as const;
+/**
+ * The operations answered in process: the item operations of Step Functions' optimized integration,
+ * tables for the replay, and Scan for the replay's count of stuck claims (offline/claims.ts).
+ */
+export const IN_PROCESS_OPERATIONS = ["CreateTable", "DescribeTable", "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Scan"] as const;
 
 type Callback = (err: any, data?: any) => void;
 type Action = (store: unknown, data: unknown, cb: Callback) => void;

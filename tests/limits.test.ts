@@ -103,7 +103,7 @@ describe("documented limits", () => {
             for (const key of ["constructor", "toString", "hasOwnProperty", "__proto__"]) {
                 const plans = `{"critical": {"severityLabels": ["CRITICAL", "HIGH"], "${key}": []}}`;
                 expect(problemsOf({ responsePlans: plans }), key).to.deep.equal([
-                    `securityhub-incidents:responsePlans: plan "critical": unknown option "${key}"; a plan takes severityLabels, engagementContactArns, chatChannelTopicArns, notificationTopicArns, runbookLanguage, runbookFile, incidentTitle`,
+                    `securityhub-incidents:responsePlans: plan "critical": unknown option "${key}"; a plan takes severityLabels, engagementContactArns, chatChannelTopicArns, notificationTopicArns, runbookLanguage, runbookFile, incidentTitle, accounts`,
                 ]);
             }
         });
