@@ -54,6 +54,9 @@ describe("npm run verify", function () {
             responsePlanArns: { "securityhub-incidents-prod": `arn:aws:ssm-incidents::${ACCOUNT}:response-plan/securityhub-incidents-prod` },
             ruleArn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/findings-rule-5d6e7f8`,
             lifecycleRuleArn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/findings-lifecycle-rule-9a8b7c6`,
+            retryMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:retry-machine-4d5e6f7`,
+            failedExecutionRuleArn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/retry-rule-7f6e5d4`,
+            failedFindingsQueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/retry-failed-findings-3c2b1a0`,
             runbookDocumentName: "runbook-document-0f1e2d3",
             runbookDocumentNames: { "securityhub-incidents-prod": "runbook-document-0f1e2d3" },
         }, "outputs.json");
@@ -84,11 +87,13 @@ describe("npm run verify", function () {
         mocks.incidents.on(GetReplicationSetCommand).resolves({ replicationSet: { arn: "x", status: "ACTIVE", regionMap: { [REGION]: { status: "ACTIVE", statusUpdateDateTime: new Date() } }, createdBy: "a", createdTime: new Date(), deletionProtected: false, lastModifiedBy: "a", lastModifiedTime: new Date() } });
         mocks.incidents.on(GetResponsePlanCommand).resolves({ arn: deployment.outputs.responsePlanArn, name: "securityhub-incidents-prod", incidentTemplate: { title: "t", impact: 3 },
             actions: [{ ssmAutomation: { roleArn: roleArn("response-runbook-role"), documentName: "runbook-document-0f1e2d3" } }] });
-        mocks.sfn.on(DescribeStateMachineCommand).resolves({ stateMachineArn: deployment.outputs.stateMachineArn, name: "incidents-workflow-1a2b3c4", definition: JSON.stringify(definition), roleArn: workflowRole, type: "STANDARD", creationDate: new Date() });
+        mocks.sfn.on(DescribeStateMachineCommand, { stateMachineArn: deployment.outputs.stateMachineArn }).resolves({ stateMachineArn: deployment.outputs.stateMachineArn, name: "incidents-workflow-1a2b3c4", definition: JSON.stringify(definition), roleArn: workflowRole, type: "STANDARD", creationDate: new Date() });
+        mocks.sfn.on(DescribeStateMachineCommand, { stateMachineArn: deployment.outputs.retryMachineArn }).resolves({ stateMachineArn: deployment.outputs.retryMachineArn, name: "retry-machine-4d5e6f7", definition: JSON.stringify(real(expected.retry!.definition)), roleArn: roleArn("retry-role"), type: "STANDARD", creationDate: new Date() });
         for (const rule of expected.rules) {
             const name = String(deployment.outputs[rule.outputKey]).split("/").pop();
-            mocks.events.on(DescribeRuleCommand, { Name: name }).resolves({ Name: name, EventPattern: JSON.stringify(rule.pattern), State: "ENABLED" });
-            mocks.events.on(ListTargetsByRuleCommand, { Rule: name }).resolves({ Targets: [{ Id: "t", Arn: deployment.outputs.stateMachineArn, RoleArn: roleArn("findings-role") }] });
+            const retry = rule.targets === "retry machine";
+            mocks.events.on(DescribeRuleCommand, { Name: name }).resolves({ Name: name, EventPattern: JSON.stringify(real(rule.pattern)), State: "ENABLED" });
+            mocks.events.on(ListTargetsByRuleCommand, { Rule: name }).resolves({ Targets: [{ Id: "t", Arn: retry ? deployment.outputs.retryMachineArn : deployment.outputs.stateMachineArn, RoleArn: roleArn(retry ? "retry-target-role" : "findings-role") }] });
         }
         for (const role of expected.roles) {
             const name = `${role.logicalName}-abc1234`;
@@ -164,14 +169,14 @@ describe("npm run verify", function () {
     it("fails, naming the place, when the deployed definition, a policy or a role differs from the rendered one", async () => {
         const definition = healthyAccount();
         const changed = JSON.parse(JSON.stringify(definition));
-        changed.States.ClaimFinding.Retry[1].MaxAttempts = 2;
-        mocks.sfn.on(DescribeStateMachineCommand).resolves({ stateMachineArn: deployment.outputs.stateMachineArn, name: "m", definition: JSON.stringify(changed), roleArn: roleArn("incidents-role"), type: "STANDARD", creationDate: new Date() });
+        changed.States.ClaimFinding.Retry[2].MaxAttempts = 2;
+        mocks.sfn.on(DescribeStateMachineCommand, { stateMachineArn: deployment.outputs.stateMachineArn }).resolves({ stateMachineArn: deployment.outputs.stateMachineArn, name: "m", definition: JSON.stringify(changed), roleArn: roleArn("incidents-role"), type: "STANDARD", creationDate: new Date() });
         mocks.iam.on(ListAttachedRolePoliciesCommand, { RoleName: "findings-role-abc1234" }).resolves({ AttachedPolicies: [{ PolicyName: "AdministratorAccess", PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }] });
         mocks.iam.on(ListRolePoliciesCommand, { RoleName: "incidents-role-abc1234" }).resolves({ PolicyNames: ["incidents-tasks-1234abc", "incidents-observability-1234abc", "added-by-hand"], IsTruncated: false });
         const { results } = await run();
         const line = (check: string) => results.find(r => r.check === check)!;
         expect(line("deployed: state machine definition")).to.include({ status: "fail" });
-        expect(line("deployed: state machine definition").detail).to.include("$.States.ClaimFinding.Retry[1].MaxAttempts: expected 5, found 2");
+        expect(line("deployed: state machine definition").detail).to.include("$.States.ClaimFinding.Retry[2].MaxAttempts: expected 5, found 2");
         expect(line("deployed: event target role findings-role").detail).to.include("managed policy AdministratorAccess is attached");
         expect(line("deployed: workflow role incidents-role").detail).to.include("inline policy added-by-hand is not one the program declares");
     });
