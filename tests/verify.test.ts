@@ -13,6 +13,7 @@ import { CheckResult, Clients, runVerify } from "../lib/verify/run";
 import { CHECK_MARKER, checkContext, checkIncidentArn, checkStateInput, judgeTestState, planTaskChecks, unsafeRequest } from "../lib/verify/taskChecks";
 import { renderStateMachineDefinition, taskStates, TASK_INTEGRATIONS } from "../lib/stateMachineDefinition";
 import { evaluateTemplate } from "../offline/stepFunctionsJsonata";
+import { retryMachinePolicy } from "../lib/failedExecutionRetry";
 import { matchEventPattern } from "../offline/eventPatternMatcher";
 
 // No test reaches AWS: every client is mocked, has fake credentials and a fixed Region, and the
@@ -164,6 +165,32 @@ describe("npm run verify", function () {
         const planned = new Set(plannedCalls(expected, deployment, { endToEnd: false, samples: SAMPLE_EVENTS.map(s => s.source) }).map(c => `${c.service}:${c.operation}`));
         for (const c of calls) expect(planned, `${c.service}:${c.operation}`).to.include(`${c.service}:${c.operation}`);
         expect(results.find(r => r.check === "patterns: findings-rule")!.detail).to.match(/agree on 2 events \(1 match\)/);
+        // The retry of failed executions: its definition, its rule (FAILED events of the workflow), both its roles.
+        const status = (check: string) => results.find(r => r.check === check)?.status;
+        expect(status("deployed: retry machine definition")).to.equal("pass");
+        expect(results.find(r => r.check === "deployed: event rule retry-rule")!.detail).to.include("targets the retry machine");
+        expect(status("deployed: retry machine role retry-role")).to.equal("pass");
+        expect(status("deployed: event target role retry-target-role")).to.equal("pass");
+        expect(results.some(r => r.check === "patterns: retry-rule")).to.equal(false);
+        // The retry role is simulated on what lib/failedExecutionRetry.ts grants it, on the real workflow and queue.
+        const simulated = mocks.iam.commandCalls(SimulatePrincipalPolicyCommand).map(c => c.args[0].input).filter(i => i.PolicySourceArn === roleArn("retry-role"));
+        const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:retry-failed-findings-3c2b1a0`;
+        const granted = retryMachinePolicy(deployment.outputs.stateMachineArn, queueArn).Statement as Array<{ Action: string[]; Resource: string[] }>;
+        expect(simulated.map(i => i.ActionNames).flat().sort()).to.deep.equal(granted.flatMap(g => g.Action).sort());
+        expect(simulated.find(i => i.ActionNames!.includes("sqs:SendMessage"))!.ResourceArns).to.deep.equal([queueArn]);
+        expect(simulated.find(i => i.ActionNames!.includes("states:StartExecution"))!.ResourceArns).to.deep.equal([deployment.outputs.stateMachineArn]);
+        const retryTarget = mocks.iam.commandCalls(SimulatePrincipalPolicyCommand).map(c => c.args[0].input).find(i => i.PolicySourceArn === roleArn("retry-target-role"))!;
+        expect(retryTarget.ResourceArns).to.deep.equal([deployment.outputs.retryMachineArn]);
+    });
+
+    it("fails the retry rule when it does not target the retry machine, and the retry machine when it is not deployed", async () => {
+        healthyAccount();
+        mocks.events.on(ListTargetsByRuleCommand, { Rule: "retry-rule-7f6e5d4" }).resolves({ Targets: [{ Id: "t", Arn: deployment.outputs.stateMachineArn, RoleArn: roleArn("retry-target-role") }] });
+        let { results } = await run();
+        expect(results.find(r => r.check === "deployed: event rule retry-rule")).to.deep.include({ status: "fail", detail: "the rule does not target the retry machine of the stack" });
+        const withoutRetry = { ...deployment, outputs: { ...deployment.outputs, retryMachineArn: undefined } };
+        ({ results } = await runVerify(expected, withoutRetry, clients, { endToEnd: false, samples: SAMPLE_EVENTS, now: NOW }));
+        expect(results.find(r => r.check === "deployed: retry machine definition")!.detail).to.match(/no output retryMachineArn/);
     });
 
     it("fails, naming the place, when the deployed definition, a policy or a role differs from the rendered one", async () => {
@@ -314,13 +341,26 @@ describe("verify's expected stack", () => {
             { type: "aws:iam/role:Role", name: "findings-role", inputs: { assumeRolePolicy: "{}" } },
             { type: "aws:iam/rolePolicy:RolePolicy", name: "incidents-tasks", inputs: { role: "incidents-role-0001-id", policy: JSON.stringify({ Statement: [] }) } },
             { type: "aws:sfn/stateMachine:StateMachine", name: "incidents-workflow", inputs: { definition: "{}", roleArn: `arn:aws:iam::${M}:role/incidents-role-0001` } },
-            { type: "aws:cloudwatch/eventTarget:EventTarget", name: "findings-target", inputs: { roleArn: `arn:aws:iam::${M}:role/findings-role-0001` } },
+            { type: "aws:cloudwatch/eventTarget:EventTarget", name: "findings-target", inputs: { rule: "findings-rule-0001", arn: `arn:aws:states:${REGION}:${M}:stateMachine:incidents-workflow-0001`, roleArn: `arn:aws:iam::${M}:role/findings-role-0001` } },
+            // The retry of failed executions: a second machine, its role, its rule on the workflow's FAILED events.
+            { type: "securityhub-incidents:workflow:FailedExecutionRetry", name: "retry", inputs: {} },
+            { type: "aws:sqs/queue:Queue", name: "retry-failed-findings", inputs: {} },
+            { type: "aws:iam/role:Role", name: "retry-role", inputs: { assumeRolePolicy: "{}" } },
+            { type: "aws:sfn/stateMachine:StateMachine", name: "retry-machine", inputs: { definition: "{}", roleArn: `arn:aws:iam::${M}:role/retry-role-0001` } },
+            rule("retry-rule"),
+            { type: "aws:iam/role:Role", name: "retry-target-role", inputs: { assumeRolePolicy: "{}" } },
+            { type: "aws:cloudwatch/eventTarget:EventTarget", name: "retry-target", inputs: { rule: "retry-rule-0001", arn: `arn:aws:states:${REGION}:${M}:stateMachine:retry-machine-0001`, roleArn: `arn:aws:iam::${M}:role/retry-target-role-0001` } },
         ];
         const stack = expectedStack(declared, "both", REGION, M);
-        expect(stack.rules.map(r => [r.logicalName, r.outputKey])).to.deep.equal([
-            ["findings-rule", "ruleArn"], ["findings-lifecycle-rule", "lifecycleRuleArn"], ["findings-ocsf-rule", "ocsfRuleArn"], ["findings-ocsf-lifecycle-rule", "ocsfLifecycleRuleArn"],
+        expect(stack.rules.map(r => [r.logicalName, r.outputKey, r.targets])).to.deep.equal([
+            ["findings-rule", "ruleArn", "workflow"], ["findings-lifecycle-rule", "lifecycleRuleArn", "workflow"], ["findings-ocsf-rule", "ocsfRuleArn", "workflow"], ["findings-ocsf-lifecycle-rule", "ocsfLifecycleRuleArn", "workflow"],
+            ["retry-rule", "failedExecutionRuleArn", "retry machine"],
         ]);
-        expect(stack.roles.map(r => [r.logicalName, r.kind, Object.keys(r.inlinePolicies)])).to.deep.equal([["incidents-role", "workflow", ["incidents-tasks"]], ["findings-role", "event target", []]]);
+        expect(stack.roles.map(r => [r.logicalName, r.kind, Object.keys(r.inlinePolicies)])).to.deep.equal([
+            ["incidents-role", "workflow", ["incidents-tasks"]], ["findings-role", "event target", []], ["retry-role", "retry machine", []], ["retry-target-role", "event target", []],
+        ]);
+        expect(stack.stateMachineMockArn).to.equal(`arn:aws:states:${REGION}:${M}:stateMachine:incidents-workflow-0001`);
+        expect(stack.retry).to.deep.include({ logicalName: "retry-machine", mockArn: `arn:aws:states:${REGION}:${M}:stateMachine:retry-machine-0001`, queueMockArn: `arn:aws:sqs:${REGION}:${M}:retry-failed-findings-0001` });
         expect(stack.tableMockArn).to.equal(`arn:aws:dynamodb:${REGION}:${M}:table/dedup-table-0001`);
         // A role nothing uses cannot be found in the account: refused, naming it.
         expect(() => expectedStack([...declared, { type: "aws:iam/role:Role", name: "stray-role", inputs: { assumeRolePolicy: "{}" } }], "x", REGION, M)).to.throw(VerifyError, "role stray-role is used by no state machine");
