@@ -181,6 +181,10 @@ describe("npm run verify", function () {
         expect(simulated.find(i => i.ActionNames!.includes("states:StartExecution"))!.ResourceArns).to.deep.equal([deployment.outputs.stateMachineArn]);
         const retryTarget = mocks.iam.commandCalls(SimulatePrincipalPolicyCommand).map(c => c.args[0].input).find(i => i.PolicySourceArn === roleArn("retry-target-role"))!;
         expect(retryTarget.ResourceArns).to.deep.equal([deployment.outputs.retryMachineArn]);
+        // Automation rules (suppressionsFile) are listed, never compared: no output names them.
+        const withRules = { ...expected, automationRules: ["suppressions-asff-1"] };
+        const again = await runVerify(withRules, deployment, clients, { endToEnd: false, samples: [], now: NOW });
+        expect(again.results.find(r => r.check === "deployed: automation rule suppressions-asff-1")).to.deep.include({ status: "skip", detail: "not compared (no outputs): the stack exports no automation rule ARNs; see docs/verify.md" });
     });
 
     it("fails the retry rule when it does not target the retry machine, and the retry machine when it is not deployed", async () => {
@@ -362,6 +366,7 @@ describe("verify's expected stack", () => {
         expect(stack.stateMachineMockArn).to.equal(`arn:aws:states:${REGION}:${M}:stateMachine:incidents-workflow-0001`);
         expect(stack.retry).to.deep.include({ logicalName: "retry-machine", mockArn: `arn:aws:states:${REGION}:${M}:stateMachine:retry-machine-0001`, queueMockArn: `arn:aws:sqs:${REGION}:${M}:retry-failed-findings-0001` });
         expect(stack.tableMockArn).to.equal(`arn:aws:dynamodb:${REGION}:${M}:table/dedup-table-0001`);
+        expect(expectedStack([...declared, { type: "aws:securityhub/automationRule:AutomationRule", name: "suppressions-asff-1", inputs: {} }], "x", REGION, M).automationRules).to.deep.equal(["suppressions-asff-1"]);
         // A role nothing uses cannot be found in the account: refused, naming it.
         expect(() => expectedStack([...declared, { type: "aws:iam/role:Role", name: "stray-role", inputs: { assumeRolePolicy: "{}" } }], "x", REGION, M)).to.throw(VerifyError, "role stray-role is used by no state machine");
     });
