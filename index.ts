@@ -139,6 +139,9 @@ export const ocsfLifecycleRuleArn = rule.ocsfLifecycleRuleArn;
 export const deadLetterQueueUrl = rule.deadLetterQueueUrl;
 /** Findings whose workflow still failed after the last retry (their event and last error), for an operator. */
 export const failedFindingsQueueUrl = retry.failedFindingsQueue.url;
+/** The retry of failed executions and its rule (absent with 0 attempts); npm run verify checks them. */
+export const retryMachineArn = retry.retryMachineArn;
+export const failedExecutionRuleArn = retry.rule?.arn;
 /** The default plan's runbook document. */
 export const runbookDocumentName = runbooks.get(layout.defaultPlan.runbookComponentName)!.name;
 /** Every runbook document: Incident Manager plan name → the document its plan runs. */

@@ -154,6 +154,10 @@ function placeholderDeployment(expected: ExpectedStack): Deployment {
         runbookDocumentName: fromOutputs("runbookDocumentName"),
         runbookDocumentNames: Object.fromEntries(expected.plans.map(p => [p.name, fromOutputs(`runbookDocumentNames.${p.name}`)])),
     };
+    if (expected.retry) {
+        outputs.retryMachineArn = `arn:aws:states:${expected.region}:${account}:stateMachine:${fromOutputs("retryMachineArn")}`;
+        outputs.failedFindingsQueueUrl = fromOutputs("failedFindingsQueueUrl");
+    }
     for (const rule of expected.rules) outputs[rule.outputKey] = `arn:aws:events:${expected.region}:${account}:rule/${fromOutputs(rule.outputKey)}`;
     return { partition: "aws", region: expected.region, account, outputs };
 }

@@ -13,6 +13,7 @@ import { CheckResult, Clients, runVerify } from "../lib/verify/run";
 import { CHECK_MARKER, checkContext, checkIncidentArn, checkStateInput, judgeTestState, planTaskChecks, unsafeRequest } from "../lib/verify/taskChecks";
 import { renderStateMachineDefinition, taskStates, TASK_INTEGRATIONS } from "../lib/stateMachineDefinition";
 import { evaluateTemplate } from "../offline/stepFunctionsJsonata";
+import { retryMachinePolicy } from "../lib/failedExecutionRetry";
 import { matchEventPattern } from "../offline/eventPatternMatcher";
 
 // No test reaches AWS: every client is mocked, has fake credentials and a fixed Region, and the
@@ -54,6 +55,9 @@ describe("npm run verify", function () {
             responsePlanArns: { "securityhub-incidents-prod": `arn:aws:ssm-incidents::${ACCOUNT}:response-plan/securityhub-incidents-prod` },
             ruleArn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/findings-rule-5d6e7f8`,
             lifecycleRuleArn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/findings-lifecycle-rule-9a8b7c6`,
+            retryMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:retry-machine-4d5e6f7`,
+            failedExecutionRuleArn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/retry-rule-7f6e5d4`,
+            failedFindingsQueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/retry-failed-findings-3c2b1a0`,
             runbookDocumentName: "runbook-document-0f1e2d3",
             runbookDocumentNames: { "securityhub-incidents-prod": "runbook-document-0f1e2d3" },
         }, "outputs.json");
@@ -84,11 +88,13 @@ describe("npm run verify", function () {
         mocks.incidents.on(GetReplicationSetCommand).resolves({ replicationSet: { arn: "x", status: "ACTIVE", regionMap: { [REGION]: { status: "ACTIVE", statusUpdateDateTime: new Date() } }, createdBy: "a", createdTime: new Date(), deletionProtected: false, lastModifiedBy: "a", lastModifiedTime: new Date() } });
         mocks.incidents.on(GetResponsePlanCommand).resolves({ arn: deployment.outputs.responsePlanArn, name: "securityhub-incidents-prod", incidentTemplate: { title: "t", impact: 3 },
             actions: [{ ssmAutomation: { roleArn: roleArn("response-runbook-role"), documentName: "runbook-document-0f1e2d3" } }] });
-        mocks.sfn.on(DescribeStateMachineCommand).resolves({ stateMachineArn: deployment.outputs.stateMachineArn, name: "incidents-workflow-1a2b3c4", definition: JSON.stringify(definition), roleArn: workflowRole, type: "STANDARD", creationDate: new Date() });
+        mocks.sfn.on(DescribeStateMachineCommand, { stateMachineArn: deployment.outputs.stateMachineArn }).resolves({ stateMachineArn: deployment.outputs.stateMachineArn, name: "incidents-workflow-1a2b3c4", definition: JSON.stringify(definition), roleArn: workflowRole, type: "STANDARD", creationDate: new Date() });
+        mocks.sfn.on(DescribeStateMachineCommand, { stateMachineArn: deployment.outputs.retryMachineArn }).resolves({ stateMachineArn: deployment.outputs.retryMachineArn, name: "retry-machine-4d5e6f7", definition: JSON.stringify(real(expected.retry!.definition)), roleArn: roleArn("retry-role"), type: "STANDARD", creationDate: new Date() });
         for (const rule of expected.rules) {
             const name = String(deployment.outputs[rule.outputKey]).split("/").pop();
-            mocks.events.on(DescribeRuleCommand, { Name: name }).resolves({ Name: name, EventPattern: JSON.stringify(rule.pattern), State: "ENABLED" });
-            mocks.events.on(ListTargetsByRuleCommand, { Rule: name }).resolves({ Targets: [{ Id: "t", Arn: deployment.outputs.stateMachineArn, RoleArn: roleArn("findings-role") }] });
+            const retry = rule.targets === "retry machine";
+            mocks.events.on(DescribeRuleCommand, { Name: name }).resolves({ Name: name, EventPattern: JSON.stringify(real(rule.pattern)), State: "ENABLED" });
+            mocks.events.on(ListTargetsByRuleCommand, { Rule: name }).resolves({ Targets: [{ Id: "t", Arn: retry ? deployment.outputs.retryMachineArn : deployment.outputs.stateMachineArn, RoleArn: roleArn(retry ? "retry-target-role" : "findings-role") }] });
         }
         for (const role of expected.roles) {
             const name = `${role.logicalName}-abc1234`;
@@ -159,19 +165,49 @@ describe("npm run verify", function () {
         const planned = new Set(plannedCalls(expected, deployment, { endToEnd: false, samples: SAMPLE_EVENTS.map(s => s.source) }).map(c => `${c.service}:${c.operation}`));
         for (const c of calls) expect(planned, `${c.service}:${c.operation}`).to.include(`${c.service}:${c.operation}`);
         expect(results.find(r => r.check === "patterns: findings-rule")!.detail).to.match(/agree on 2 events \(1 match\)/);
+        // The retry of failed executions: its definition, its rule (FAILED events of the workflow), both its roles.
+        const status = (check: string) => results.find(r => r.check === check)?.status;
+        expect(status("deployed: retry machine definition")).to.equal("pass");
+        expect(results.find(r => r.check === "deployed: event rule retry-rule")!.detail).to.include("targets the retry machine");
+        expect(status("deployed: retry machine role retry-role")).to.equal("pass");
+        expect(status("deployed: event target role retry-target-role")).to.equal("pass");
+        expect(results.some(r => r.check === "patterns: retry-rule")).to.equal(false);
+        // The retry role is simulated on what lib/failedExecutionRetry.ts grants it, on the real workflow and queue.
+        const simulated = mocks.iam.commandCalls(SimulatePrincipalPolicyCommand).map(c => c.args[0].input).filter(i => i.PolicySourceArn === roleArn("retry-role"));
+        const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:retry-failed-findings-3c2b1a0`;
+        const granted = retryMachinePolicy(deployment.outputs.stateMachineArn, queueArn).Statement as Array<{ Action: string[]; Resource: string[] }>;
+        expect(simulated.map(i => i.ActionNames).flat().sort()).to.deep.equal(granted.flatMap(g => g.Action).sort());
+        expect(simulated.find(i => i.ActionNames!.includes("sqs:SendMessage"))!.ResourceArns).to.deep.equal([queueArn]);
+        expect(simulated.find(i => i.ActionNames!.includes("states:StartExecution"))!.ResourceArns).to.deep.equal([deployment.outputs.stateMachineArn]);
+        const retryTarget = mocks.iam.commandCalls(SimulatePrincipalPolicyCommand).map(c => c.args[0].input).find(i => i.PolicySourceArn === roleArn("retry-target-role"))!;
+        expect(retryTarget.ResourceArns).to.deep.equal([deployment.outputs.retryMachineArn]);
+        // Automation rules (suppressionsFile) are listed, never compared: no output names them.
+        const withRules = { ...expected, automationRules: ["suppressions-asff-1"] };
+        const again = await runVerify(withRules, deployment, clients, { endToEnd: false, samples: [], now: NOW });
+        expect(again.results.find(r => r.check === "deployed: automation rule suppressions-asff-1")).to.deep.include({ status: "skip", detail: "not compared (no outputs): the stack exports no automation rule ARNs; see docs/verify.md" });
+    });
+
+    it("fails the retry rule when it does not target the retry machine, and the retry machine when it is not deployed", async () => {
+        healthyAccount();
+        mocks.events.on(ListTargetsByRuleCommand, { Rule: "retry-rule-7f6e5d4" }).resolves({ Targets: [{ Id: "t", Arn: deployment.outputs.stateMachineArn, RoleArn: roleArn("retry-target-role") }] });
+        let { results } = await run();
+        expect(results.find(r => r.check === "deployed: event rule retry-rule")).to.deep.include({ status: "fail", detail: "the rule does not target the retry machine of the stack" });
+        const withoutRetry = { ...deployment, outputs: { ...deployment.outputs, retryMachineArn: undefined } };
+        ({ results } = await runVerify(expected, withoutRetry, clients, { endToEnd: false, samples: SAMPLE_EVENTS, now: NOW }));
+        expect(results.find(r => r.check === "deployed: retry machine definition")!.detail).to.match(/no output retryMachineArn/);
     });
 
     it("fails, naming the place, when the deployed definition, a policy or a role differs from the rendered one", async () => {
         const definition = healthyAccount();
         const changed = JSON.parse(JSON.stringify(definition));
-        changed.States.ClaimFinding.Retry[1].MaxAttempts = 2;
-        mocks.sfn.on(DescribeStateMachineCommand).resolves({ stateMachineArn: deployment.outputs.stateMachineArn, name: "m", definition: JSON.stringify(changed), roleArn: roleArn("incidents-role"), type: "STANDARD", creationDate: new Date() });
+        changed.States.ClaimFinding.Retry[2].MaxAttempts = 2;
+        mocks.sfn.on(DescribeStateMachineCommand, { stateMachineArn: deployment.outputs.stateMachineArn }).resolves({ stateMachineArn: deployment.outputs.stateMachineArn, name: "m", definition: JSON.stringify(changed), roleArn: roleArn("incidents-role"), type: "STANDARD", creationDate: new Date() });
         mocks.iam.on(ListAttachedRolePoliciesCommand, { RoleName: "findings-role-abc1234" }).resolves({ AttachedPolicies: [{ PolicyName: "AdministratorAccess", PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }] });
         mocks.iam.on(ListRolePoliciesCommand, { RoleName: "incidents-role-abc1234" }).resolves({ PolicyNames: ["incidents-tasks-1234abc", "incidents-observability-1234abc", "added-by-hand"], IsTruncated: false });
         const { results } = await run();
         const line = (check: string) => results.find(r => r.check === check)!;
         expect(line("deployed: state machine definition")).to.include({ status: "fail" });
-        expect(line("deployed: state machine definition").detail).to.include("$.States.ClaimFinding.Retry[1].MaxAttempts: expected 5, found 2");
+        expect(line("deployed: state machine definition").detail).to.include("$.States.ClaimFinding.Retry[2].MaxAttempts: expected 5, found 2");
         expect(line("deployed: event target role findings-role").detail).to.include("managed policy AdministratorAccess is attached");
         expect(line("deployed: workflow role incidents-role").detail).to.include("inline policy added-by-hand is not one the program declares");
     });
@@ -309,14 +345,28 @@ describe("verify's expected stack", () => {
             { type: "aws:iam/role:Role", name: "findings-role", inputs: { assumeRolePolicy: "{}" } },
             { type: "aws:iam/rolePolicy:RolePolicy", name: "incidents-tasks", inputs: { role: "incidents-role-0001-id", policy: JSON.stringify({ Statement: [] }) } },
             { type: "aws:sfn/stateMachine:StateMachine", name: "incidents-workflow", inputs: { definition: "{}", roleArn: `arn:aws:iam::${M}:role/incidents-role-0001` } },
-            { type: "aws:cloudwatch/eventTarget:EventTarget", name: "findings-target", inputs: { roleArn: `arn:aws:iam::${M}:role/findings-role-0001` } },
+            { type: "aws:cloudwatch/eventTarget:EventTarget", name: "findings-target", inputs: { rule: "findings-rule-0001", arn: `arn:aws:states:${REGION}:${M}:stateMachine:incidents-workflow-0001`, roleArn: `arn:aws:iam::${M}:role/findings-role-0001` } },
+            // The retry of failed executions: a second machine, its role, its rule on the workflow's FAILED events.
+            { type: "securityhub-incidents:workflow:FailedExecutionRetry", name: "retry", inputs: {} },
+            { type: "aws:sqs/queue:Queue", name: "retry-failed-findings", inputs: {} },
+            { type: "aws:iam/role:Role", name: "retry-role", inputs: { assumeRolePolicy: "{}" } },
+            { type: "aws:sfn/stateMachine:StateMachine", name: "retry-machine", inputs: { definition: "{}", roleArn: `arn:aws:iam::${M}:role/retry-role-0001` } },
+            rule("retry-rule"),
+            { type: "aws:iam/role:Role", name: "retry-target-role", inputs: { assumeRolePolicy: "{}" } },
+            { type: "aws:cloudwatch/eventTarget:EventTarget", name: "retry-target", inputs: { rule: "retry-rule-0001", arn: `arn:aws:states:${REGION}:${M}:stateMachine:retry-machine-0001`, roleArn: `arn:aws:iam::${M}:role/retry-target-role-0001` } },
         ];
         const stack = expectedStack(declared, "both", REGION, M);
-        expect(stack.rules.map(r => [r.logicalName, r.outputKey])).to.deep.equal([
-            ["findings-rule", "ruleArn"], ["findings-lifecycle-rule", "lifecycleRuleArn"], ["findings-ocsf-rule", "ocsfRuleArn"], ["findings-ocsf-lifecycle-rule", "ocsfLifecycleRuleArn"],
+        expect(stack.rules.map(r => [r.logicalName, r.outputKey, r.targets])).to.deep.equal([
+            ["findings-rule", "ruleArn", "workflow"], ["findings-lifecycle-rule", "lifecycleRuleArn", "workflow"], ["findings-ocsf-rule", "ocsfRuleArn", "workflow"], ["findings-ocsf-lifecycle-rule", "ocsfLifecycleRuleArn", "workflow"],
+            ["retry-rule", "failedExecutionRuleArn", "retry machine"],
         ]);
-        expect(stack.roles.map(r => [r.logicalName, r.kind, Object.keys(r.inlinePolicies)])).to.deep.equal([["incidents-role", "workflow", ["incidents-tasks"]], ["findings-role", "event target", []]]);
+        expect(stack.roles.map(r => [r.logicalName, r.kind, Object.keys(r.inlinePolicies)])).to.deep.equal([
+            ["incidents-role", "workflow", ["incidents-tasks"]], ["findings-role", "event target", []], ["retry-role", "retry machine", []], ["retry-target-role", "event target", []],
+        ]);
+        expect(stack.stateMachineMockArn).to.equal(`arn:aws:states:${REGION}:${M}:stateMachine:incidents-workflow-0001`);
+        expect(stack.retry).to.deep.include({ logicalName: "retry-machine", mockArn: `arn:aws:states:${REGION}:${M}:stateMachine:retry-machine-0001`, queueMockArn: `arn:aws:sqs:${REGION}:${M}:retry-failed-findings-0001` });
         expect(stack.tableMockArn).to.equal(`arn:aws:dynamodb:${REGION}:${M}:table/dedup-table-0001`);
+        expect(expectedStack([...declared, { type: "aws:securityhub/automationRule:AutomationRule", name: "suppressions-asff-1", inputs: {} }], "x", REGION, M).automationRules).to.deep.equal(["suppressions-asff-1"]);
         // A role nothing uses cannot be found in the account: refused, naming it.
         expect(() => expectedStack([...declared, { type: "aws:iam/role:Role", name: "stray-role", inputs: { assumeRolePolicy: "{}" } }], "x", REGION, M)).to.throw(VerifyError, "role stray-role is used by no state machine");
     });

@@ -1,6 +1,7 @@
 import { requiredTaskPermissions, TASK_INTEGRATIONS, TaskTarget } from "../stateMachineDefinition";
 import { eventTargetPolicy, PolicyDocument, runbookRolePolicy, taskResources } from "../policies";
-import { Deployment, ExpectedRole, ExpectedStack } from "./model";
+import { retryMachinePolicy } from "../failedExecutionRetry";
+import { Deployment, ExpectedRole, ExpectedStack, queueArnOf } from "./model";
 import { planTaskChecks } from "./taskChecks";
 
 /** One AWS API call verify makes, for --dry-run and the report. */
@@ -35,7 +36,7 @@ function concrete(resource: string, region: string): string {
 function statementCases(role: string, doc: PolicyDocument, region: string): PermissionCase[] {
     return doc.Statement.map(s => ({
         role,
-        label: String(s.Sid ?? "statement"),
+        label: String(s.Sid ?? (doc.Statement.length > 1 ? ([] as string[]).concat(s.Action as string | string[]).join(",") : "statement")),
         actions: ([] as string[]).concat(s.Action as string | string[]),
         resources: ([] as string[]).concat(s.Resource as string | string[]).map(r => concrete(r, region)),
     }));
@@ -59,8 +60,15 @@ export function permissionCases(expected: ExpectedStack, d: Deployment, definiti
                 if (needed[target].length === 0) continue;
                 cases.push({ role: role.logicalName, label: target, actions: needed[target], resources: resources[target].map(r => concrete(r, d.region)) });
             }
+        } else if (role.kind === "retry machine") {
+            // The same policy the component renders (lib/failedExecutionRetry.ts retryMachinePolicy).
+            const queueArn = queueArnOf(d.outputs.failedFindingsQueueUrl, d.partition) ?? `arn:${d.partition}:sqs:${d.region}:${d.account}:<failedFindingsQueueUrl from the stack outputs>`;
+            cases.push(...statementCases(role.logicalName, retryMachinePolicy(d.outputs.stateMachineArn, queueArn) as unknown as PolicyDocument, d.region));
         } else if (role.kind === "event target") {
-            cases.push(...statementCases(role.logicalName, eventTargetPolicy(d.outputs.stateMachineArn), d.region));
+            // Which machine its rule's target starts: the workflow, or the retry of failed executions.
+            const rule = expected.rules.find(r => r.targetRoleMockArn === role.mockArn);
+            const machineArn = rule?.targets === "retry machine" ? d.outputs.retryMachineArn ?? `arn:${d.partition}:states:${d.region}:${d.account}:stateMachine:<retryMachineArn from the stack outputs>` : d.outputs.stateMachineArn;
+            cases.push(...statementCases(role.logicalName, eventTargetPolicy(machineArn), d.region));
         } else {
             const plan = expected.plans.find(p => p.runbookRoleMockArn === role.mockArn);
             const documentName = plan ? d.outputs.runbookDocumentNames[plan.name] ?? d.outputs.runbookDocumentName : d.outputs.runbookDocumentName;
@@ -90,21 +98,22 @@ export function plannedCalls(expected: ExpectedStack, d: Deployment, options: Ca
     add("ssm-incidents", "ListReplicationSets", d.region, "backend: Incident Manager has a replication set");
     add("ssm-incidents", "GetReplicationSet", "the replication set listed", `backend: it is ACTIVE and covers ${d.region}`);
     add("states", "DescribeStateMachine", d.outputs.stateMachineArn, "deployed: definition and workflow role");
+    if (expected.retry) add("states", "DescribeStateMachine", d.outputs.retryMachineArn ?? "<retryMachineArn from the stack outputs>", "deployed: the retry machine's definition and role");
     for (const rule of expected.rules) {
         const arn = d.outputs[rule.outputKey] as string | undefined;
         add("events", "DescribeRule", ruleName(arn), `deployed: event pattern of ${rule.logicalName}`);
-        add("events", "ListTargetsByRule", ruleName(arn), `deployed: ${rule.logicalName} targets the state machine; its role`);
+        add("events", "ListTargetsByRule", ruleName(arn), `deployed: ${rule.logicalName} targets the ${rule.targets === "retry machine" ? "retry machine" : "state machine"}; its role`);
     }
     for (const plan of expected.plans) add("ssm-incidents", "GetResponsePlan", d.outputs.responsePlanArns[plan.name] ?? plan.name, "deployed: runbook document and runbook role");
     for (const role of expected.roles) {
-        const where = role.kind === "workflow" ? "the role DescribeStateMachine names" : role.kind === "event target" ? "the role ListTargetsByRule names" : "the role GetResponsePlan names";
+        const where = role.kind === "workflow" || role.kind === "retry machine" ? "the role DescribeStateMachine names" : role.kind === "event target" ? "the role ListTargetsByRule names" : "the role GetResponsePlan names";
         add("iam", "GetRole", where, `deployed: trust policy of the ${roleLabel(role)}`);
         add("iam", "ListRolePolicies", where, `deployed: inline policies of the ${roleLabel(role)} (again for each further page)`);
         for (const policy of Object.keys(role.inlinePolicies)) add("iam", "GetRolePolicy", `${policy}-<suffix Pulumi added>`, `deployed: inline policy ${policy}`);
         add("iam", "ListAttachedRolePolicies", where, `deployed: the ${roleLabel(role)} has no managed policies`);
     }
     for (const c of permissionCases(expected, d)) add("iam", "SimulatePrincipalPolicy", `${c.role}: ${c.actions.join(", ")} on ${c.resources.length} resource${c.resources.length === 1 ? "" : "s"}`, `permissions: ${c.label} (again for each further page)`);
-    for (const rule of expected.rules) {
+    for (const rule of expected.rules.filter(r => r.targets === "workflow")) {
         for (const sample of options.samples) add("events", "TestEventPattern", `${rule.logicalName} with ${sample}`, "patterns: EventBridge agrees with the offline matcher");
     }
     let writesItems = false;

@@ -6,6 +6,9 @@
 
 import { eventPatternFiles } from "../../offline/synthOutput";
 
+/** The component that retries failed executions (components/failedExecutionRetry.ts): its machine is `<name>-machine`. */
+const FAILED_EXECUTION_RETRY = "securityhub-incidents:workflow:FailedExecutionRetry";
+
 /** A resource the program declared (offline/pulumiMocks.ts DeclaredResource). */
 export interface Declared {
     type: string;
@@ -25,6 +28,10 @@ export interface StackOutputs {
     ocsfLifecycleRuleArn?: string;
     runbookDocumentName: string;
     runbookDocumentNames: Record<string, string>;
+    /** The retry of failed executions (index.ts), when the stack retries (failedExecutionRetryAttempts > 0). */
+    retryMachineArn?: string;
+    failedExecutionRuleArn?: string;
+    failedFindingsQueueUrl?: string;
     [key: string]: unknown;
 }
 
@@ -38,9 +45,11 @@ const MACHINE_TYPE = "aws:sfn/stateMachine:StateMachine";
 const TABLE_TYPE = "aws:dynamodb/table:Table";
 const PLAN_TYPE = "aws:ssmincidents/responsePlan:ResponsePlan";
 const DOCUMENT_TYPE = "aws:ssm/document:Document";
+const QUEUE_TYPE = "aws:sqs/queue:Queue";
+const AUTOMATION_RULE_TYPES = new Set(["aws:securityhub/automationRule:AutomationRule", "aws:securityhub/automationRuleV2:AutomationRuleV2"]);
 
 /** Which role a rendered role is, by what uses it. */
-export type RoleKind = "workflow" | "event target" | "runbook";
+export type RoleKind = "workflow" | "retry machine" | "event target" | "runbook";
 
 export interface ExpectedRole {
     logicalName: string;
@@ -57,6 +66,20 @@ export interface ExpectedRule {
     /** The stack output with its ARN: findings-rule → ruleArn, findings-ocsf-lifecycle-rule → ocsfLifecycleRuleArn. */
     outputKey: string;
     pattern: Record<string, any>;
+    /** Which state machine the rule's target starts: the workflow, or the retry of failed executions. */
+    targets: "workflow" | "retry machine";
+    /** The mock ARN of the role its target uses. */
+    targetRoleMockArn?: string;
+}
+
+/** The retry of failed executions (lib/failedExecutionRetry.ts), still in the mock account. */
+export interface ExpectedRetryMachine {
+    logicalName: string;
+    definition: Record<string, any>;
+    mockArn: string;
+    roleMockArn: string;
+    queueMockArn: string;
+    queueMockUrl: string;
 }
 
 export interface ExpectedPlan {
@@ -71,13 +94,18 @@ export interface ExpectedStack {
     stack: string;
     region: string;
     mockAccount: string;
+    /** The incident workflow's definition and ARN (output stateMachineArn). */
     definition: Record<string, any>;
     stateMachineMockArn: string;
+    /** The retry of failed executions; absent when the stack declares none (0 attempts). */
+    retry?: ExpectedRetryMachine;
     tableMockName: string;
     tableMockArn: string;
     rules: ExpectedRule[];
     roles: ExpectedRole[];
     plans: ExpectedPlan[];
+    /** Security Hub automation rules (suppressionsFile): logical names; not compared (no stack outputs name them). */
+    automationRules: string[];
 }
 
 const physicalName = (r: Declared, suffix = "0001") => r.inputs.name ?? (r.inputs.namePrefix ? `${r.inputs.namePrefix}${suffix}` : `${r.name}-${suffix}`);
@@ -94,7 +122,15 @@ export function expectedStack(declared: Declared[], stack: string, region: strin
         if (found.length !== 1) throw new VerifyError(`the program declared ${found.length} resources of type ${type}; verify expects one`);
         return found[0];
     };
-    const machine = only(MACHINE_TYPE);
+    // Two state machines: the retry of failed executions is `<component>-machine` of a
+    // FailedExecutionRetry component (as synth tells its rule apart); the workflow is the other one.
+    const retryNames = new Set(declared.filter(r => r.type === FAILED_EXECUTION_RETRY).map(r => `${r.name}-machine`));
+    const machines = declared.filter(r => r.type === MACHINE_TYPE);
+    const workflows = machines.filter(m => !retryNames.has(m.name));
+    const retries = machines.filter(m => retryNames.has(m.name));
+    if (workflows.length !== 1) throw new VerifyError(`the program declared ${workflows.length} incident workflow state machines (besides the retry of failed executions); verify expects one`);
+    if (retries.length > 1) throw new VerifyError(`the program declared ${retries.length} retry state machines; verify expects at most one`);
+    const machine = workflows[0];
     const table = only(TABLE_TYPE);
     const arnOf = (service: string, r: Declared, resource: string) => `arn:aws:${service}:${region}:${mockAccount}:${resource}`;
     const stateMachineMockArn = arnOf("states", machine, `stateMachine:${physicalName(machine)}`);
@@ -108,22 +144,45 @@ export function expectedStack(declared: Declared[], stack: string, region: strin
     } catch (err) {
         throw new VerifyError((err as Error).message);
     }
-    const rules = declared.filter(r => r.type === RULE_TYPE).map((rule, i) => ({
-        logicalName: rule.name,
-        outputKey: camel(`${files[i].slice(0, -"event-pattern.json".length)}rule-arn`),
-        pattern: JSON.parse(rule.inputs.eventPattern),
-    }));
+    const retryMachine = retries[0];
+    const retryMockArn = retryMachine ? arnOf("states", retryMachine, `stateMachine:${physicalName(retryMachine)}`) : undefined;
+    const targets = declared.filter(r => r.type === TARGET_TYPE);
+    const rules: ExpectedRule[] = declared.filter(r => r.type === RULE_TYPE).map((rule, i) => {
+        const target = targets.find(t => t.inputs.rule === physicalName(rule));
+        return {
+            logicalName: rule.name,
+            outputKey: camel(`${files[i].slice(0, -"event-pattern.json".length)}rule-arn`),
+            pattern: JSON.parse(rule.inputs.eventPattern),
+            targets: retryMockArn !== undefined && target?.inputs.arn === retryMockArn ? "retry machine" : "workflow",
+            targetRoleMockArn: target?.inputs.roleArn,
+        };
+    });
+    let retry: ExpectedRetryMachine | undefined;
+    if (retryMachine) {
+        const queues = declared.filter(r => r.type === QUEUE_TYPE && r.name === `${retryMachine.name.slice(0, -"-machine".length)}-failed-findings`);
+        if (queues.length !== 1) throw new VerifyError(`the retry machine ${retryMachine.name} has no failed-findings queue verify can find`);
+        const queue = physicalName(queues[0]);
+        retry = {
+            logicalName: retryMachine.name,
+            definition: JSON.parse(retryMachine.inputs.definition),
+            mockArn: retryMockArn!,
+            roleMockArn: retryMachine.inputs.roleArn,
+            queueMockArn: `arn:aws:sqs:${region}:${mockAccount}:${queue}`,
+            queueMockUrl: `https://sqs.${region}.amazonaws.com/${mockAccount}/${queue}`,
+        };
+    }
 
     const plans = declared.filter(r => r.type === PLAN_TYPE).map(plan => {
         const automation = plan.inputs.action?.ssmAutomations?.[0] ?? {};
         return { name: plan.inputs.name, mockArn: `arn:aws:ssm-incidents::${mockAccount}:response-plan/${plan.inputs.name}`, runbookRoleMockArn: automation.roleArn, documentMockName: automation.documentName };
     });
 
-    const eventTargetRoles = new Set(declared.filter(r => r.type === TARGET_TYPE).map(t => t.inputs.roleArn));
+    const eventTargetRoles = new Set(targets.map(t => t.inputs.roleArn));
     const roles = declared.filter(r => r.type === ROLE_TYPE).map(role => {
         const physical = physicalName(role);
         const mockArn = `arn:aws:iam::${mockAccount}:role/${physical}`;
         const kind: RoleKind | undefined = machine.inputs.roleArn === mockArn ? "workflow"
+            : retry?.roleMockArn === mockArn ? "retry machine"
             : eventTargetRoles.has(mockArn) ? "event target"
             : plans.some(p => p.runbookRoleMockArn === mockArn) ? "runbook" : undefined;
         if (kind === undefined) throw new VerifyError(`role ${role.name} is used by no state machine, event target or response plan; verify cannot find it in the account`);
@@ -138,9 +197,10 @@ export function expectedStack(declared: Declared[], stack: string, region: strin
     return {
         stack, region, mockAccount,
         definition: JSON.parse(machine.inputs.definition),
-        stateMachineMockArn, tableMockName,
+        stateMachineMockArn, retry, tableMockName,
         tableMockArn: arnOf("dynamodb", table, `table/${tableMockName}`),
         rules, roles, plans,
+        automationRules: declared.filter(r => AUTOMATION_RULE_TYPES.has(r.type)).map(r => r.name),
     };
 }
 
@@ -170,7 +230,7 @@ export function readOutputs(value: unknown, source: string): Deployment {
     const problems: string[] = [];
     for (const key of ["tableName", "stateMachineArn", "responsePlanArn", "runbookDocumentName"]) if (typeof o[key] !== "string" || o[key] === "") problems.push(`${source}: output ${key} is missing or not a string`);
     for (const key of ["responsePlanArns", "runbookDocumentNames"]) if (!isRecordOfStrings(o[key])) problems.push(`${source}: output ${key} is missing or not a map of names to strings`);
-    for (const key of ["ruleArn", "lifecycleRuleArn", "ocsfRuleArn", "ocsfLifecycleRuleArn"]) if (o[key] !== undefined && typeof o[key] !== "string") problems.push(`${source}: output ${key} is not a string`);
+    for (const key of ["ruleArn", "lifecycleRuleArn", "ocsfRuleArn", "ocsfLifecycleRuleArn", "failedExecutionRuleArn", "retryMachineArn", "failedFindingsQueueUrl"]) if (o[key] !== undefined && typeof o[key] !== "string") problems.push(`${source}: output ${key} is not a string`);
     if (problems.length > 0) throw new VerifyError(problems.join("\n"));
     const arn = parseArn(o.stateMachineArn as string);
     if (!arn || arn.service !== "states" || !arn.account) throw new VerifyError(`${source}: output stateMachineArn ${JSON.stringify(o.stateMachineArn)} is not a Step Functions state machine ARN`);
@@ -184,6 +244,14 @@ export function substitutions(expected: ExpectedStack, deployment: Deployment): 
         [expected.stateMachineMockArn, outputs.stateMachineArn],
         [expected.tableMockArn, `arn:${partition}:dynamodb:${region}:${account}:table/${outputs.tableName}`],
     ];
+    if (expected.retry) {
+        if (outputs.retryMachineArn) pairs.push([expected.retry.mockArn, outputs.retryMachineArn]);
+        const queue = queueArnOf(outputs.failedFindingsQueueUrl, partition);
+        if (queue && outputs.failedFindingsQueueUrl) {
+            pairs.push([expected.retry.queueMockArn, queue]);
+            pairs.push([expected.retry.queueMockUrl, outputs.failedFindingsQueueUrl]);
+        }
+    }
     for (const plan of expected.plans) {
         const document = outputs.runbookDocumentNames[plan.name];
         if (document !== undefined) pairs.push([plan.documentMockName, document]);
@@ -196,6 +264,12 @@ export function substitutions(expected: ExpectedStack, deployment: Deployment): 
     if (expected.region !== region) pairs.push([`:${expected.region}:`, `:${region}:`]);
     if (partition !== "aws") pairs.push(["arn:aws:", `arn:${partition}:`]);
     return pairs;
+}
+
+/** An SQS queue's ARN from its URL (https://sqs.<region>.amazonaws.com/<account>/<name>). */
+export function queueArnOf(url: string | undefined, partition = "aws"): string | undefined {
+    const m = /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([0-9]{12})\/([A-Za-z0-9_-]+(?:\.fifo)?)$/.exec(url ?? "");
+    return m ? `arn:${partition}:sqs:${m[1]}:${m[2]}:${m[3]}` : undefined;
 }
 
 /** Applies substitutions to a JSON value (through its text). */

@@ -132,10 +132,30 @@ export async function runVerify(expected: ExpectedStack, d: Deployment, clients:
         report("deployed: state machine definition", "fail", `DescribeStateMachine: ${errorLine(err)}`);
     }
 
+    // The retry of failed executions: its definition and role, from the machine output retryMachineArn names.
+    let retryRoleArn: string | undefined;
+    if (expected.retry) {
+        const check = "deployed: retry machine definition";
+        const arn = d.outputs.retryMachineArn;
+        if (typeof arn !== "string") {
+            report(check, "fail", "the stack has no output retryMachineArn: the program renders the retry of failed executions but it is not deployed (run pulumi up)");
+        } else {
+            try {
+                const machine = await send<{ definition?: string; roleArn?: string }>("states", clients.sfn, new DescribeStateMachineCommand({ stateMachineArn: arn }));
+                retryRoleArn = machine.roleArn;
+                const difference = firstDifference(rendered(expected.retry.definition), JSON.parse(machine.definition ?? "{}"));
+                report(check, difference ? "fail" : "pass", difference ? `differs from what synth renders for stack ${expected.stack}: ${difference} (run pulumi up)` : `equals what synth renders for stack ${expected.stack}`);
+            } catch (err) {
+                report(check, "fail", `DescribeStateMachine ${arn}: ${errorLine(err)}`);
+            }
+        }
+    }
+
     // Event patterns and targets. DescribeRule → {EventPattern (string), State ENABLED|DISABLED|…};
     // ListTargetsByRule → {Targets[{Id, Arn, RoleArn, …}]} (EventBridge API reference).
     const roleArns = new Map<string, string>();
     if (workflowRoleArn) roleArns.set(expected.roles.find(r => r.kind === "workflow")?.logicalName ?? "", workflowRoleArn);
+    if (retryRoleArn) roleArns.set(expected.roles.find(r => r.kind === "retry machine")?.logicalName ?? "", retryRoleArn);
     for (const rule of expected.rules) {
         const check = `deployed: event rule ${rule.logicalName}`;
         const arn = d.outputs[rule.outputKey];
@@ -146,15 +166,17 @@ export async function runVerify(expected: ExpectedStack, d: Deployment, clients:
         const name = arn.split("/").pop()!;
         try {
             const described = await send<{ EventPattern?: string; State?: string }>("events", clients.events, new DescribeRuleCommand({ Name: name }));
-            const difference = firstDifference(rule.pattern, JSON.parse(described.EventPattern ?? "null"));
+            const difference = firstDifference(rendered(rule.pattern), JSON.parse(described.EventPattern ?? "null"));
             const targets = await send<{ Targets?: Array<{ Arn?: string; RoleArn?: string }> }>("events", clients.events, new ListTargetsByRuleCommand({ Rule: name }));
-            const target = targets.Targets?.find(t => t.Arn === d.outputs.stateMachineArn);
-            const role = expected.roles.find(r => r.kind === "event target");
+            const machineArn = rule.targets === "retry machine" ? d.outputs.retryMachineArn : d.outputs.stateMachineArn;
+            const machine = rule.targets === "retry machine" ? "the retry machine" : "the state machine";
+            const target = targets.Targets?.find(t => t.Arn === machineArn);
+            const role = expected.roles.find(r => r.mockArn === rule.targetRoleMockArn);
             if (target?.RoleArn && role) roleArns.set(role.logicalName, target.RoleArn);
             if (difference) report(check, "fail", `its pattern differs from the rendered one: ${difference}`);
-            else if (described.State !== "ENABLED") report(check, "fail", `the rule is ${described.State}, so no finding reaches the workflow`);
-            else if (!target) report(check, "fail", "the rule does not target the stack's state machine");
-            else report(check, "pass", "pattern equals the rendered one; enabled; targets the state machine");
+            else if (described.State !== "ENABLED") report(check, "fail", `the rule is ${described.State}, so ${rule.targets === "retry machine" ? "no failed execution is retried" : "no finding reaches the workflow"}`);
+            else if (!target) report(check, "fail", `the rule does not target ${machine} of the stack`);
+            else report(check, "pass", `pattern equals the rendered one; enabled; targets ${machine}`);
         } catch (err) {
             report(check, "fail", `DescribeRule/ListTargetsByRule ${name}: ${errorLine(err)}`);
         }
@@ -177,6 +199,9 @@ export async function runVerify(expected: ExpectedStack, d: Deployment, clients:
             report(check, "fail", `GetResponsePlan ${arn}: ${errorLine(err)}`);
         }
     }
+
+    // Security Hub automation rules (suppressionsFile): no stack output names them, so they are not compared.
+    for (const name of expected.automationRules) report(`deployed: automation rule ${name}`, "skip", "not compared (no outputs): the stack exports no automation rule ARNs; see docs/verify.md");
 
     // IAM: trust and inline policies equal the rendered ones; nothing attached.
     for (const role of expected.roles) {
@@ -257,7 +282,8 @@ export async function runVerify(expected: ExpectedStack, d: Deployment, clients:
 
     // Patterns: EventBridge's matcher and the offline one agree on every sample.
     // TestEventPattern(EventPattern, Event) → {Result: boolean} (EventBridge API reference, TestEventPattern).
-    for (const rule of expected.rules) {
+    // Only the finding rules: the samples are findings, and the FAILED-status rule matches Step Functions' own events.
+    for (const rule of expected.rules.filter(r => r.targets === "workflow")) {
         const check = `patterns: ${rule.logicalName}`;
         if (options.samples.length === 0) {
             report(check, "skip", "no events to test");

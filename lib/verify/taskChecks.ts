@@ -87,6 +87,7 @@ export function checkEvent(t: CheckTarget, finding = checkFinding(t)): Record<st
  */
 export function checkStateInput(t: CheckTarget): Record<string, any> {
     const incident = checkIncidentArn(t.partition, t.account, t.planName);
+    const stormItem = `#storm|control|${CHECK_MARKER}|${t.now}`;
     return {
         ...checkEvent(t),
         IncidentArn: incident,
@@ -97,7 +98,11 @@ export function checkStateInput(t: CheckTarget): Record<string, any> {
         NotifiedAt: t.now,
         Kind: "resolved",
         Storm: "key",
-        StormItem: `#storm|control|${CHECK_MARKER}|${t.now}`,
+        StormItem: stormItem,
+        // A roll-up this finding leaves (LeaveRollup): the same reserved storm item.
+        LeaveRollup: stormItem,
+        RollupImpact: 3,
+        TokenSince: t.now,
         NoteText: `[verify] ${CHECK_MARKER}`,
     };
 }
