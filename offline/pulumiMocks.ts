@@ -71,3 +71,20 @@ export async function settled(declared: DeclaredResource[], quietMs = 50): Promi
         await new Promise(resolve => setTimeout(resolve, quietMs));
     }
 }
+
+/**
+ * Renders the real program (index.ts) for a stack under these mocks, as `npm run synth` and
+ * `npm run verify` both do: its config set, every resource declared and settled. A program that
+ * refuses its settings throws while it is required; `onError` is handed that message.
+ */
+export async function renderProgram(config: { region?: string; stack: string; values: Record<string, string> }, onError: (message: string) => never): Promise<DeclaredResource[]> {
+    const declared = installMocks(config.region, config.stack);
+    pulumi.runtime.setAllConfig(config.values);
+    try {
+        require("../index");
+    } catch (err) {
+        onError((err as Error).message);
+    }
+    await settled(declared);
+    return declared;
+}

@@ -4,9 +4,8 @@
  *   npm run synth -- [--stack <name>] [--stack-file <file>] [--out <dir>]
  */
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
 import { parseCommandLine } from "../offline/commandLine";
-import { installMocks, settled, DeclaredResource } from "../offline/pulumiMocks";
+import { renderProgram, DeclaredResource } from "../offline/pulumiMocks";
 import { escapeControls, escapeLines } from "../offline/safeText";
 import { PROJECT_DIR, readStackConfig, StackConfig } from "../offline/stackConfig";
 import { eventPatternFiles, MANIFEST, suppressionRulesFile, writeSynthOutput } from "../offline/synthOutput";
@@ -76,14 +75,7 @@ async function main() {
     const stack = config.stack;
     // Errors inside the program's apply callbacks surface as rejections: report them the same way.
     process.on("unhandledRejection", err => fail((err as Error)?.message ?? String(err)));
-    const declared: DeclaredResource[] = installMocks(config.region, stack);
-    pulumi.runtime.setAllConfig(config.values);
-    try {
-        require("../index");
-    } catch (err) {
-        fail((err as Error).message);
-    }
-    await settled(declared);
+    const declared: DeclaredResource[] = await renderProgram(config, fail);
 
     // Every artefact is built before anything is written.
     const files = new Map<string, string>();

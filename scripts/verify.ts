@@ -6,9 +6,8 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
 import { parseCommandLine } from "../offline/commandLine";
-import { installMocks, MOCK_ACCOUNT, settled, DeclaredResource } from "../offline/pulumiMocks";
+import { MOCK_ACCOUNT, renderProgram, DeclaredResource } from "../offline/pulumiMocks";
 import { escapeControls, escapeLines } from "../offline/safeText";
 import { PROJECT_DIR, readStackConfig, StackConfig } from "../offline/stackConfig";
 import { readFindingInputs } from "../offline/findingInput";
@@ -105,15 +104,7 @@ function parseArgs(argv: string[]): Args {
 /** The program's resources for the stack, rendered under mocks as npm run synth renders them. */
 async function render(config: StackConfig): Promise<DeclaredResource[]> {
     process.on("unhandledRejection", unexpected);
-    const declared = installMocks(config.region, config.stack);
-    pulumi.runtime.setAllConfig(config.values);
-    try {
-        require("../index");
-    } catch (err) {
-        fail((err as Error).message);
-    }
-    await settled(declared);
-    return declared;
+    return renderProgram(config, fail);
 }
 
 function stackOutputs(args: Args): { value: unknown; source: string } {
