@@ -9,7 +9,7 @@ import { Fault, parseFault } from "./faults";
 import { stuckClaims } from "./claims";
 import { retryPolicyOf } from "../lib/failedExecutionRetry";
 import { MOCK_ACCOUNT } from "./pulumiMocks";
-import { ReplayEvent } from "./findingInput";
+import { eventMillis, eventsSource, ReplayEvent, ReplayFinding, ReplaySource } from "./findingInput";
 import { compileSuppressions } from "../lib/suppressions";
 import { AutomationRuleTiming } from "./securityHubStandIn";
 
@@ -117,7 +117,10 @@ export interface FindingOutcome {
 export interface SimulationOptions {
     settings: Settings;
     stack: string;
-    events: ReplayEvent[];
+    /** The events to replay, in memory; or `input`. */
+    events?: ReplayEvent[];
+    /** The events to replay, by finding, read as the replay goes (offline/findingInput.ts indexFindingInputs). */
+    input?: ReplaySource;
     /** Deliver each matched event this many times at once (EventBridge is at-least-once). Default 1. */
     deliveries?: number;
     /** Findings replayed at the same time; one finding's events always run in time order. Default 16. */
@@ -166,12 +169,6 @@ export function stackRules(settings: Settings): Record<string, Record<string, un
     };
 }
 
-/** When an event happened, for ordering one finding's events: its time, else its finding's UpdatedAt (ASFF) or time_dt (OCSF). */
-function eventMillis(event: Record<string, any>): number {
-    const finding = event.detail?.findings?.[0];
-    const millis = Date.parse(event.time ?? finding?.UpdatedAt ?? finding?.time_dt);
-    return Number.isNaN(millis) ? NaN : millis;
-}
 
 /** What the replay knows of one finding while its events run. */
 interface FindingState {
@@ -192,7 +189,9 @@ interface FindingState {
  * execution starts at its event's time; different findings run side by side.
  */
 export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
-    const { settings, stack, events } = options;
+    const { settings, stack } = options;
+    // One finding's events in time order (file order for equal or missing times), findings by their first event.
+    const source = options.input ?? eventsSource(options.events ?? []);
     const deliveries = options.deliveries ?? 1;
     const tableName = settings.tableName ?? `${stackPrefix(stack)}-dedup`;
     // The stack's plans as the program declares them (lib/responsePlans.ts): the default one and, with responsePlans, one per severity group.
@@ -225,7 +224,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         for (const fault of faults) account.workflow.faults.arm(fault);
         const startIncidentStates = taskStates(definition).filter(t => TASK_INTEGRATIONS[t.state.Resource]?.operation === "startIncident").map(t => t.name);
         const report: SimulationReport = {
-            events: events.length, matched: 0, filtered: {}, writeBackEvents: { events: 0, matched: 0 }, incidents: [], duplicates: 0, droppedDeliveries: 0,
+            events: source.events, matched: 0, filtered: {}, writeBackEvents: { events: 0, matched: 0 }, incidents: [], duplicates: 0, droppedDeliveries: 0,
             failures: [], executions: 0, transitions: 0, notified: 0, timelineEvents: [], reopened: { timeline: 0, newIncident: 0 }, incidentsResolved: 0, resolvedByResponders: 0, attached: 0, suppressedByRule: {},
             retries: 0, findings: [], stuckClaims: 0,
         };
@@ -236,17 +235,6 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         const seen = new Set<string>();
         const attachedTo: Array<{ incidentArn: string; findingId: string }> = [];
         const once = (key: string) => !seen.has(key) && Boolean(seen.add(key));
-
-        // One queue per finding, in time order (file order for equal or missing times).
-        const queues = new Map<string, Array<{ order: number; item: ReplayEvent }>>();
-        events.forEach((item, order) => {
-            const key = item.findingId ?? `#${order}`;
-            if (!queues.has(key)) queues.set(key, []);
-            queues.get(key)!.push({ order, item });
-        });
-        for (const queue of queues.values()) {
-            queue.sort((a, b) => (eventMillis(a.item.event) - eventMillis(b.item.event)) || a.order - b.order);
-        }
 
         /** Counts one delivery's executions and what they did. */
         const tally = (delivery: Delivery, order: number, item: ReplayEvent, state: FindingState) => {
@@ -341,7 +329,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         let done = 0;
         let endMillis = 0;
         const outcomes: Array<{ order: number; outcome: FindingOutcome }> = [];
-        const replayQueue = async (queue: Array<{ order: number; item: ReplayEvent }>) => {
+        const replayQueue = async (finding: ReplayFinding) => {
+            const queue = source.eventsOf(finding);
             // Whether this finding has an incident yet: only then is a duplicate a suppressed one.
             const state: FindingState = { hasIncident: false, matched: false, runs: 0, failedRuns: 0, duplicateRuns: 0 };
             // The retry of this finding's failed executions, on the events' clock (lib/failedExecutionRetry.ts).
@@ -380,7 +369,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                 if (!Number.isNaN(millis)) endMillis = Math.max(endMillis, millis);
                 tally(delivery, order, item, state);
                 scheduleRetries(delivery, order, item, 1);
-                options.onProgress?.(++done, events.length);
+                options.onProgress?.(++done, source.events);
             }
             await retryUntil(Infinity);
             const [{ order, item }] = queue;
@@ -402,7 +391,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         };
         // Findings start in the order of their first event's time, as they would reach the account
         // (storm counting depends on it); up to `concurrency` of them run side by side.
-        const pending = [...queues.values()].sort((a, b) => (eventMillis(a[0].item.event) - eventMillis(b[0].item.event)) || a[0].order - b[0].order);
+        const pending = source.findings();
         let next = 0;
         const workers = Array.from({ length: Math.min(options.concurrency ?? 16, pending.length) }, async () => {
             while (next < pending.length && !options.signal?.aborted) await replayQueue(pending[next++]);
@@ -427,5 +416,6 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         return report;
     } finally {
         await dynamoDb.stop();
+        source.close?.();
     }
 }

@@ -9,7 +9,7 @@ import { bundledRunbookPath, ConfigurationError, loadSettings, RUNBOOK_LANGUAGES
 import { stackRunbookProblems } from "../lib/runbook";
 import { PLAN_DYNAMIC_PARAMETERS } from "../lib/runbookParameters";
 import { responsePlanLayout } from "../lib/responsePlans";
-import { readFindingInputs, InputProblem, FindingInputs, ReplayEvent } from "../offline/findingInput";
+import { indexFindingInputs, InputProblem, InputProblems } from "../offline/findingInput";
 import { parseCommandLine, wholeNumber } from "../offline/commandLine";
 import { fsReason } from "../offline/fsMessages";
 import { FilesRead, outputFileRefusal, writeStandardOutput } from "../offline/outputTarget";
@@ -171,7 +171,7 @@ function listed(problems: InputProblem[], line: (p: InputProblem) => string): st
 }
 
 /** The human report. Everything taken from the findings goes through forTerminal. */
-function human(report: SimulationReport, context: { stack: string; filter: string; inputs: string; input: FindingInputs; deliveries: number }): string {
+function human(report: SimulationReport, context: { stack: string; filter: string; inputs: string; input: InputProblems; deliveries: number }): string {
     const t = forTerminal;
     const lines: string[] = [];
     const pad = (label: string, value: number | string) => `  ${label.padEnd(22)}${value}`;
@@ -238,7 +238,7 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
 }
 
 /** The --json document (documented in the README). */
-function jsonReport(report: SimulationReport, input: FindingInputs) {
+function jsonReport(report: SimulationReport, input: InputProblems) {
     return {
         ...(report.interrupted ? { interrupted: true } : {}),
         events: report.events,
@@ -336,10 +336,11 @@ async function run(args: Args, output: OutputTarget): Promise<number> {
     const runbooks = [...before.runbooks ?? [], settings.runbookPath, ...Object.values(settings.responsePlans ?? {}).map(p => p.runbookPath)];
     const refused = outputTarget(args, { ...before, runbooks }).refusal;
     if (refused) throw refused;
-    const inputs = readFindingInputs(files, BASE_DIR);
+    // The index pass: every file read as a stream, each event's place kept, not the event.
+    const inputs = indexFindingInputs(files, BASE_DIR);
     if (inputs.unreadable.length > 0) throw new Failure("input", "nothing was replayed; fix or leave out the files above", inputs.unreadable);
-
-    const events = args.limit === undefined ? inputs.events : firstFindings(inputs.events, args.limit);
+    const source = inputs.input;
+    if (args.limit !== undefined) source.limit(args.limit);
     // Ctrl-C or SIGTERM: stop taking new findings, then write what was replayed.
     const stop = new AbortController();
     let stoppedBy: NodeJS.Signals | undefined;
@@ -356,13 +357,13 @@ async function run(args: Args, output: OutputTarget): Promise<number> {
         report = await simulate({
             settings,
             stack,
-            events,
+            input: source,
             signal: stop.signal,
             deliveries: args.deliveries,
             dynamoDb: args.dynamoDb,
             resolveIncidentsAfterMs: args.resolveIncidentsAfterMs,
             fail: args.fail,
-            onProgress: progressBar(process.stderr.isTTY === true && events.length >= 200),
+            onProgress: progressBar(process.stderr.isTTY === true && source.events >= 200),
         });
     } catch (err) {
         // An unknown state or an error its service does not return: refused before anything ran.
@@ -390,18 +391,6 @@ async function run(args: Args, output: OutputTarget): Promise<number> {
     }
     if (stoppedBy) return stoppedBy === "SIGINT" ? 130 : 143;
     return report.failures.length > 0 ? 1 : 0;
-}
-
-/** The events of the first `limit` findings, in input order (an event without a finding id counts as one finding). */
-function firstFindings(events: ReplayEvent[], limit: number): ReplayEvent[] {
-    const kept = new Set<string>();
-    return events.filter((e, i) => {
-        const key = e.findingId ?? `#${i}`;
-        if (kept.has(key)) return true;
-        if (kept.size >= limit) return false;
-        kept.add(key);
-        return true;
-    });
 }
 
 /** Writes to standard output; a failed write (a full disk, a closed pipe) is a Failure. */
