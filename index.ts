@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigurationError, loadSettings, settingWarnings, workflowSettingsOf } from "./lib/settings";
+import { productFilterNote } from "./lib/producers";
 import { RunbookError, stackRunbookProblems } from "./lib/runbook";
 import { responsePlanArnBySeverity, responsePlanLayout } from "./lib/responsePlans";
 import { PLAN_DYNAMIC_PARAMETERS } from "./lib/runbookParameters";
@@ -39,6 +40,9 @@ const layout = checked(() => responsePlanLayout(settings, pulumi.getStack()));
 const pauseTimeoutSeconds = settings.runbookPauseTimeoutDays * 86400;
 // Valid settings that may not do what they seem to (e.g. a filter without an exact OCSF counterpart).
 for (const warning of settingWarnings(settings)) pulumi.log.warn(warning);
+// Which well-known producers the product filter drops (lib/producers.ts), said at every preview.
+const productNote = productFilterNote(settings.productNames, settings.findingFormats ?? ["ASFF"]);
+if (productNote) pulumi.log.info(productNote);
 
 // Every runbook is validated, and takes exactly what its plans pass it, before anything is declared.
 // (lib/runbook.ts stackRunbookProblems: simulate makes the same checks.)

@@ -29,6 +29,7 @@ import { isOcsfFinding, OCSF_FINDING_PATHS, ocsfString, ocsfValue } from "../lib
 import { fsReason, specialKind } from "./fsMessages";
 import { escapeControls } from "./safeText";
 import { EncodingError, FileWindow, JsonScanError, scanJson, Span } from "./jsonStream";
+import { productNameOf } from "../lib/producers";
 
 /** One event to replay, and where it came from (file and position). */
 export interface ReplayEvent {
@@ -882,13 +883,23 @@ export class IndexedInput implements ReplaySource {
     private maxKeys = Infinity;
     private windows = new Map<number, FileWindow>();
     files: string[] = [];
+    /** Distinct findings per format and product name as the findings rule reads it (`(none)` without one), in order of first sight. */
+    readonly products = new Map<string, { format: "ASFF" | "OCSF"; product: string; findings: number }>();
 
     add(item: ReplayEvent, loc: Loc): void {
         const i = this.count++;
         let key = item.findingId === undefined ? undefined : this.keys.get(item.findingId);
         if (key === undefined) {
             key = this.nextKey++;
-            if (item.findingId !== undefined) this.keys.set(item.findingId, key);
+            if (item.findingId !== undefined) {
+                this.keys.set(item.findingId, key);
+                if (item.format !== undefined) {
+                    const product = productNameOf(item.event.detail?.findings?.[0], item.format) ?? "(none)";
+                    const tally = this.products.get(`${item.format}|${product}`) ?? { format: item.format, product, findings: 0 };
+                    tally.findings++;
+                    this.products.set(`${item.format}|${product}`, tally);
+                }
+            }
         }
         this.start.set(i, loc.start);
         this.time.set(i, eventMillis(item.event));

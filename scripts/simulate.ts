@@ -171,7 +171,24 @@ function listed(problems: InputProblem[], line: (p: InputProblem) => string): st
 }
 
 /** The human report. Everything taken from the findings goes through forTerminal. */
-function human(report: SimulationReport, context: { stack: string; filter: string; inputs: string; input: InputProblems; deliveries: number }): string {
+/** A finding id short enough for a report line: what follows the ARN's last ":", at most 48 characters (the end kept). */
+export function shortFindingId(id: string): string {
+    const tail = id.startsWith("arn:") ? id.slice(id.lastIndexOf(":") + 1) : id;
+    return tail.length > 48 ? `…${tail.slice(-47)}` : tail;
+}
+
+/** An input position relative to where the user ran the command. */
+function shownSource(source: string): string {
+    return path.isAbsolute(source) ? path.relative(BASE_DIR, source) || source : source;
+}
+
+/** Findings of the input whose product the findings rule's productNames filter drops, per format and product. */
+export function productsExcludedIn(products: Iterable<{ format: "ASFF" | "OCSF"; product: string; findings: number }>, settings: Settings): Array<{ format: string; product: string; findings: number }> {
+    const formats = settings.findingFormats ?? ["ASFF"];
+    return [...products].filter(p => formats.includes(p.format) && !settings.productNames.includes(p.product)).map(p => ({ format: p.format, product: p.product, findings: p.findings }));
+}
+
+function human(report: SimulationReport, context: { stack: string; filter: string; inputs: string; input: InputProblems; deliveries: number; productsExcluded: Array<{ format: string; product: string; findings: number }> }): string {
     const t = forTerminal;
     const lines: string[] = [];
     const pad = (label: string, value: number | string) => `  ${label.padEnd(22)}${value}`;
@@ -186,6 +203,10 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
     lines.push(pad("matched by a rule", report.matched));
     lines.push(pad("filtered out", Object.values(report.filtered).reduce((a, b) => a + b, 0)));
     for (const [field, n] of Object.entries(report.filtered).sort()) lines.push(`    - ${t(field)}: ${n}`);
+    if (context.productsExcluded.length > 0) {
+        // Whatever their severity: the productNames setting drops these producers (docs/producers.md).
+        lines.push(pad("not in productNames", context.productsExcluded.map(p => `${t(p.product)} (${p.format}) ${p.findings} finding${p.findings === 1 ? "" : "s"}`).join(", ")));
+    }
     if (report.writeBackEvents.events > 0) lines.push(pad("write-back events", `${report.writeBackEvents.events} (Security Hub's events for the workflow's own updates; ${report.writeBackEvents.matched} matched a rule)`));
     const rollups = report.incidents.filter(i => i.kind === "rollup");
     lines.push(pad("incidents opened", `${report.incidents.length}${rollups.length > 0 ? ` (${rollups.length} storm roll-ups, ${report.attached} findings on them)` : ""}`));
@@ -209,6 +230,7 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
         lines.push("", "Incidents:");
         for (const incident of report.incidents) {
             lines.push(`  impact ${incident.impact}  ${t(incident.title)}`);
+            lines.push(`            finding: ${t(shortFindingId(incident.findingId))}  from ${t(shownSource(incident.source))}`);
             lines.push(`            plan: ${t(incident.responsePlanArn.split("/").pop() ?? incident.responsePlanArn)}`);
             lines.push(`            related: ${incident.relatedItems.map(r => t(r.title)).join(", ") || "none"}`);
             if (incident.previousIncidentArn) lines.push(`            re-opened: follows ${t(incident.previousIncidentArn)}`);
@@ -238,7 +260,7 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
 }
 
 /** The --json document (documented in the README). */
-function jsonReport(report: SimulationReport, input: InputProblems) {
+function jsonReport(report: SimulationReport, input: InputProblems, productsExcluded: Array<{ format: string; product: string; findings: number }>) {
     return {
         ...(report.interrupted ? { interrupted: true } : {}),
         events: report.events,
@@ -268,6 +290,8 @@ function jsonReport(report: SimulationReport, input: InputProblems) {
         stuckClaims: report.stuckClaims,
         skipped: input.skipped,
         warnings: input.warnings,
+        // Findings of the input whose product productNames drops (any severity), per format and product.
+        productsExcluded,
     };
 }
 
@@ -371,9 +395,10 @@ async function run(args: Args, output: OutputTarget): Promise<number> {
         throw err;
     }
 
+    const productsExcluded = productsExcludedIn(source.products.values(), settings);
     let text: string;
     if (args.json) {
-        text = safeJson(jsonReport(report, inputs)) + "\n";
+        text = safeJson(jsonReport(report, inputs, productsExcluded)) + "\n";
     } else {
         const asff = settings.findingFormats.includes("ASFF");
         const ocsf = settings.findingFormats.includes("OCSF");
@@ -381,7 +406,7 @@ async function run(args: Args, output: OutputTarget): Promise<number> {
             + (asff && ocsf ? " (ASFF and OCSF rules alike)" : "")
             + (settings.notifyFindings ? `; ${asff && ocsf ? "lifecycle rules match" : "lifecycle rule matches"} findings with an incident that were resolved, suppressed or archived` : "");
         const shown = args.files.length > 0 ? files.join(", ") : `the bundled samples (${path.relative(BASE_DIR, SAMPLES_DIR) || SAMPLES_DIR})`;
-        text = human(report, { stack, filter, inputs: shown, input: inputs, deliveries: args.deliveries });
+        text = human(report, { stack, filter, inputs: shown, input: inputs, deliveries: args.deliveries, productsExcluded });
     }
     if (output.target !== undefined) {
         writeOutput(output.target, text);

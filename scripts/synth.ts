@@ -4,6 +4,7 @@
  *   npm run synth -- [--stack <name>] [--stack-file <file>] [--out <dir>]
  */
 import * as path from "path";
+import { productFilterNote } from "../lib/producers";
 import { parseCommandLine } from "../offline/commandLine";
 import { renderProgram, DeclaredResource } from "../offline/pulumiMocks";
 import { escapeControls, escapeLines } from "../offline/safeText";
@@ -125,6 +126,9 @@ async function main() {
     }
     const summary = [`synth: stack ${stack}: ${declared.filter(r => !r.type.startsWith("securityhub-incidents:")).length} resources in ${declared.filter(r => r.type.startsWith("securityhub-incidents:")).length} components, written to ${escapeControls(dir)}`,
         ...written.map(file => `  ${escapeControls(path.relative(dir, file))}`)];
+    // Which well-known producers the product filter drops (lib/producers.ts): one line, beside the summary.
+    const productNote = productFilterNote(settings.productNames, settings.findingFormats ?? ["ASFF"]);
+    if (productNote) process.stderr.write(`synth: note: ${productNote}\n`);
     const failed = await writeStandardOutput(summary.join("\n") + "\n");
     if (failed !== undefined) fail(`the output was written to ${dir}, but standard output cannot be written: ${failed}`);
     process.exit(0);
