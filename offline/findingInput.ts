@@ -570,7 +570,7 @@ function* jsonFile(win: FileWindow, fileIndex: number, sink: Sink, queue: Array<
     let values = 0;
     for (const item of scanJson(win)) {
         if (item.type === "element") {
-            const top = item.top.ordinal === 0 ? 0 : 1;
+            const top = item.top.ordinal === 0 ? 0 : item.top.line === previousLine ? 2 : 1;
             const loc = recordLoc(fileIndex, item.span, top, { line: item.top.line, column: item.top.column, elem: item.index, flags: RECORD_ELEMENT });
             classifySpan(win, loc, sink, item.span.depth, "value", false);
             yield* queue.splice(0);

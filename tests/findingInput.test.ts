@@ -2,7 +2,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { eventForFinding, eventForOcsfFinding, jsonSyntaxError, readFindingInputs } from "../offline/findingInput";
+import { eventForFinding, eventForOcsfFinding, indexFindingInputs, jsonSyntaxError, readFindingInputs } from "../offline/findingInput";
+import { FileWindow, scanJson } from "../offline/jsonStream";
 import { findingEvent, ocsfFindingEvent } from "./support/findings";
 
 describe("finding input", () => {
@@ -379,5 +380,63 @@ describe("finding input: the new Security Hub's OCSF findings (Findings Imported
             expect(finding.resources[0].uid).not.to.match(/^arn:/);
         }
         expect(input.events[3].event.detail.findings[0].remediation).to.equal(undefined);
+    });
+
+    it("scans records across window boundaries as JSON.parse reads them (a 61-byte window), offsets and positions included", () => {
+        const events = [findingEvent(), findingEvent({ severity: "LOW" })];
+        events[1].detail.findings[0].Title = "caf\u00e9 \u{1f600} \"quoted\" \\ back\nslash";
+        const text = `[\n  ${JSON.stringify(events[0], null, 1)},\n${JSON.stringify(events[1])}]\n{"Findings": [${JSON.stringify(events[0].detail.findings[0])}, 1e-7, -0.5E+3, true, null, []], "NextToken": "x"}{"a":"\u00e9"}`;
+        const file = write("windows.json", text);
+        const win = new FileWindow(file, 61);
+        try {
+            const items = [...scanJson(win)];
+            const bytes = Buffer.from(text);
+            const parsed = (s: { offset: number; end: number }) => JSON.parse(bytes.subarray(s.offset, s.end).toString());
+            const elements = items.filter(i => i.type === "element");
+            expect(elements.map(e => parsed(e.span))).to.deep.equal(events);
+            const tops = items.filter(i => i.type === "top");
+            const at = (needle: string) => {
+                const offset = Buffer.byteLength(text.slice(0, text.indexOf(needle)));
+                const before = text.slice(0, text.indexOf(needle));
+                return [offset, before.split("\n").length, before.length - before.lastIndexOf("\n")];
+            };
+            expect(tops.map(t => [t.kind, t.span.offset, t.span.line, t.span.column, t.followed])).to.deep.equal([["array", 0, 1, 1, true], ["object", ...at('{"Findings"'), true], ["object", ...at('{"a"'), false]]);
+            const get = tops[1];
+            expect(get.type === "top" && Array.isArray(get.findings) ? get.findings.map(parsed) : undefined).to.deep.equal([events[0].detail.findings[0], 1e-7, -500, true, null, []]);
+            expect(parsed(tops[2].span)).to.deep.equal({ a: "é" });
+        } finally {
+            win.close();
+        }
+        // The same through the reader: the finding and the events, nothing lost at the boundaries.
+        expect(readFindingInputs([file]).events.map(e => e.findingId)).to.deep.equal([...events, events[0]].map(e => e.detail.findings[0].Id));
+    });
+
+    it("reads a JSON Lines line longer than the reader's window (3 MB)", () => {
+        const event = findingEvent();
+        event.detail.findings[0].Description = "x".repeat(3 * 1024 * 1024);
+        const input = readFindingInputs([write("long.jsonl", `${JSON.stringify(findingEvent())}\n${JSON.stringify(event)}\n${JSON.stringify(findingEvent())}`)]);
+        expect(input.unreadable).to.deep.equal([]);
+        expect(input.events.map(e => path.basename(e.source))).to.deep.equal(["long.jsonl:1", "long.jsonl:2", "long.jsonl:3"]);
+        expect(input.events[1].event).to.deep.equal(event);
+    });
+
+    it("replays from the index: each finding's events read back from the file in time order, --limit keeping the first findings", () => {
+        const [a, b] = [findingEvent(), findingEvent()];
+        const later = structuredClone(a);
+        later.time = "2030-01-01T00:00:00Z";
+        const earlier = structuredClone(a);
+        earlier.time = "2000-01-01T00:00:00Z";
+        const file = write("indexed.json", JSON.stringify({ Findings: [b.detail.findings[0]] }) + JSON.stringify([later, earlier]));
+        const { input } = indexFindingInputs([file]);
+        expect(input.events).to.equal(3);
+        const findings = input.findings();
+        expect(findings.map(f => input.eventsOf(f).map(e => [e.order, path.basename(e.item.source), e.item.event.time]))).to.deep.equal([
+            [[2, "indexed.json:1:" + (JSON.stringify({ Findings: [b.detail.findings[0]] }).length + 1) + "[1]", "2000-01-01T00:00:00Z"], [1, "indexed.json:1:" + (JSON.stringify({ Findings: [b.detail.findings[0]] }).length + 1) + "[0]", "2030-01-01T00:00:00Z"]],
+            [[0, "indexed.json:1 Findings[0]", b.detail.findings[0].UpdatedAt]],
+        ]);
+        input.limit(1);
+        expect(input.events).to.equal(1);
+        expect(input.findings().map(f => input.eventsOf(f)[0].item.findingId)).to.deep.equal([b.detail.findings[0].Id]);
+        input.close();
     });
 });
