@@ -43,6 +43,7 @@ options:
   --dynamodb <backend>   in-process (default): dynalite's own DynamoDB code in the replaying
                          process; dynalite: the same emulator as a server over HTTP (slower)
   --limit <N>            replay only the first N findings (in input order), for a quick look
+  --progress             progress on stderr even when it is not a terminal (a log, a CI job)
   --json                 print one JSON document (the report, or {"error": ...} on exit 2)
   --output <file>        write the report to <file> instead of standard output
   -h, --help             print this help and exit
@@ -67,6 +68,7 @@ interface Args {
     limit?: number;
     resolveIncidentsAfterMs?: number;
     json: boolean;
+    progress: boolean;
     output?: string;
     help: boolean;
     files: string[];
@@ -88,7 +90,7 @@ class Failure extends Error {
 /** Reads every argument; collects all problems instead of stopping at the first. */
 function parseArgs(argv: string[]): { args: Args; problems: InputProblem[] } {
     const line = parseCommandLine(argv, {
-        flags: ["--json", "--help"],
+        flags: ["--json", "--help", "--progress"],
         values: { "--stack": "a stack name", "--stack-file": "a file", "--deliveries": "a number from 1 to 1000", "--output": "a file", "--resolve-incidents-after": "a duration such as 72h", "--fail": "<State>:<Error>[:<times>]", "--dynamodb": DYNAMODB_BACKENDS.join(" or "), "--limit": "a number of findings" },
         positionals: true,
         repeatable: ["--fail"],
@@ -100,6 +102,7 @@ function parseArgs(argv: string[]): { args: Args; problems: InputProblem[] } {
         output: line.values.get("--output"),
         deliveries: 1,
         json: line.flags.has("--json"),
+        progress: line.flags.has("--progress"),
         help: line.flags.has("--help"),
         files: line.positionals,
         fail: line.repeated.get("--fail") ?? [],
@@ -387,7 +390,7 @@ async function run(args: Args, output: OutputTarget): Promise<number> {
             dynamoDb: args.dynamoDb,
             resolveIncidentsAfterMs: args.resolveIncidentsAfterMs,
             fail: args.fail,
-            onProgress: progressBar(process.stderr.isTTY === true && source.events >= 200),
+            onProgress: progressBar(args.progress || (process.stderr.isTTY === true && source.events >= 200)),
         });
     } catch (err) {
         // An unknown state or an error its service does not return: refused before anything ran.
