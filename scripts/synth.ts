@@ -126,9 +126,9 @@ async function main() {
     }
     const summary = [`synth: stack ${stack}: ${declared.filter(r => !r.type.startsWith("securityhub-incidents:")).length} resources in ${declared.filter(r => r.type.startsWith("securityhub-incidents:")).length} components, written to ${escapeControls(dir)}`,
         ...written.map(file => `  ${escapeControls(path.relative(dir, file))}`)];
-    // Which well-known producers the product filter drops (lib/producers.ts): one line, beside the summary.
+    // Which well-known producers the product filter drops (lib/producers.ts): one line of the summary.
     const productNote = productFilterNote(settings.productNames, settings.findingFormats ?? ["ASFF"]);
-    if (productNote) process.stderr.write(`synth: note: ${productNote}\n`);
+    if (productNote) summary.push(`note: ${escapeControls(productNote)}`);
     const failed = await writeStandardOutput(summary.join("\n") + "\n");
     if (failed !== undefined) fail(`the output was written to ${dir}, but standard output cannot be written: ${failed}`);
     process.exit(0);

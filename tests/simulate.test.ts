@@ -227,7 +227,7 @@ describe("simulate", function () {
         const report = JSON.parse(run.stdout);
         expect(Object.keys(report)).to.deep.equal([
             "events", "matched", "filtered", "writeBackEvents", "incidents", "duplicates", "droppedDeliveries", "failures", "executions", "transitions",
-            "notified", "timelineEvents", "reopened", "incidentsResolved", "resolvedByResponders", "attached", "suppressedByRule", "retries", "findings", "stuckClaims", "skipped", "warnings",
+            "notified", "timelineEvents", "reopened", "incidentsResolved", "resolvedByResponders", "attached", "suppressedByRule", "retries", "findings", "stuckClaims", "skipped", "warnings", "productsExcluded",
         ]);
         expect(report.stuckClaims).to.equal(0);
         expect(report.findings.length).to.be.greaterThan(0);

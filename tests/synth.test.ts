@@ -24,6 +24,8 @@ describe("npm run synth", function () {
         expect(run.status, run.stderr).to.equal(0);
         // 20, plus the retry of failed executions (11), plus the sample suppressions.yaml's 3 rules as 6 CSPM automation rules (a pair each: notifyFindings is on).
         expect(run.stdout).to.match(/stack dev: 37 resources in 8 components/);
+        // One line naming the well-known producers the default productNames drops (lib/producers.ts).
+        expect(run.stdout).to.match(/^note: productNames \["Security Hub"\] excludes findings of .*Amazon GuardDuty \(ASFF "GuardDuty"\).*Amazon Inspector.*Amazon Macie.*IAM Access Analyzer.* at any severity/m);
         const rules = JSON.parse(read(out, "suppression-rules.json"));
         expect(rules.asff.map((r: any) => [r.inputs.ruleName, r.inputs.ruleOrder, r.inputs.ruleStatus])).to.deep.equal([
             ["public-website-bucket-on-incident", 1, "ENABLED"], ["public-website-bucket", 2, "ENABLED"],
