@@ -40,9 +40,10 @@ const layout = checked(() => responsePlanLayout(settings, pulumi.getStack()));
 const pauseTimeoutSeconds = settings.runbookPauseTimeoutDays * 86400;
 // Valid settings that may not do what they seem to (e.g. a filter without an exact OCSF counterpart).
 for (const warning of settingWarnings(settings)) pulumi.log.warn(warning);
-// Which well-known producers the product filter drops (lib/producers.ts), said at every preview.
+// Which well-known producers the product filter drops (lib/producers.ts), said at every preview
+// (`pulumi up` previews first); synth prints the same line itself.
 const productNote = productFilterNote(settings.productNames, settings.findingFormats ?? ["ASFF"]);
-if (productNote) pulumi.log.info(productNote);
+if (productNote && pulumi.runtime.isDryRun()) pulumi.log.info(productNote);
 
 // Every runbook is validated, and takes exactly what its plans pass it, before anything is declared.
 // (lib/runbook.ts stackRunbookProblems: simulate makes the same checks.)
