@@ -114,7 +114,7 @@ describe("state machine definition", () => {
     });
 
     it("grants BatchUpdateFindingsV2 on the hubv2 resource type when OCSF findings are on", () => {
-        const resources = taskResources({ partition: "aws-cn", region: "cn-north-1", accountId: "111122223333", tableArn: "t", responsePlanArns: [INPUTS.responsePlanArn] });
+        const resources = taskResources({ partition: "aws-cn", region: "cn-north-1", accountId: "111122223333", tableArn: "t", responsePlanArns: [INPUTS.responsePlanArn!] });
         const statements = (formats: string[]) => stateMachineTaskPolicy(requiredTaskPermissions(renderStateMachineDefinition({ ...INPUTS, findingFormats: formats })), resources).Statement;
         const ocsf = statements(["ASFF", "OCSF"]);
         expect(ocsf.filter(s => (s.Action as string[]).includes("securityhub:BatchUpdateFindings")).map(s => [s.Sid, s.Resource])).to.deep.equal([
