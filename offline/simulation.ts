@@ -306,15 +306,17 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                 const outputs = run.taskOutputs as Record<string, Record<string, any> | undefined>;
                 const results = run.taskResults as Record<string, Record<string, any> | undefined>;
                 // Whatever state started the incident (the seed's workflow names it differently).
-                const openedArn = startIncidentStates.map(name => results[name]?.IncidentRecordArn ?? results[name]?.OpsItemArn).find(Boolean) as string | undefined;
+                // With OpsCenter, a create refused as a duplicate (a retry after a lost response) finds the OpsItem instead.
+                const found = [outputs.FindOpsItem, outputs.FindRollupOpsItem].find(o => o?.OpsItemFound === true)?.IncidentArn as string | undefined;
+                const openedArn = (startIncidentStates.map(name => results[name]?.IncidentRecordArn ?? results[name]?.OpsItemArn).find(Boolean) as string | undefined) ?? found;
                 if (openedArn) {
                     state.hasIncident = true;
                     state.incidentArn = openedArn;
-                    state.rollup = Boolean(outputs.OpenRollup);
+                    state.rollup = Boolean(outputs.OpenRollup ?? outputs.FindRollupOpsItem);
                 }
                 // Racing roll-up openers get the same incident (one client token): count it once.
                 if (openedArn && opsCenter && once(`incident|${openedArn}`)) {
-                    opened.push({ order, incident: simulatedOpsItem(opsCenter, openedArn, findingId, item.source, outputs.OpenRollup) });
+                    opened.push({ order, incident: simulatedOpsItem(opsCenter, openedArn, findingId, item.source, outputs.OpenRollup ?? outputs.FindRollupOpsItem) });
                     if (opened[opened.length - 1].incident.previousIncidentArn) report.reopened.newIncident++;
                 } else if (openedArn && once(`incident|${openedArn}`)) {
                     const incident = incidentManager.incident(openedArn)!;

@@ -102,6 +102,8 @@ describe("state machine definition", () => {
             incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord", "ssm-incidents:UpdateRelatedItems"],
             securityHub: ["securityhub:BatchUpdateFindings"],
             securityHubV2: [],
+            anyResource: [],
+            opsItems: [],
         });
         // Without the write-back, only storm roll-ups read the table and touch incidents after opening them.
         expect(requiredTaskPermissions(renderStateMachineDefinition({ ...INPUTS, notifyFindings: false }))).to.deep.equal({
@@ -110,6 +112,8 @@ describe("state machine definition", () => {
             incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:UpdateRelatedItems"],
             securityHub: [],
             securityHubV2: [],
+            anyResource: [],
+            opsItems: [],
         });
     });
 
