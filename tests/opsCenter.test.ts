@@ -95,6 +95,10 @@ describe("the OpsCenter backend (incidentBackend: opscenter)", function () {
             await settled(declared, 20);
             mine = declared.slice(first);
         });
+        // Other tests require the program with their own stack's config.
+        after(() => {
+            delete require.cache[require.resolve("../index")];
+        });
         it("declares no Incident Manager resource (no response plan, replication set or plan role), and the runbook it lists", () => {
             expect(mine.filter(r => r.type.startsWith("aws:ssmincidents") || r.type === "securityhub-incidents:incidents:ResponsePlan").map(r => r.type)).to.deep.equal([]);
             const roles = mine.filter(r => r.type === "aws:iam/role:Role").map(r => json(r.inputs.assumeRolePolicy));
