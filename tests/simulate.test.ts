@@ -226,7 +226,7 @@ describe("simulate", function () {
         expect(run.status, run.stderr).to.equal(0);
         const report = JSON.parse(run.stdout);
         expect(Object.keys(report)).to.deep.equal([
-            "events", "matched", "filtered", "writeBackEvents", "incidents", "duplicates", "droppedDeliveries", "failures", "executions", "transitions",
+            "backend", "events", "matched", "filtered", "writeBackEvents", "incidents", "duplicates", "droppedDeliveries", "failures", "executions", "transitions",
             "notified", "timelineEvents", "reopened", "incidentsResolved", "resolvedByResponders", "attached", "suppressedByRule", "retries", "findings", "stuckClaims", "skipped", "warnings",
         ]);
         expect(report.stuckClaims).to.equal(0);
