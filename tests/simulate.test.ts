@@ -320,7 +320,7 @@ describe("simulate", function () {
 
             const config = cli(["--json", "--stack", "staging"]);
             expect(config.status).to.equal(2);
-            expect(JSON.parse(config.stdout).error).to.deep.include({ kind: "config", message: "--stack staging: Pulumi.staging.yaml does not exist; stacks here: dev, prod" });
+            expect(JSON.parse(config.stdout).error).to.deep.include({ kind: "config", message: "--stack staging: Pulumi.staging.yaml does not exist; stacks here: dev, opscenter, prod" });
         });
 
         it("writes the report to --output, resolved from where npm was run, and nothing to stdout", () => {
