@@ -36,6 +36,17 @@ export const REOPEN_GRACE_SECONDS = 3600;
 export const REOPEN_LOCK_SECONDS = 86400;
 
 /**
+ * RecordClosed locks the close of a finding to its execution (ClosingUntil) for this long: a
+ * redelivery of the event within it stops at AlreadyClosed, a later attempt closes the finding
+ * again (the same Note), which makes good an execution that could write neither the Note nor the
+ * record back. Longer than the close path runs after RecordClosed (every write-back attempt with
+ * its retries, the waits between attempts and RestoreOpenNote's retries: checked against the
+ * rendered definition in tests/stateMachineDefinition.test.ts), and shorter than the default delay
+ * of the retry of failed executions (15 min, lib/config/retry.ts), so that the retry finds it lapsed.
+ */
+export const CLOSING_LOCK_SECONDS = 600;
+
+/**
  * A write-back (NotifyFinding, CloseNote and their OCSF twins) that Security Hub answers with the
  * finding in `UnprocessedFindings` is made again by the state machine itself (a Choice and a Wait,
  * not the Retry field: Step Functions does not document whether a state's Output is evaluated
@@ -228,6 +239,7 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         ...backendValues(inputs),
         reopenGraceMillis: REOPEN_GRACE_SECONDS * 1000,
         reopenLockSeconds: REOPEN_LOCK_SECONDS,
+        closingLockSeconds: CLOSING_LOCK_SECONDS,
         maxWriteBackAttempts: WRITE_BACK_ATTEMPTS,
         writeBackRetrySeconds: WRITE_BACK_RETRY_SECONDS,
         stormGroupBy: storms.stormGroupBy,
@@ -321,7 +333,10 @@ export const OPS_ITEM_DATA_PREFIX = "securityhub-incidents:";
 export const OPSCENTER_STATES: Readonly<Record<string, { Resource: string; Arguments: unknown; Output?: string }>> = {
     CheckIncident: {
         Resource: "arn:aws:states:::aws-sdk:ssm:getOpsItem",
-        Arguments: { OpsItemId: "{% $substringAfter($states.input.IncidentArn, 'opsitem/') %}" },
+        // A record linked to an incident of the other backend (a stack moved to OpsCenter) asks for an
+        // OpsItem ID no OpsItem has ("oi-" and 12 zeros): OpsItemNotFoundException, which the state
+        // takes as closed, so the re-open gets a new OpsItem naming the old incident (docs/opscenter.md).
+        Arguments: { OpsItemId: "{% $contains($states.input.IncidentArn, /:opsitem\\/oi-[0-9a-f]{12}$/) ? $substringAfter($states.input.IncidentArn, 'opsitem/') : 'oi-000000000000' %}" },
         // Open and InProgress are open (the dedup string blocks a new OpsItem for them); anything else is closed.
         Output: `{% $merge([$states.input, {'IncidentStatus': $states.result.OpsItem.Status in ${JSON.stringify(OPS_ITEM_OPEN_STATUSES)} ? 'OPEN' : $uppercase($states.result.OpsItem.Status)}]) %}`,
     },
@@ -393,6 +408,8 @@ export const OPSCENTER_ERRORS: Readonly<Record<string, string>> = {
     "SsmIncidents.ConflictException": "Ssm.OpsItemConflictException",
     "SsmIncidents.InternalServerException": "Ssm.InternalServerErrorException",
     "SsmIncidents.ResourceNotFoundException": "Ssm.OpsItemNotFoundException",
+    // A request the service refuses for its content.
+    "SsmIncidents.ValidationException": "Ssm.OpsItemInvalidParameterException",
 };
 
 /** Rewrites the parsed template's Incident Manager Task states for the OpsCenter backend (see OPSCENTER_STATES). */

@@ -13,6 +13,7 @@ import { MOCK_ACCOUNT } from "./pulumiMocks";
 import { ReplayEvent } from "./findingInput";
 import { compileSuppressions } from "../lib/suppressions";
 import { AutomationRuleTiming } from "./securityHubStandIn";
+import { OfflineWorkflow } from "./offlineWorkflow";
 
 export interface SimulatedIncident {
     /** `finding`: the finding's own incident; `rollup`: a storm's roll-up (findingId is the finding that opened it). */
@@ -147,6 +148,8 @@ export interface SimulationOptions {
     onDynamoDbCall?: LocalDynamoDb["onCall"];
     /** The OpsCenter stand-in to replay against, for a stack with incidentBackend opscenter (tests lower its quota). */
     opsCenter?: () => OpsCenterStandIn;
+    /** Handed every Task state's service call with its time in the events' clock (bench:storm measures the rates). */
+    onTaskCall?: OfflineWorkflow["onTaskCall"];
     /** The Incident Manager stand-in to replay against (tests use it to inject faults). */
     incidentManager?: (responsePlanArn: string, allResponsePlanArns: string[]) => IncidentManagerStandIn;
     /**
@@ -263,6 +266,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         const automationRules = compileSuppressions(settings.suppressions, { formats: settings.findingFormats ?? ["ASFF"], followIncidents: settings.notifyFindings, now: options.now ?? new Date() });
         const account = new ReplayAccount({ definition, patterns, dynamoDb, incidents: incidentManager, opsCenter, automationRules, automationRuleTiming: options.automationRuleTiming });
         for (const fault of faults) account.workflow.faults.arm(fault);
+        account.workflow.onTaskCall = options.onTaskCall;
         const startIncidentStates = taskStates(definition).filter(t => ["startIncident", "createOpsItem"].includes(TASK_INTEGRATIONS[t.state.Resource]?.operation)).map(t => t.name);
         const report: SimulationReport = {
             backend,

@@ -12,7 +12,7 @@ import { LocalDynamoDb } from "../offline/localDynamoDb";
 import { OpsCenterStandIn } from "../offline/opsCenterStandIn";
 import { simulate } from "../offline/simulation";
 import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
-import { cellKey, FaultMatrix, SCENARIOS } from "./support/faultMatrix";
+import { cellKey, FaultMatrix, HOLDS, SCENARIOS } from "./support/faultMatrix";
 import { FAULT_CLASSES } from "../offline/faults";
 import { at, findingEvent, findingId } from "./support/findings";
 
@@ -226,13 +226,6 @@ describe("the OpsCenter backend (incidentBackend: opscenter)", function () {
         });
         after(async () => dynamoDb.stop());
 
-        /**
-         * The same two defects as the Incident Manager matrix's KNOWN_FAILING_UNTIL_DEFINITION_FIX
-         * (tests/faultMatrix.test.ts): CheckIncident's and AddRelatedItem's Catch are shared by both
-         * backends. Asserted to fail still, so that the definition fix removes them here too.
-         */
-        const KNOWN_FAILING = new Set(["CheckIncident × throttling (reopen-open)", "AddRelatedItem × validation (storm-open)"]);
-
         it("holds the invariant and recovers when an OpsCenter call fails, one error class per state in turn, and after a lost create", async () => {
             const reached = await matrix.reach();
             const states = Object.keys(OPSCENTER_STATES).filter(s => reached.has(s));
@@ -241,15 +234,11 @@ describe("the OpsCenter backend (incidentBackend: opscenter)", function () {
             const rollupScenario = SCENARIOS.find(s => s.name === "storm-open")!;
             cells.push({ state: "OpenIncident", faultClass: "lostResponse", scenario: SCENARIOS[0] }, { state: "OpenRollup", faultClass: "lostResponse", scenario: rollupScenario });
             const broken: string[] = [];
-            const fixed: string[] = [];
             for (const cell of cells) {
                 const result = await matrix.cell(cell.scenario, cell.state, cell.faultClass);
-                if (KNOWN_FAILING.has(cellKey(result))) {
-                    if (result.outcome === "ok") fixed.push(cellKey(result));
-                } else if (result.outcome !== "ok") broken.push(`${cellKey(result)}: ${result.outcome}: ${result.detail}`);
+                if (!HOLDS.has(result.outcome)) broken.push(`${cellKey(result)}: ${result.outcome}: ${result.detail}`);
             }
             expect(broken).to.deep.equal([]);
-            expect(fixed, "cells that now hold: remove them from KNOWN_FAILING").to.deep.equal([]);
         });
     });
 });
