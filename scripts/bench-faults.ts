@@ -2,7 +2,8 @@
  * The whole fault matrix (tests/support/faultMatrix.ts): every Task state of the rendered
  * definition × every error class × every scenario that reaches the state. Prints state × error
  * class → outcome (the scenarios where it is not ok) and the measured time; exits 1 when a cell
- * breaks the invariant or does not recover. `--ci` runs the fixed subset the tests run.
+ * breaks the invariant or does not recover. `--ci` runs the fixed subset the tests run;
+ * `--state A,B` only the rows of those states.
  */
 import { LocalDynamoDb } from "../offline/localDynamoDb";
 import { CellResult, cellKey, FAULT_CLASSES, FaultMatrix, HOLDS, matrixStates, planCells } from "../tests/support/faultMatrix";
@@ -14,6 +15,9 @@ async function main(): Promise<number> {
     try {
         const matrix = new FaultMatrix(dynamoDb);
         const plan = await planCells(matrix, mode);
+        // --state A,B: only those states' rows (to measure a row again after a change).
+        const only = process.argv.includes("--state") ? new Set(process.argv[process.argv.indexOf("--state") + 1].split(",")) : undefined;
+        if (only) plan.cells = plan.cells.filter(c => only.has(c.state));
         const results: CellResult[] = [];
         for (const cell of plan.cells) {
             const result = await matrix.cell(cell.scenario, cell.state, cell.faultClass, cell.via);

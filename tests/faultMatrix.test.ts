@@ -48,12 +48,15 @@ describe("the fault matrix: every Task state of the rendered definition fails, a
 
     // The cells the definition failed before its fix (docs/failures.md), run whatever class the
     // subset gives their state: an unreadable incident status, a refused related item, a double
-    // fault while closing.
+    // fault while closing, a re-open's failed write-back.
     for (const [state, faultClass, scenario, outcome] of [
         ["CheckIncident", "accessDenied", "reopen-open", "ok"],
         ["AddRelatedItem", "validation", "storm-open", "noted"],
         ["AddRelatedItem", "accessDenied", "storm-open", "ok"],
         ["RestoreOpenNote", "throttling", "close", "ok"],
+        // The full matrix's last defect: a re-open's write-back failing left the previous
+        // incident's NotifiedAt, so the retry took the Note for a re-open of the new incident.
+        ["NotifyFinding", "throttling", "reopen-resolved", "ok"],
     ] as const) {
         it(`${state} × ${faultClass} (${scenario}) ends ${outcome}`, async () => {
             const cell = plan.cells.find(c => c.state === state && c.scenario.name === scenario)
