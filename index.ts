@@ -58,7 +58,12 @@ checked(() => {
     if (suppressions.problems.length > 0) throw new ConfigurationError(suppressions.problems.map(p => `securityhub-incidents:suppressionsFile: ${p}`));
 });
 for (const warning of suppressions.warnings) pulumi.log.warn(`securityhub-incidents:suppressionsFile: ${warning}`);
-const runbooks = new Map(layout.runbooks.map(r => [r.componentName, new RunbookDocument(r.componentName, { file: r.path, pauseTimeoutSeconds })]));
+// With the OpsCenter backend (incidentBackend) there are no response plans: no plan, no replication
+// set, no runbook role; the default runbook is declared alone and listed on every OpsItem.
+const opsCenter = settings.incidentBackend === "opscenter";
+const runbooks = new Map(layout.runbooks
+    .filter(r => !opsCenter || r.componentName === layout.defaultPlan.runbookComponentName)
+    .map(r => [r.componentName, new RunbookDocument(r.componentName, { file: r.path, pauseTimeoutSeconds })]));
 
 const dedup = new DedupTable("dedup", {
     tableName: settings.tableName,
@@ -68,7 +73,7 @@ const dedup = new DedupTable("dedup", {
 
 // An account has one replication set: the default plan creates it (when asked), the others wait for it.
 const plans = new Map<string, ResponsePlan>();
-for (const planned of layout.plans) {
+for (const planned of opsCenter ? [] : layout.plans) {
     const first = plans.size === 0;
     plans.set(planned.componentName, new ResponsePlan(planned.componentName, {
         responsePlanName: planned.responsePlanName,
@@ -83,15 +88,15 @@ for (const planned of layout.plans) {
         replicationSetDependency: first ? undefined : plans.get(layout.defaultPlan.componentName)!.replicationSet,
     }));
 }
-const plan = plans.get(layout.defaultPlan.componentName)!;
+const plan = plans.get(layout.defaultPlan.componentName);
 const arnOf = (planned: { componentName: string }) => plans.get(planned.componentName)!.arn;
+const defaultRunbookName = runbooks.get(layout.defaultPlan.runbookComponentName)!.name;
 
 const workflow = new IncidentStateMachine("incidents", {
     tableName: dedup.name,
     tableArn: dedup.arn,
-    responsePlanArn: plan.arn,
-    responsePlanArnBySeverity: responsePlanArnBySeverity(layout, arnOf),
-    ...workflowSettingsOf(settings),
+    ...(plan ? { responsePlanArn: plan.arn, responsePlanArnBySeverity: responsePlanArnBySeverity(layout, arnOf) } : {}),
+    ...workflowSettingsOf(settings, defaultRunbookName),
     logLevel: settings.logLevel,
     logIncludeExecutionData: settings.logIncludeExecutionData,
     logRetentionDays: settings.logRetentionDays,
@@ -126,14 +131,18 @@ new WorkflowAlarms("alarms", {
 
 export const tableName = dedup.name;
 export const stateMachineArn = workflow.arn;
+/** Where incidents are opened (incidentBackend): incident-manager or opscenter. */
+export const incidentBackend = settings.incidentBackend;
+// With the OpsCenter backend the stack has no response plans: the plan outputs are absent (undefined) or empty.
+const declaredPlans = opsCenter ? [] : layout.plans;
 /** The default plan: the only one, or the one answering the most severe label (see responsePlans). */
-export const responsePlanArn = plan.arn;
+export const responsePlanArn = plan?.arn;
 /** Every response plan: Incident Manager plan name → ARN. */
-export const responsePlanArns = pulumi.output(Object.fromEntries(layout.plans.map(p => [p.responsePlanName, arnOf(p)])));
+export const responsePlanArns = pulumi.output(Object.fromEntries(declaredPlans.map(p => [p.responsePlanName, arnOf(p)])));
 /** Which plan each severity the rule lets through starts its incidents on: label → plan ARN (plans naming no accounts). */
-export const responsePlanArnsBySeverity = pulumi.output(Object.fromEntries(layout.plans.filter(p => p.accounts === undefined).flatMap(p => p.severityLabels.map(label => [label, arnOf(p)]))));
+export const responsePlanArnsBySeverity = pulumi.output(Object.fromEntries(declaredPlans.filter(p => p.accounts === undefined).flatMap(p => p.severityLabels.map(label => [label, arnOf(p)]))));
 /** Plans naming accounts (responsePlans `accounts`): account → label → plan ARN; they take precedence for those accounts. */
-export const responsePlanArnsByAccount = pulumi.output(layout.plans.filter(p => p.accounts !== undefined).reduce<Record<string, Record<string, pulumi.Output<string>>>>((map, p) => {
+export const responsePlanArnsByAccount = pulumi.output(declaredPlans.filter(p => p.accounts !== undefined).reduce<Record<string, Record<string, pulumi.Output<string>>>>((map, p) => {
     for (const account of p.accounts!) map[account] = { ...(map[account] ?? {}), ...Object.fromEntries(p.severityLabels.map(label => [label, arnOf(p)])) };
     return map;
 }, {}));
@@ -148,6 +157,6 @@ export const failedFindingsQueueUrl = retry.failedFindingsQueue.url;
 export const retryMachineArn = retry.retryMachineArn;
 export const failedExecutionRuleArn = retry.rule?.arn;
 /** The default plan's runbook document. */
-export const runbookDocumentName = runbooks.get(layout.defaultPlan.runbookComponentName)!.name;
+export const runbookDocumentName = defaultRunbookName;
 /** Every runbook document: Incident Manager plan name → the document its plan runs. */
-export const runbookDocumentNames = pulumi.output(Object.fromEntries(layout.plans.map(p => [p.responsePlanName, runbooks.get(p.runbookComponentName)!.name])));
+export const runbookDocumentNames = pulumi.output(Object.fromEntries(declaredPlans.map(p => [p.responsePlanName, runbooks.get(p.runbookComponentName)!.name])));

@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { SeverityLabel } from "../lib/severity";
 import { LogLevel } from "../lib/settings";
-import { renderStateMachineDefinition, requiredTaskPermissions, StormInputs } from "../lib/stateMachineDefinition";
+import { OpsCenterInputs, renderStateMachineDefinition, requiredTaskPermissions, StormInputs } from "../lib/stateMachineDefinition";
+import type { IncidentBackend } from "../lib/config/backend";
 import { serviceTrustPolicy, stateMachineObservabilityPolicy, stateMachineTaskPolicy, taskResources } from "../lib/policies";
 
 export interface IncidentStateMachineArgs {
@@ -10,8 +11,12 @@ export interface IncidentStateMachineArgs {
     tableName: pulumi.Input<string>;
     /** ARN of the dedup table (scopes the DynamoDB permissions). */
     tableArn: pulumi.Input<string>;
-    /** ARN of the response plan incidents are started with (unless their severity has its own). */
-    responsePlanArn: pulumi.Input<string>;
+    /** ARN of the response plan incidents are started with (unless their severity has its own). Required with the Incident Manager backend. */
+    responsePlanArn?: pulumi.Input<string>;
+    /** Where incidents are opened: Incident Manager (default) or OpsCenter (lib/config/backend.ts). */
+    incidentBackend?: IncidentBackend;
+    /** The OpsCenter backend's OpsItem fields and the runbook it lists on every OpsItem. Required with incidentBackend "opscenter". */
+    opsCenter?: Omit<OpsCenterInputs, "runbookDocumentName"> & { runbookDocumentName: pulumi.Input<string> };
     /** Response plan per severity label, and per `<account>|<label>` for plans naming accounts (lib/responsePlans.ts). Default: none. */
     responsePlanArnBySeverity?: Partial<Record<SeverityLabel, pulumi.Input<string>>> & Record<string, pulumi.Input<string> | undefined>;
     /** Days a claim keeps a finding from opening another incident. */
@@ -58,10 +63,14 @@ export class IncidentStateMachine extends pulumi.ComponentResource {
         const tracing = args.tracingEnabled ?? false;
         const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
-        const render = (tableName: string, responsePlanArn: string, responsePlanArnBySeverity: Partial<Record<SeverityLabel, string>> = {}) => renderStateMachineDefinition({
+        const backend = args.incidentBackend ?? "incident-manager";
+        if (backend === "incident-manager" && args.responsePlanArn === undefined) throw new Error(`${name}: the Incident Manager backend needs responsePlanArn`);
+        if (backend === "opscenter" && !args.opsCenter) throw new Error(`${name}: the OpsCenter backend needs opsCenter`);
+        const render = (tableName: string, responsePlanArn: string, responsePlanArnBySeverity: Partial<Record<SeverityLabel, string>> = {}, runbookDocumentName = "") => renderStateMachineDefinition({
             tableName,
-            responsePlanArn,
-            responsePlanArnBySeverity,
+            ...(backend === "incident-manager" ? { responsePlanArn, responsePlanArnBySeverity } : {}),
+            incidentBackend: backend,
+            ...(args.opsCenter ? { opsCenter: { ...args.opsCenter, runbookDocumentName } } : {}),
             dedupTtlDays: args.dedupTtlDays,
             impactBySeverity: args.impactBySeverity,
             notifyFindings: args.notifyFindings ?? true,
@@ -72,9 +81,9 @@ export class IncidentStateMachine extends pulumi.ComponentResource {
         });
         // Render once with stand-in names now, so a broken template stops `pulumi preview` before
         // anything is declared; the real rendering waits for the table name and plan ARN.
-        requiredTaskPermissions(render("template-check", "arn:aws:ssm-incidents::000000000000:response-plan/template-check"));
+        requiredTaskPermissions(render("template-check", "arn:aws:ssm-incidents::000000000000:response-plan/template-check", {}, "template-check"));
         const plansBySeverity = pulumi.output(args.responsePlanArnBySeverity ?? {}) as pulumi.Output<Partial<Record<SeverityLabel, string>>>;
-        const definition = pulumi.all([args.tableName, args.responsePlanArn, plansBySeverity]).apply(([tableName, responsePlanArn, bySeverity]) => render(tableName, responsePlanArn, bySeverity));
+        const definition = pulumi.all([args.tableName, args.responsePlanArn ?? "", plansBySeverity, args.opsCenter?.runbookDocumentName ?? ""]).apply(([tableName, responsePlanArn, bySeverity, runbook]) => render(tableName, responsePlanArn, bySeverity, runbook));
         this.definition = definition.apply(d => JSON.stringify(d, null, 2));
 
         this.role = new aws.iam.Role(`${name}-role`, {
@@ -86,9 +95,9 @@ export class IncidentStateMachine extends pulumi.ComponentResource {
         const region = aws.getRegionOutput({}, { parent: this }).region;
         const taskPolicy = new aws.iam.RolePolicy(`${name}-tasks`, {
             role: this.role.id,
-            policy: pulumi.all([definition, args.tableArn, args.responsePlanArn, plansBySeverity, partition, region, accountId]).apply(([d, tableArn, responsePlanArn, bySeverity, p, r, account]) =>
+            policy: pulumi.all([definition, args.tableArn, args.responsePlanArn ?? "", plansBySeverity, partition, region, accountId]).apply(([d, tableArn, responsePlanArn, bySeverity, p, r, account]) =>
                 JSON.stringify(stateMachineTaskPolicy(requiredTaskPermissions(d), taskResources({
-                    partition: p, region: r, accountId: account, tableArn, responsePlanArns: [responsePlanArn, ...Object.values(bySeverity).filter((a): a is string => Boolean(a))],
+                    partition: p, region: r, accountId: account, tableArn, responsePlanArns: [responsePlanArn, ...Object.values(bySeverity)].filter((a): a is string => Boolean(a)),
                 })))),
         }, { parent: this });
 

@@ -87,6 +87,49 @@ export const AUTOMATION_LIMITS = {
 } as const;
 
 /**
+ * Systems Manager OpsCenter (CreateOpsItem, UpdateOpsItem, GetOpsItem) as the incident backend
+ * `opscenter` uses it: the request limits of the ssm 2014-11-06 service model and the OpsCenter
+ * quotas (shared/reference/aws-facts.md, "Systems Manager Automation and OpsCenter"; the key rule
+ * and value size: UpdateOpsItem/CreateOpsItem `OperationalData`, Systems Manager API Reference,
+ * docs.aws.amazon.com/systems-manager/latest/APIReference/API_CreateOpsItem.html). The workflow
+ * stays within them and the offline stand-in (offline/opsCenterStandIn.ts) enforces them.
+ */
+export const OPSCENTER_LIMITS = {
+    titleLength: 1024,
+    descriptionLength: 2048,
+    sourceLength: 128,
+    /** Words a Source may not contain (case-insensitive). */
+    sourceForbidden: ["aws", "amazon", "amzn"],
+    /** Severity is a string; "1"-"4" by OpsCenter's convention. */
+    severities: ["1", "2", "3", "4"],
+    minPriority: 1,
+    maxPriority: 5,
+    categories: ["Availability", "Cost", "Performance", "Recovery", "Security"],
+    opsItemTypes: ["/aws/issue", "/aws/changerequest", "/aws/insight"],
+    operationalDataKeyLength: 128,
+    /** A value's size, in bytes of UTF-8 (20 KB). */
+    operationalDataValueBytes: 20 * 1024,
+    /** Own keys may not start with these (case-insensitive). */
+    operationalDataForbiddenPrefixes: ["amazon", "aws", "amzn", "ssm", "/amazon", "/aws", "/amzn", "/ssm"],
+    /** The reserved keys a request may set although they start with /aws. */
+    reservedKeys: ["/aws/resources", "/aws/automations", "/aws/dedup"],
+    operationalDataTypes: ["SearchableString", "String"],
+    resourceArns: 100,
+    dedupStringLength: 512,
+    relatedOpsItems: 10,
+    /** OpsItems created per account per calendar month (OpsItemLimitExceededException past it). */
+    opsItemsPerMonth: 10_000,
+    /** OpsItems kept (open and resolved) per account and Region. */
+    opsItemsTotal: 500_000,
+} as const;
+
+/** The statuses an OpsItem can have that the workflow reads or writes (ssm model, OpsItemStatus). */
+export const OPS_ITEM_OPEN_STATUSES = ["Open", "InProgress"] as const;
+
+/** The ARN of an OpsItem (Service Authorization Reference, resource type `opsitem`). */
+export const OPS_ITEM_ARN_PATTERN = "^arn:aws(-cn|-us-gov)?:ssm:[a-z0-9-]+:[0-9]{12}:opsitem/oi-[0-9a-f]{12}$";
+
+/**
  * Security Hub (ASFF) BatchUpdateFindings limits (API reference, BatchUpdateFindings and Note):
  * the workflow's write-back stays within them and the offline stand-in enforces them.
  */

@@ -62,6 +62,8 @@ const TASK_STATEMENT_IDS: Record<TaskTarget, string> = {
     incidentRecords: "FollowIncidents",
     securityHub: "WriteBackToFindings",
     securityHubV2: "WriteBackToOcsfFindings",
+    anyResource: "CreateOpsItems",
+    opsItems: "FollowOpsItems",
 };
 
 /**
@@ -72,7 +74,9 @@ const TASK_STATEMENT_IDS: Record<TaskTarget, string> = {
  * BatchUpdateFindingsV2, which the same action authorises on the `hubv2` resource type
  * (`arn:<partition>:securityhub:<region>:<account>:hubv2/<id>`, Service Authorization Reference
  * for AWS Security Hub), every hubv2 of the account in that Region (its ID is not known before
- * deploy).
+ * deploy); for CreateOpsItem, which has no resource type, "*"; for GetOpsItem and UpdateOpsItem
+ * the account's OpsItems in the stack's Region (resource type `opsitem`; their IDs are not known
+ * before they are created).
  */
 export function taskResources(opts: { partition: string; region: string; accountId: string; tableArn: string; responsePlanArns: string[] }): Record<TaskTarget, string[]> {
     const plans = [...new Set(opts.responsePlanArns)];
@@ -82,6 +86,8 @@ export function taskResources(opts: { partition: string; region: string; account
         incidentRecords: [...plans, ...plans.map(arn => incidentRecordArnPattern(opts.partition, opts.accountId, arn.split("/").pop()!))],
         securityHub: [`arn:${opts.partition}:securityhub:${opts.region}:${opts.accountId}:hub/default`],
         securityHubV2: [`arn:${opts.partition}:securityhub:${opts.region}:${opts.accountId}:hubv2/*`],
+        anyResource: ["*"],
+        opsItems: [`arn:${opts.partition}:ssm:${opts.region}:${opts.accountId}:opsitem/*`],
     };
 }
 

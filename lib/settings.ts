@@ -17,9 +17,12 @@ import { OBSERVABILITY_SETTINGS, ObservabilitySettings } from "./config/observab
 import { STORM_SETTINGS, stormSettingsOf, StormSettings } from "./config/storms";
 import { loadSuppressions, SUPPRESSION_SETTINGS, SuppressionSettings, SuppressionsFile, SuppressionsFileError } from "./config/suppressions";
 import { RETRY_SETTINGS, RetrySettings } from "./config/retry";
+import { BACKEND_SETTINGS, BackendSettings } from "./config/backend";
 import { checkResponsePlans, ownRunbook, resolvePlanOptions, RESPONSE_PLANS_SETTINGS, ResolvedResponsePlan, ResponsePlansSettings } from "./config/responsePlans";
 
 export { RECORD_STATES, WORKFLOW_STATUSES } from "./config/filter";
+export { INCIDENT_BACKENDS } from "./config/backend";
+export type { IncidentBackend } from "./config/backend";
 export type { RecordState, WorkflowStatus } from "./config/filter";
 export { FINDING_FORMATS } from "./config/formats";
 export type { FindingFormat } from "./config/formats";
@@ -34,7 +37,7 @@ export type { ResolvedResponsePlan, ResponsePlanOptions } from "./config/respons
 export const PROJECT_NAME = "securityhub-incidents";
 
 /** Everything a stack can configure, validated and with defaults applied. */
-export interface Settings extends FormatSettings, FilterSettings, DedupSettings, ResponseSettings, ResponsePlansSettings, LifecycleSettings, StormSettings, ObservabilitySettings, SuppressionSettings, RetrySettings {
+export interface Settings extends FormatSettings, FilterSettings, DedupSettings, ResponseSettings, ResponsePlansSettings, LifecycleSettings, StormSettings, ObservabilitySettings, SuppressionSettings, RetrySettings, BackendSettings {
     /** Absolute path of the runbook YAML the stack deploys (from runbookFile or runbookLanguage). */
     runbookPath: string;
     /** Plans per severity, each with the top-level settings filled in where it gives none. */
@@ -69,6 +72,7 @@ const SPEC = {
     ...OBSERVABILITY_SETTINGS,
     ...SUPPRESSION_SETTINGS,
     ...RETRY_SETTINGS,
+    ...BACKEND_SETTINGS,
 };
 
 /** Checks across keys, by concern. */
@@ -272,7 +276,7 @@ export function loadSettings(read: RawConfigReader, projectDir: string, config?:
  * The settings the state machine is rendered with, besides its table and plans: the program and
  * the offline replay both take them from here, so they cannot drift apart.
  */
-export function workflowSettingsOf(settings: Settings) {
+export function workflowSettingsOf<Name = string>(settings: Settings, runbookDocumentName?: Name) {
     return {
         dedupTtlDays: settings.dedupTtlDays,
         impactBySeverity: settings.impactBySeverity,
@@ -281,5 +285,15 @@ export function workflowSettingsOf(settings: Settings) {
         recordRetentionDays: settings.recordRetentionDays,
         storms: stormSettingsOf(settings),
         findingFormats: settings.findingFormats,
+        incidentBackend: settings.incidentBackend,
+        // The OpsCenter backend lists the runbook on every OpsItem (the program passes its document's name).
+        ...(settings.incidentBackend === "opscenter" ? {
+            opsCenter: {
+                severityBySeverity: settings.opsItemSeverities,
+                priorityBySeverity: settings.opsItemPriorities,
+                notificationTopicArnBySeverity: settings.opsItemNotificationTopicArns ?? {},
+                runbookDocumentName: runbookDocumentName as Name,
+            },
+        } : {}),
     };
 }

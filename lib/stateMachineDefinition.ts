@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DEFAULT_INCIDENT_IMPACT, ocsfSeverityIdsFor, SEVERITY_LABELS, SeverityLabel } from "./severity";
-import { AWS_REGION_PATTERN, DYNAMODB_LIMITS, INCIDENT_ARN_PATTERN, INCIDENT_LIMITS, ISO_TIMESTAMP_PATTERN, MAX_REGION_LENGTH, OCSF_ARCHIVED_STATUS_ID, OCSF_EVENT_DETAIL_TYPE, OCSF_STATUS_ID_BY_WORKFLOW_STATUS, SECURITY_HUB_LIMITS } from "./limits";
+import { AWS_REGION_PATTERN, DYNAMODB_LIMITS, INCIDENT_ARN_PATTERN, INCIDENT_LIMITS, ISO_TIMESTAMP_PATTERN, MAX_REGION_LENGTH, OCSF_ARCHIVED_STATUS_ID, OCSF_EVENT_DETAIL_TYPE, OCSF_STATUS_ID_BY_WORKFLOW_STATUS, OPS_ITEM_OPEN_STATUSES, OPSCENTER_LIMITS, SECURITY_HUB_LIMITS } from "./limits";
+import type { IncidentBackend } from "./config/backend";
 
 export const STATE_MACHINE_DIR = path.join(__dirname, "..", "statemachine");
 export const STATE_MACHINE_TEMPLATE = "incident-workflow.asl.json";
@@ -97,8 +98,11 @@ export const DEFAULT_STORMS: StormInputs = { stormThreshold: 10, stormWindowMinu
 /** The per-stack values the template is rendered with. */
 export interface WorkflowInputs extends Partial<WorkflowToggles> {
     tableName: string;
-    /** The response plan incidents are started with, unless their severity has a plan of its own. */
-    responsePlanArn: string;
+    /**
+     * The response plan incidents are started with, unless their severity has a plan of its own.
+     * Required with the Incident Manager backend; the OpsCenter backend has no plan.
+     */
+    responsePlanArn?: string;
     /**
      * Response plan per severity label (the `responsePlans` setting), and per `<account>|<label>`
      * for plans that name accounts (lib/responsePlans.ts). Default: none, all use responsePlanArn.
@@ -112,6 +116,22 @@ export interface WorkflowInputs extends Partial<WorkflowToggles> {
     storms?: Partial<StormInputs>;
     /** The finding formats the stack's rules send (findingFormats). Default: ASFF only. */
     findingFormats?: readonly string[];
+    /** Where incidents are opened (lib/config/backend.ts). Default: incident-manager. */
+    incidentBackend?: IncidentBackend;
+    /** What the OpsCenter backend needs; required with incidentBackend "opscenter". */
+    opsCenter?: OpsCenterInputs;
+}
+
+/** The per-stack values of the OpsCenter backend (settings opsItem*, and the runbook it lists). */
+export interface OpsCenterInputs {
+    /** OpsItem Severity ("1"-"4") per severity label. */
+    severityBySeverity: Record<SeverityLabel, string>;
+    /** OpsItem Priority (1-5) per severity label. */
+    priorityBySeverity: Record<SeverityLabel, number>;
+    /** SNS topic an OpsItem of a severity notifies (OpsItem Notifications). Default: none. */
+    notificationTopicArnBySeverity?: Partial<Record<SeverityLabel, string>>;
+    /** The runbook document listed on every OpsItem (`/aws/automations`). */
+    runbookDocumentName: string;
 }
 
 /** The template files: the ASL document and the JSONata programs it includes by placeholder. */
@@ -208,8 +228,6 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
     const storms = { ...DEFAULT_STORMS, ...(inputs.storms ?? {}) };
     return {
         tableName: inputs.tableName,
-        responsePlanArn: inputs.responsePlanArn,
-        responsePlanArnBySeverity: { ...(inputs.responsePlanArnBySeverity ?? {}) },
         dedupTtlSeconds: inputs.dedupTtlDays * 86400,
         recordRetentionSeconds: (inputs.recordRetentionDays ?? 365) * 86400,
         noteAuthor: NOTE_AUTHOR,
@@ -218,12 +236,12 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         noteClosedPrefix: NOTE_CLOSED_PREFIX,
         maxNoteLength: SECURITY_HUB_LIMITS.noteTextLength,
         maxTimelineEventDataLength: INCIDENT_LIMITS.timelineEventDataLength,
+        ...backendValues(inputs),
         reopenGraceMillis: REOPEN_GRACE_SECONDS * 1000,
         reopenLockSeconds: REOPEN_LOCK_SECONDS,
         closingLockSeconds: CLOSING_LOCK_SECONDS,
         maxWriteBackAttempts: WRITE_BACK_ATTEMPTS,
         writeBackRetrySeconds: WRITE_BACK_RETRY_SECONDS,
-        incidentsConsolePath: "/systems-manager/incidents/home",
         stormGroupBy: storms.stormGroupBy,
         stormThreshold: storms.stormThreshold,
         stormWindowMinutes: storms.stormWindowMinutes,
@@ -245,18 +263,176 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         ocsfSuppressedStatusId: OCSF_STATUS_ID_BY_WORKFLOW_STATUS.SUPPRESSED,
         ocsfArchivedStatusId: OCSF_ARCHIVED_STATUS_ID,
         impactBySeverity: { ...inputs.impactBySeverity },
-        triggerSource: TRIGGER_SOURCE,
-        arnPattern: INCIDENT_ARN_PATTERN,
         regionPattern: AWS_REGION_PATTERN,
         maxRegionLength: MAX_REGION_LENGTH,
         timestampPattern: ISO_TIMESTAMP_PATTERN,
         maxArnLength: INCIDENT_LIMITS.identifierArnLength,
         maxUrlLength: INCIDENT_LIMITS.identifierUrlLength,
-        maxTitleLength: INCIDENT_LIMITS.titleLength,
         maxPlainKeyLength: DYNAMODB_LIMITS.plainKeyCodePoints,
-        maxRelatedItems: INCIDENT_LIMITS.relatedItems,
-        maxRawDataLength: INCIDENT_LIMITS.triggerRawDataLength,
     };
+}
+
+/**
+ * The values only one backend's programs use (the other backend's values would be reported unused).
+ * Incident Manager: its plans and trigger; OpsCenter: the OpsItem fields the stack configures.
+ */
+function backendValues(inputs: WorkflowInputs): Record<string, PlaceholderValue> {
+    if ((inputs.incidentBackend ?? "incident-manager") === "incident-manager") {
+        return {
+            responsePlanArn: inputs.responsePlanArn as string,
+            responsePlanArnBySeverity: { ...(inputs.responsePlanArnBySeverity ?? {}) },
+            incidentsConsolePath: "/systems-manager/incidents/home",
+            triggerSource: TRIGGER_SOURCE,
+            arnPattern: INCIDENT_ARN_PATTERN,
+            maxTitleLength: INCIDENT_LIMITS.titleLength,
+            maxRelatedItems: INCIDENT_LIMITS.relatedItems,
+            maxRawDataLength: INCIDENT_LIMITS.triggerRawDataLength,
+        };
+    }
+    const ops = inputs.opsCenter;
+    if (!ops) throw new TemplateError("incidentBackend opscenter: the OpsCenter inputs (opsCenter) are missing");
+    return {
+        incidentsConsolePath: "/systems-manager/opsitems",
+        opsItemSource: OPS_ITEM_SOURCE,
+        opsItemDataPrefix: OPS_ITEM_DATA_PREFIX,
+        opsItemSeverityBySeverity: { ...ops.severityBySeverity },
+        opsItemPriorityBySeverity: { ...ops.priorityBySeverity },
+        // An empty map renders as {} (a value, not "no value").
+        opsItemTopicBySeverity: { ...(ops.notificationTopicArnBySeverity ?? {}) },
+        runbookDocumentName: ops.runbookDocumentName,
+        maxOpsItemTitleLength: OPSCENTER_LIMITS.titleLength,
+        maxOpsItemDescriptionLength: OPSCENTER_LIMITS.descriptionLength,
+        maxOpsItemResources: OPSCENTER_LIMITS.resourceArns,
+        // Characters, not bytes: a code point takes at most 4 bytes of UTF-8, so this stays within 20 KB.
+        maxOperationalDataValueLength: Math.floor(OPSCENTER_LIMITS.operationalDataValueBytes / 4),
+    };
+}
+
+/**
+ * The programs only one backend's states include (statemachine/<name>.jsonata, by placeholder);
+ * the other backend's are not offered, so that every program offered is used.
+ */
+export const BACKEND_PROGRAMS: Readonly<Record<IncidentBackend, readonly string[]>> = {
+    "incident-manager": ["startIncidentArguments", "startRollupArguments"],
+    opscenter: ["opsItemRequest", "createOpsItemArguments", "createRollupOpsItemArguments", "opsItemNoteArguments", "opsItemRelatedFindingArguments",
+        "opsItemToken", "rollupOpsItemToken", "findOpsItemArguments", "foundOpsItemOutput"],
+};
+
+/** What the OpsCenter backend names as an OpsItem's Source (1-128, no "aws", "amazon" or "amzn"). */
+export const OPS_ITEM_SOURCE = TRIGGER_SOURCE;
+/** Every operational-data key of our own starts with this (own keys may not start with aws, amazon, amzn or ssm). */
+export const OPS_ITEM_DATA_PREFIX = "securityhub-incidents:";
+
+/**
+ * THE BACKEND SEAM. The template is written for Incident Manager; with backend `opscenter` each Task
+ * state that calls Incident Manager is given OpsCenter's call instead (Resource, Arguments, and the
+ * Output that reads the result), and its Retry/Catch error names are translated. Nothing else of the
+ * workflow differs: dedup, claims, lifecycle, storms, formats and alarms are the same states. A Task
+ * calling Incident Manager that has no row here fails the render (no Incident Manager call may remain).
+ */
+export const OPSCENTER_STATES: Readonly<Record<string, { Resource: string; Arguments: unknown; Output?: string }>> = {
+    CheckIncident: {
+        Resource: "arn:aws:states:::aws-sdk:ssm:getOpsItem",
+        // A record linked to an incident of the other backend (a stack moved to OpsCenter) asks for an
+        // OpsItem ID no OpsItem has ("oi-" and 12 zeros): OpsItemNotFoundException, which the state
+        // takes as closed, so the re-open gets a new OpsItem naming the old incident (docs/opscenter.md).
+        Arguments: { OpsItemId: "{% $contains($states.input.IncidentArn, /:opsitem\\/oi-[0-9a-f]{12}$/) ? $substringAfter($states.input.IncidentArn, 'opsitem/') : 'oi-000000000000' %}" },
+        // Open and InProgress are open (the dedup string blocks a new OpsItem for them); anything else is closed.
+        Output: `{% $merge([$states.input, {'IncidentStatus': $states.result.OpsItem.Status in ${JSON.stringify(OPS_ITEM_OPEN_STATUSES)} ? 'OPEN' : $uppercase($states.result.OpsItem.Status)}]) %}`,
+    },
+    AddReopenedTimeline: { Resource: "arn:aws:states:::aws-sdk:ssm:updateOpsItem", Arguments: "{% ${opsItemNoteArguments} %}" },
+    OpenRollup: {
+        Resource: "arn:aws:states:::aws-sdk:ssm:createOpsItem",
+        Arguments: "{% ${createRollupOpsItemArguments} %}",
+        Output: "{% $merge([$states.input, {'IncidentArn': $states.result.OpsItemArn}]) %}",
+    },
+    AddRelatedItem: { Resource: "arn:aws:states:::aws-sdk:ssm:updateOpsItem", Arguments: "{% ${opsItemRelatedFindingArguments} %}" },
+    AddAttachedTimeline: { Resource: "arn:aws:states:::aws-sdk:ssm:updateOpsItem", Arguments: "{% ${opsItemNoteArguments} %}" },
+    OpenIncident: {
+        Resource: "arn:aws:states:::aws-sdk:ssm:createOpsItem",
+        Arguments: "{% ${createOpsItemArguments} %}",
+        Output: "{% $merge([$states.input, {'IncidentArn': $states.result.OpsItemArn}]) %}",
+    },
+    AddClosedTimeline: { Resource: "arn:aws:states:::aws-sdk:ssm:updateOpsItem", Arguments: "{% ${opsItemNoteArguments} %}" },
+    ResolveIncident: {
+        Resource: "arn:aws:states:::aws-sdk:ssm:updateOpsItem",
+        Arguments: { OpsItemId: "{% $substringAfter($states.input.IncidentArn, 'opsitem/') %}", Status: "Resolved" },
+    },
+};
+
+/**
+ * States only the OpsCenter backend has: CreateOpsItem has no client token, so when it refuses a
+ * create because an open OpsItem has the same dedup string (a retry after a lost response, or a
+ * racing roll-up opener), the OpsItem is looked up by the token it carries. Each pair is entered
+ * only from the Catch of its create state; what they reach is what the create reaches. `template`
+ * has its create states rewritten already (their Retry names OpsCenter's errors).
+ */
+function opsCenterExtraStates(template: Record<string, any>): Record<string, any> {
+    const retry = template.States.OpenIncident.Retry;
+    const find = (name: string, token: string, found: string, next: string) => ({
+        [name]: {
+            Comment: "Backend opscenter: the create was refused because an open OpsItem has this dedup string; find it by its token (find-ops-item-arguments.jsonata).",
+            Type: "Task",
+            QueryLanguage: "JSONata",
+            Resource: "arn:aws:states:::aws-sdk:ssm:describeOpsItems",
+            Arguments: `{% \${findOpsItemArguments}(\${${token}}) %}`,
+            Output: "{% ${foundOpsItemOutput} %}",
+            Retry: retry,
+            Catch: [{ ErrorEquals: ["States.ALL"], Output: "{% $merge([$states.errorOutput, {'Reopen': $exists($states.input.PreviousIncidentArn)}]) %}", Next: "WhichClaim" }],
+            Next: found,
+        },
+        [found]: {
+            Type: "Choice",
+            Choices: [{ Variable: "$.OpsItemFound", BooleanEquals: true, Next: next }],
+            Default: "WhichClaim",
+        },
+    });
+    return {
+        ...find("FindOpsItem", "opsItemToken", "FoundOpsItem", template.States.OpenIncident.Next),
+        ...find("FindRollupOpsItem", "rollupOpsItemToken", "FoundRollupOpsItem", template.States.OpenRollup.Next),
+    };
+}
+
+/** The create states whose refusal as a duplicate goes to the look-up (opsCenterExtraStates). */
+const OPSCENTER_FIND_STATE: Readonly<Record<string, string>> = { OpenIncident: "FindOpsItem", OpenRollup: "FindRollupOpsItem" };
+
+/**
+ * Incident Manager's error names and OpsCenter's for the same case (Step Functions names SDK errors
+ * `Ssm.<Name>` with an Exception suffix, "Learning to use AWS service SDK integrations in Step
+ * Functions", docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html; the ssm
+ * model's OpsItem errors: shared/reference/aws-facts.md). Throttling is not an OpsItem error in the
+ * model; it arrives as the common ThrottlingException.
+ */
+export const OPSCENTER_ERRORS: Readonly<Record<string, string>> = {
+    "SsmIncidents.ThrottlingException": "Ssm.ThrottlingException",
+    "SsmIncidents.ConflictException": "Ssm.OpsItemConflictException",
+    "SsmIncidents.InternalServerException": "Ssm.InternalServerErrorException",
+    "SsmIncidents.ResourceNotFoundException": "Ssm.OpsItemNotFoundException",
+    // A request the service refuses for its content.
+    "SsmIncidents.ValidationException": "Ssm.OpsItemInvalidParameterException",
+};
+
+/** Rewrites the parsed template's Incident Manager Task states for the OpsCenter backend (see OPSCENTER_STATES). */
+export function withOpsCenterStates(template: Record<string, any>, source = STATE_MACHINE_TEMPLATE): Record<string, any> {
+    const errors = (list: string[]) => list.map(name => {
+        if (!name.startsWith("SsmIncidents.")) return name;
+        const translated = OPSCENTER_ERRORS[name];
+        if (!translated) throw new TemplateError(`${source}: error ${name} has no OpsCenter counterpart in OPSCENTER_ERRORS`);
+        return translated;
+    });
+    const states = Object.fromEntries(Object.entries(template.States as Record<string, any>).map(([name, state]) => {
+        const calls = typeof state.Resource === "string" && state.Resource.startsWith("arn:aws:states:::aws-sdk:ssmincidents:");
+        if (!calls) return [name, state];
+        const row = OPSCENTER_STATES[name];
+        if (!row) throw new TemplateError(`${source}: state ${name} calls Incident Manager (${state.Resource}) but OPSCENTER_STATES has no OpsCenter call for it`);
+        const rewritten: Record<string, any> = { ...state, Resource: row.Resource, Arguments: row.Arguments };
+        if (row.Output !== undefined) rewritten.Output = row.Output;
+        if (state.Retry) rewritten.Retry = state.Retry.map((r: Record<string, any>) => ({ ...r, ErrorEquals: errors(r.ErrorEquals) }));
+        if (state.Catch) rewritten.Catch = state.Catch.map((c: Record<string, any>) => ({ ...c, ErrorEquals: errors(c.ErrorEquals) }));
+        if (OPSCENTER_FIND_STATE[name]) rewritten.Catch = [{ ErrorEquals: ["Ssm.OpsItemAlreadyExistsException"], Output: "{% $states.input %}", Next: OPSCENTER_FIND_STATE[name] }, ...(rewritten.Catch ?? [])];
+        return [name, rewritten];
+    }));
+    return { ...template, States: { ...states, ...opsCenterExtraStates({ ...template, States: states }) } };
 }
 
 /**
@@ -269,7 +445,10 @@ export function renderStateMachineDefinition(inputs: WorkflowInputs, templates: 
     // Programs may include each other; each is filled once, on first use (a cycle is an error).
     const filled = new Map<string, string>();
     const filling: string[] = [];
+    const backend = inputs.incidentBackend ?? "incident-manager";
+    const otherPrograms = new Set(Object.entries(BACKEND_PROGRAMS).filter(([b]) => b !== backend).flatMap(([, programs]) => programs));
     for (const [placeholder, file] of Object.entries(templates.expressions)) {
+        if (otherPrograms.has(placeholder)) continue;
         (values as Record<string, unknown>)[placeholder] = () => {
             if (filling.includes(placeholder)) throw new TemplateError(`${file.name}: includes itself through ${[...filling, placeholder].join(" → ")}`);
             if (!filled.has(placeholder)) {
@@ -286,6 +465,7 @@ export function renderStateMachineDefinition(inputs: WorkflowInputs, templates: 
     } catch (err) {
         throw new TemplateError(`${templates.template.name}: not valid JSON: ${(err as Error).message}`);
     }
+    if (backend === "opscenter") parsed = withOpsCenterStates(parsed as Record<string, any>, templates.template.name);
     const definition = fillJson(parsed, values, templates.template.name, used) as Record<string, any>;
     const unused = Object.keys(values).filter(name => !used.has(name));
     if (unused.length > 0) {
@@ -360,13 +540,14 @@ export function applyToggles(definition: Record<string, any>, toggles: WorkflowT
  * incidents); the plan's incident records, which the Service Authorization Reference requires
  * together with the plan for GetIncidentRecord, UpdateIncidentRecord and CreateTimelineEvent;
  * Security Hub's hub (BatchUpdateFindings, resource type `hub`); and the new Security Hub's hub
- * (BatchUpdateFindingsV2: the same IAM action, authorised on resource type `hubv2`).
+ * (BatchUpdateFindingsV2: the same IAM action, authorised on resource type `hubv2`); with the
+ * OpsCenter backend, any resource (CreateOpsItem has no resource type) and the account's OpsItems.
  */
-export const TASK_TARGETS = ["dedupTable", "responsePlan", "incidentRecords", "securityHub", "securityHubV2"] as const;
+export const TASK_TARGETS = ["dedupTable", "responsePlan", "incidentRecords", "securityHub", "securityHubV2", "anyResource", "opsItems"] as const;
 export type TaskTarget = (typeof TASK_TARGETS)[number];
 
 /** The AWS services the workflow calls; offline, each has its stand-in. */
-export type TaskService = "dynamoDb" | "incidentManager" | "securityHub";
+export type TaskService = "dynamoDb" | "incidentManager" | "securityHub" | "opsCenter";
 
 /**
  * Every service integration the workflow may call: the Task `Resource`, the IAM action it needs
@@ -389,6 +570,17 @@ export const TASK_INTEGRATIONS: Readonly<Record<string, { action: string; target
     // Security Hub", docs.aws.amazon.com/service-authorization/latest/reference/list_awssecurityhub.html;
     // shared/reference/aws-facts.md).
     "arn:aws:states:::aws-sdk:securityhub:batchUpdateFindingsV2": { action: "securityhub:BatchUpdateFindings", target: "securityHubV2", service: "securityHub", operation: "batchUpdateFindingsV2" },
+    // Backend opscenter (OPSCENTER_STATES). ssm:CreateOpsItem has no resource type, so it is granted
+    // on "*"; GetOpsItem and UpdateOpsItem act on resource type `opsitem`
+    // (arn:${Partition}:ssm:${Region}:${Account}:opsitem/${ResourceId}): Service Authorization
+    // Reference, "Actions, resources, and condition keys for AWS Systems Manager",
+    // docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html
+    // (shared/reference/aws-facts.md, "Systems Manager Automation and OpsCenter").
+    "arn:aws:states:::aws-sdk:ssm:createOpsItem": { action: "ssm:CreateOpsItem", target: "anyResource", service: "opsCenter", operation: "createOpsItem" },
+    "arn:aws:states:::aws-sdk:ssm:getOpsItem": { action: "ssm:GetOpsItem", target: "opsItems", service: "opsCenter", operation: "getOpsItem" },
+    "arn:aws:states:::aws-sdk:ssm:updateOpsItem": { action: "ssm:UpdateOpsItem", target: "opsItems", service: "opsCenter", operation: "updateOpsItem" },
+    // DescribeOpsItems has no resource type either (same reference): "*".
+    "arn:aws:states:::aws-sdk:ssm:describeOpsItems": { action: "ssm:DescribeOpsItems", target: "anyResource", service: "opsCenter", operation: "describeOpsItems" },
 };
 
 /** Every Task state of a definition, including those nested in Parallel and Map states. */

@@ -1,5 +1,6 @@
 import { BATCH_UPDATE_FINDINGS_V2_ERRORS } from "../lib/limits";
 import { TASK_INTEGRATIONS, taskStates } from "../lib/stateMachineDefinition";
+import { OPS_CENTER_ERRORS } from "./opsCenterStandIn";
 
 /**
  * Faults a Task state's service call can meet, as the state sees them (the error name its Retry
@@ -53,6 +54,21 @@ const SSM_INCIDENTS: ServiceErrors = {
         "SsmIncidents.InternalServerException", "SsmIncidents.ConflictException", "SsmIncidents.ResourceNotFoundException"],
 };
 
+/**
+ * OpsCenter's OpsItem operations (aws-sdk:ssm:*): the errors the ssm model declares for them
+ * (shared/reference/aws-facts.md, "Systems Manager Automation and OpsCenter"), as Step Functions
+ * names them (`Ssm.` and the Exception suffix), plus the common throttling error.
+ */
+const OPS_CENTER: ServiceErrors = {
+    byClass: {
+        throttling: "Ssm.ThrottlingException",
+        accessDenied: "Ssm.OpsItemAccessDeniedException",
+        validation: "Ssm.OpsItemInvalidParameterException",
+        internal: "Ssm.InternalServerErrorException",
+    },
+    all: OPS_CENTER_ERRORS.map(e => `Ssm.${e}`),
+};
+
 /** BatchUpdateFindings: throttling is LimitExceededException (aws-facts.md, Security Hub (ASFF)). */
 const SECURITY_HUB: ServiceErrors = {
     byClass: {
@@ -82,6 +98,7 @@ export function serviceErrors(resource: string): ServiceErrors {
     switch (integration.service) {
         case "dynamoDb": return DYNAMODB;
         case "incidentManager": return SSM_INCIDENTS;
+        case "opsCenter": return OPS_CENTER;
         case "securityHub": return integration.operation === "batchUpdateFindingsV2" ? SECURITY_HUB_V2 : SECURITY_HUB;
         default: throw new Error(`${resource}: service ${String((integration as { service: unknown }).service)} has no error classes yet; add them in offline/faults.ts`);
     }

@@ -4,6 +4,7 @@ import { requiredTaskPermissions, TASK_INTEGRATIONS, taskStates } from "../lib/s
 import { evaluateTemplate, StatesError } from "./stepFunctionsJsonata";
 import { LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn, IncidentOperation } from "./incidentManagerStandIn";
+import { OpsCenterOperation, OpsCenterStandIn } from "./opsCenterStandIn";
 import { MOCK_ACCOUNT } from "./pulumiMocks";
 import { FaultInjector } from "./faults";
 
@@ -34,6 +35,8 @@ export interface SecurityHubService {
 export interface OfflineServices {
     dynamoDb: LocalDynamoDb;
     incidents: IncidentManagerStandIn;
+    /** Systems Manager OpsCenter, for the OpsCenter backend's states. */
+    opsCenter?: OpsCenterStandIn;
     securityHub?: SecurityHubService;
 }
 
@@ -133,6 +136,9 @@ export class OfflineWorkflow {
                 return this.services.dynamoDb.call(integration.operation, request);
             case "incidentManager":
                 return this.services.incidents[integration.operation as IncidentOperation](request);
+            case "opsCenter":
+                if (!this.services.opsCenter) throw new StatesError("States.Runtime", `${resource}: this offline run has no OpsCenter stand-in`);
+                return this.services.opsCenter[integration.operation as OpsCenterOperation](request);
             case "securityHub":
                 if (!this.services.securityHub) throw new StatesError("States.Runtime", `${resource}: this offline run has no Security Hub stand-in`);
                 return this.services.securityHub[integration.operation as keyof SecurityHubService](request);

@@ -6,6 +6,7 @@ import { failingFields, matchEventPattern } from "./eventPatternMatcher";
 import { ExecutionReport, OfflineWorkflow } from "./offlineWorkflow";
 import { LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn } from "./incidentManagerStandIn";
+import { OpsCenterStandIn } from "./opsCenterStandIn";
 import { AutomationRuleTiming, SecurityHubStandIn, StandInAutomationRules } from "./securityHubStandIn";
 
 /** What became of one event: which rule sent it (or which pattern field filtered it) and the executions it started. */
@@ -41,6 +42,8 @@ export interface ReplayAccountOptions {
     patterns: Record<string, Record<string, unknown>>;
     dynamoDb: LocalDynamoDb;
     incidents: IncidentManagerStandIn;
+    /** OpsCenter, for a definition rendered for the OpsCenter backend. */
+    opsCenter?: OpsCenterStandIn;
     /** The account's Security Hub automation rules (the stack's suppressionsFile, compiled), and when their updates are sent. */
     automationRules?: StandInAutomationRules;
     automationRuleTiming?: AutomationRuleTiming;
@@ -100,6 +103,7 @@ export class ReplayAccount {
         });
         if (options.automationRules) this.securityHub.setAutomationRules(options.automationRules, options.automationRuleTiming);
         options.incidents.clock = () => this.now.getStore() ?? new Date().toISOString();
+        if (options.opsCenter) options.opsCenter.clock = () => this.now.getStore() ?? new Date().toISOString();
         const securityHub = this.securityHub;
         // Security Hub applies an update at the time of the execution that made it.
         const atExecutionTime = () => {
@@ -120,6 +124,7 @@ export class ReplayAccount {
         this.workflow = new OfflineWorkflow(options.definition, {
             dynamoDb: options.dynamoDb,
             incidents: options.incidents,
+            opsCenter: options.opsCenter,
             securityHub: securityHubService,
         });
     }

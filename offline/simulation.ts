@@ -4,6 +4,7 @@ import { buildEventPattern, buildLifecyclePattern, buildOcsfEventPattern, buildO
 import { renderStateMachineDefinition, TASK_INTEGRATIONS, taskStates } from "../lib/stateMachineDefinition";
 import { DynamoDbBackend, LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn } from "./incidentManagerStandIn";
+import { OpsCenterStandIn } from "./opsCenterStandIn";
 import { Delivery, failedExecutions, PendingRetry, ReplayAccount } from "./replayAccount";
 import { Fault, parseFault } from "./faults";
 import { stuckClaims } from "./claims";
@@ -27,6 +28,8 @@ export interface SimulatedIncident {
     incidentArn: string;
     /** The incident this one follows, when the finding re-opened after it was resolved. */
     previousIncidentArn?: string;
+    /** Backend opscenter: the OpsItem (incidentArn is its ARN; impact is its Priority; responsePlanArn is empty). */
+    opsItem?: { id: string; arn: string; severity: string; priority: number };
     /** Roll-ups: every finding on it (the one that opened it included), the group and the storm item. */
     findingIds?: string[];
     stormKey?: string;
@@ -50,6 +53,10 @@ export interface SimulatedTimelineEvent {
 }
 
 export interface SimulationReport {
+    /** Where the stack opens incidents (incidentBackend): with opscenter, every incident is an OpsItem. */
+    backend: "incident-manager" | "opscenter";
+    /** Backend opscenter: CreateOpsItem calls refused for the monthly quota (OpsItemLimitExceededException). */
+    opsItemQuotaRefusals?: number;
     /** Input events read. */
     events: number;
     /** Input events a rule sent to the workflow. */
@@ -142,6 +149,8 @@ export interface SimulationOptions {
     signal?: AbortSignal;
     /** Handed every DynamoDB call and its outcome (the differential test records the workflow's calls). */
     onDynamoDbCall?: LocalDynamoDb["onCall"];
+    /** The OpsCenter stand-in to replay against, for a stack with incidentBackend opscenter (tests lower its quota). */
+    opsCenter?: () => OpsCenterStandIn;
     /** Handed every Task state's service call with its time in the events' clock (bench:storm measures the rates). */
     onTaskCall?: OfflineWorkflow["onTaskCall"];
     /** The Incident Manager stand-in to replay against (tests use it to inject faults). */
@@ -155,6 +164,33 @@ export interface SimulationOptions {
     now?: Date;
     /** When Security Hub sends an automation rule's update (see AutomationRuleTiming). Default: "separate-event". */
     automationRuleTiming?: AutomationRuleTiming;
+}
+
+/** An OpsItem the replay's workflow created, as the report lists incidents. */
+function simulatedOpsItem(opsCenter: OpsCenterStandIn, arn: string, findingId: string, source: string, storm?: Record<string, any>): SimulatedIncident {
+    const item = opsCenter.opsItem(arn)!;
+    const data = item.request.OperationalData ?? {};
+    const previousIncidentArn = data["securityhub-incidents:previous-incident"]?.Value;
+    const resources = (() => {
+        try {
+            return (JSON.parse(data["/aws/resources"]?.Value ?? "[]") as Array<{ arn: string }>).map(r => ({ title: "Related resource", type: "/aws/resources", value: r.arn }));
+        } catch {
+            return [];
+        }
+    })();
+    return {
+        kind: storm ? "rollup" : "finding",
+        findingId,
+        source,
+        title: item.request.Title,
+        impact: item.request.Priority ?? 0,
+        relatedItems: [...resources, ...(item.request.RelatedOpsItems ?? []).map(r => ({ title: "Previous OpsItem", type: "RelatedOpsItems", value: r.OpsItemId }))],
+        responsePlanArn: "",
+        incidentArn: arn,
+        ...(previousIncidentArn ? { previousIncidentArn } : {}),
+        opsItem: { id: item.opsItemId, arn: item.opsItemArn, severity: item.request.Severity ?? "", priority: item.request.Priority ?? 0 },
+        ...(storm ? { findingIds: [], stormKey: storm.StormKey, stormItem: storm.StormItem } : {}),
+    };
 }
 
 /**
@@ -201,12 +237,13 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     const layout = responsePlanLayout(settings, stack);
     const planArn = (plan: { responsePlanName: string }) => `arn:aws:ssm-incidents::${MOCK_ACCOUNT}:response-plan/${plan.responsePlanName}`;
     const responsePlanArn = planArn(layout.defaultPlan);
+    const backend = settings.incidentBackend ?? "incident-manager";
     const { definition, patterns } = options.workflow?.({ tableName, responsePlanArn }) ?? {
         definition: renderStateMachineDefinition({
             tableName,
-            responsePlanArn,
-            responsePlanArnBySeverity: responsePlanArnBySeverity(layout, planArn),
-            ...workflowSettingsOf(settings),
+            ...(backend === "incident-manager" ? { responsePlanArn, responsePlanArnBySeverity: responsePlanArnBySeverity(layout, planArn) } : {}),
+            // Offline, the runbook is named after its component, as the Pulumi mocks name resources.
+            ...workflowSettingsOf(settings, `${layout.defaultPlan.runbookComponentName}-document`),
         }),
         patterns: stackRules(settings),
     };
@@ -221,13 +258,17 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         await dynamoDb.createDedupTable(tableName);
         const incidentManager = options.incidentManager?.(responsePlanArn, layout.plans.map(planArn)) ?? new IncidentManagerStandIn(layout.plans.map(planArn));
         incidentManager.respondersResolveAfterMs = options.resolveIncidentsAfterMs;
+        // The offline engine's state machine is in us-east-1 of the mock account: so are its OpsItems.
+        const opsCenter = backend === "opscenter" ? options.opsCenter?.() ?? new OpsCenterStandIn(MOCK_ACCOUNT, "us-east-1") : undefined;
+        if (opsCenter) opsCenter.respondersResolveAfterMs = options.resolveIncidentsAfterMs;
         // The stack's suppression rules, as the program would declare them (lib/suppressions.ts).
         const automationRules = compileSuppressions(settings.suppressions, { formats: settings.findingFormats ?? ["ASFF"], followIncidents: settings.notifyFindings, now: options.now ?? new Date() });
-        const account = new ReplayAccount({ definition, patterns, dynamoDb, incidents: incidentManager, automationRules, automationRuleTiming: options.automationRuleTiming });
+        const account = new ReplayAccount({ definition, patterns, dynamoDb, incidents: incidentManager, opsCenter, automationRules, automationRuleTiming: options.automationRuleTiming });
         for (const fault of faults) account.workflow.faults.arm(fault);
         account.workflow.onTaskCall = options.onTaskCall;
-        const startIncidentStates = taskStates(definition).filter(t => TASK_INTEGRATIONS[t.state.Resource]?.operation === "startIncident").map(t => t.name);
+        const startIncidentStates = taskStates(definition).filter(t => ["startIncident", "createOpsItem"].includes(TASK_INTEGRATIONS[t.state.Resource]?.operation)).map(t => t.name);
         const report: SimulationReport = {
+            backend,
             events: source.events, matched: 0, filtered: {}, writeBackEvents: { events: 0, matched: 0 }, incidents: [], duplicates: 0, droppedDeliveries: 0,
             failures: [], executions: 0, transitions: 0, notified: 0, timelineEvents: [], reopened: { timeline: 0, newIncident: 0 }, incidentsResolved: 0, resolvedByResponders: 0, attached: 0, suppressedByRule: {},
             retries: 0, findings: [], stuckClaims: 0,
@@ -257,14 +298,19 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                 const outputs = run.taskOutputs as Record<string, Record<string, any> | undefined>;
                 const results = run.taskResults as Record<string, Record<string, any> | undefined>;
                 // Whatever state started the incident (the seed's workflow names it differently).
-                const openedArn = startIncidentStates.map(name => results[name]?.IncidentRecordArn).find(Boolean) as string | undefined;
+                // With OpsCenter, a create refused as a duplicate (a retry after a lost response) finds the OpsItem instead.
+                const found = [outputs.FindOpsItem, outputs.FindRollupOpsItem].find(o => o?.OpsItemFound === true)?.IncidentArn as string | undefined;
+                const openedArn = (startIncidentStates.map(name => results[name]?.IncidentRecordArn ?? results[name]?.OpsItemArn).find(Boolean) as string | undefined) ?? found;
                 if (openedArn) {
                     state.hasIncident = true;
                     state.incidentArn = openedArn;
-                    state.rollup = Boolean(outputs.OpenRollup);
+                    state.rollup = Boolean(outputs.OpenRollup ?? outputs.FindRollupOpsItem);
                 }
                 // Racing roll-up openers get the same incident (one client token): count it once.
-                if (openedArn && once(`incident|${openedArn}`)) {
+                if (openedArn && opsCenter && once(`incident|${openedArn}`)) {
+                    opened.push({ order, incident: simulatedOpsItem(opsCenter, openedArn, findingId, item.source, outputs.OpenRollup ?? outputs.FindRollupOpsItem) });
+                    if (opened[opened.length - 1].incident.previousIncidentArn) report.reopened.newIncident++;
+                } else if (openedArn && once(`incident|${openedArn}`)) {
                     const incident = incidentManager.incident(openedArn)!;
                     const previousIncidentArn = incident.request.RelatedItems?.find(r => r.Identifier.Type === "INCIDENT")?.Identifier.Value.Arn as string | undefined;
                     const storm = outputs.OpenRollup;
@@ -402,7 +448,13 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         });
         await Promise.all(workers);
 
-        if (lastTime) report.resolvedByResponders = incidentManager.incidentsAt(new Date(Date.parse(lastTime)).toISOString()).filter(i => i.resolvedBy === "responder").length;
+        if (lastTime) {
+            const at = new Date(Date.parse(lastTime)).toISOString();
+            report.resolvedByResponders = opsCenter
+                ? opsCenter.opsItemsAt(at).filter(i => i.resolvedBy === "responder").length
+                : incidentManager.incidentsAt(at).filter(i => i.resolvedBy === "responder").length;
+        }
+        if (opsCenter) report.opsItemQuotaRefusals = opsCenter.limitExceeded;
         // Report in input order, whatever order the concurrent replay finished in.
         report.incidents = opened.sort((a, b) => a.order - b.order).map(o => o.incident);
         const rollups = new Map(report.incidents.filter(i => i.kind === "rollup").map(i => [i.incidentArn, i]));

@@ -198,6 +198,7 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
     const { skipped, warnings } = context.input;
     lines.push(`Stack ${t(context.stack)}: ${t(context.filter)}`);
     lines.push(`Replayed ${t(context.inputs)}${context.deliveries > 1 ? `, each matched event delivered ${context.deliveries} times at once` : ""}`);
+    lines.push(report.backend === "opscenter" ? "Incident backend: opscenter (incidents are OpsItems in Systems Manager OpsCenter)" : "Incident backend: incident-manager");
     if (report.interrupted) lines.push("INTERRUPTED: the report covers only the findings begun before the replay was stopped");
     lines.push("");
     lines.push(pad("events read", report.events));
@@ -229,7 +230,16 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
     if (failedFindings > 0) lines.push(pad("findings failed", `${failedFindings} (still failing after the last retry: the failed-findings queue)`));
     lines.push(pad("stuck claims", `${report.stuckClaims}${report.stuckClaims > 0 ? " (live claims without an incident: later deliveries stop as duplicates)" : ""}`));
     lines.push(pad("executions", `${report.executions} (${report.transitions} state transitions)`));
-    if (report.incidents.length > 0) {
+    if (report.opsItemQuotaRefusals) lines.push(pad("OpsItem quota", `${report.opsItemQuotaRefusals} creates refused (OpsItemLimitExceededException: 10,000 OpsItems per account and month; the claims were given back and the findings retried)`));
+    if (report.incidents.length > 0 && report.backend === "opscenter") {
+        lines.push("", "OpsItems:");
+        for (const incident of report.incidents) {
+            const o = incident.opsItem!;
+            lines.push(`  ${t(o.id)}  severity ${t(o.severity)}, priority ${o.priority}  ${t(incident.title)}`);
+            lines.push(`            ${t(o.arn)}`);
+            if (incident.previousIncidentArn) lines.push(`            re-opened: follows ${t(incident.previousIncidentArn)}`);
+        }
+    } else if (report.incidents.length > 0) {
         lines.push("", "Incidents:");
         for (const incident of report.incidents) {
             lines.push(`  impact ${incident.impact}  ${t(incident.title)}`);
@@ -266,6 +276,7 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
 function jsonReport(report: SimulationReport, input: InputProblems, productsExcluded: Array<{ format: string; product: string; findings: number }>) {
     return {
         ...(report.interrupted ? { interrupted: true } : {}),
+        backend: report.backend,
         events: report.events,
         matched: report.matched,
         filtered: report.filtered,
@@ -273,6 +284,7 @@ function jsonReport(report: SimulationReport, input: InputProblems, productsExcl
         incidents: report.incidents.map(i => ({
             kind: i.kind, findingId: i.findingId, source: i.source, title: i.title, impact: i.impact, relatedItems: i.relatedItems, responsePlanArn: i.responsePlanArn, incidentArn: i.incidentArn,
             ...(i.previousIncidentArn ? { previousIncidentArn: i.previousIncidentArn } : {}),
+            ...(i.opsItem ? { opsItem: i.opsItem } : {}),
             ...(i.kind === "rollup" ? { findingIds: i.findingIds, stormKey: i.stormKey } : {}),
         })),
         duplicates: report.duplicates,

@@ -204,6 +204,8 @@ describe("IncidentStateMachine", () => {
             incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord", "ssm-incidents:UpdateRelatedItems"],
             securityHub: ["securityhub:BatchUpdateFindings"],
             securityHubV2: [],
+            anyResource: [],
+            opsItems: [],
         });
         const actions = tasks.Statement.flatMap((s: any) => s.Action);
         expect(actions.some((a: string) => a.includes("*"))).to.equal(false);

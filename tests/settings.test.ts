@@ -145,7 +145,7 @@ describe("stack files", () => {
     });
 
     it("refuses an unknown stack, listing the ones there are", () => {
-        expect(() => readStackConfig("staging")).to.throw(/Pulumi\.staging\.yaml does not exist; stacks here: dev, prod/);
+        expect(() => readStackConfig("staging")).to.throw(/Pulumi\.staging\.yaml does not exist; stacks here: dev, opscenter, prod/);
     });
 });
 

@@ -226,7 +226,7 @@ describe("simulate", function () {
         expect(run.status, run.stderr).to.equal(0);
         const report = JSON.parse(run.stdout);
         expect(Object.keys(report)).to.deep.equal([
-            "events", "matched", "filtered", "writeBackEvents", "incidents", "duplicates", "droppedDeliveries", "failures", "executions", "transitions",
+            "backend", "events", "matched", "filtered", "writeBackEvents", "incidents", "duplicates", "droppedDeliveries", "failures", "executions", "transitions",
             "notified", "timelineEvents", "reopened", "incidentsResolved", "resolvedByResponders", "attached", "suppressedByRule", "retries", "findings", "stuckClaims", "skipped", "warnings", "productsExcluded",
         ]);
         expect(report.stuckClaims).to.equal(0);
@@ -320,7 +320,7 @@ describe("simulate", function () {
 
             const config = cli(["--json", "--stack", "staging"]);
             expect(config.status).to.equal(2);
-            expect(JSON.parse(config.stdout).error).to.deep.include({ kind: "config", message: "--stack staging: Pulumi.staging.yaml does not exist; stacks here: dev, prod" });
+            expect(JSON.parse(config.stdout).error).to.deep.include({ kind: "config", message: "--stack staging: Pulumi.staging.yaml does not exist; stacks here: dev, opscenter, prod" });
         });
 
         it("writes the report to --output, resolved from where npm was run, and nothing to stdout", () => {

@@ -104,6 +104,8 @@ describe("state machine definition", () => {
             incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord", "ssm-incidents:UpdateRelatedItems"],
             securityHub: ["securityhub:BatchUpdateFindings"],
             securityHubV2: [],
+            anyResource: [],
+            opsItems: [],
         });
         // Without the write-back, only storm roll-ups read the table and touch incidents after opening them.
         expect(requiredTaskPermissions(renderStateMachineDefinition({ ...INPUTS, notifyFindings: false }))).to.deep.equal({
@@ -112,11 +114,13 @@ describe("state machine definition", () => {
             incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:UpdateRelatedItems"],
             securityHub: [],
             securityHubV2: [],
+            anyResource: [],
+            opsItems: [],
         });
     });
 
     it("grants BatchUpdateFindingsV2 on the hubv2 resource type when OCSF findings are on", () => {
-        const resources = taskResources({ partition: "aws-cn", region: "cn-north-1", accountId: "111122223333", tableArn: "t", responsePlanArns: [INPUTS.responsePlanArn] });
+        const resources = taskResources({ partition: "aws-cn", region: "cn-north-1", accountId: "111122223333", tableArn: "t", responsePlanArns: [INPUTS.responsePlanArn!] });
         const statements = (formats: string[]) => stateMachineTaskPolicy(requiredTaskPermissions(renderStateMachineDefinition({ ...INPUTS, findingFormats: formats })), resources).Statement;
         const ocsf = statements(["ASFF", "OCSF"]);
         expect(ocsf.filter(s => (s.Action as string[]).includes("securityhub:BatchUpdateFindings")).map(s => [s.Sid, s.Resource])).to.deep.equal([

@@ -2,7 +2,7 @@ import { requiredTaskPermissions, TASK_INTEGRATIONS, TaskTarget } from "../state
 import { eventTargetPolicy, PolicyDocument, runbookRolePolicy, taskResources } from "../policies";
 import { retryMachinePolicy } from "../failedExecutionRetry";
 import { Deployment, ExpectedRole, ExpectedStack, queueArnOf } from "./model";
-import { planTaskChecks } from "./taskChecks";
+import { incidentBackendOf, planTaskChecks } from "./taskChecks";
 
 /** One AWS API call verify makes, for --dry-run and the report. */
 export interface PlannedCall {
@@ -95,8 +95,11 @@ export function plannedCalls(expected: ExpectedStack, d: Deployment, options: Ca
     const calls: PlannedCall[] = [];
     const add = (service: string, operation: string, target: string, purpose: string) => calls.push({ service, operation, target, purpose });
     add("sts", "GetCallerIdentity", "the credentials of the default chain", "who runs the checks, and in which account");
-    add("ssm-incidents", "ListReplicationSets", d.region, "backend: Incident Manager has a replication set");
-    add("ssm-incidents", "GetReplicationSet", "the replication set listed", `backend: it is ACTIVE and covers ${d.region}`);
+    // With OpsCenter there is no replication set to check.
+    if (incidentBackendOf(expected.definition) === "incident-manager") {
+        add("ssm-incidents", "ListReplicationSets", d.region, "backend: Incident Manager has a replication set");
+        add("ssm-incidents", "GetReplicationSet", "the replication set listed", `backend: it is ACTIVE and covers ${d.region}`);
+    }
     add("states", "DescribeStateMachine", d.outputs.stateMachineArn, "deployed: definition and workflow role");
     if (expected.retry) add("states", "DescribeStateMachine", d.outputs.retryMachineArn ?? "<retryMachineArn from the stack outputs>", "deployed: the retry machine's definition and role");
     for (const rule of expected.rules) {

@@ -20,8 +20,11 @@ export interface Declared {
 export interface StackOutputs {
     tableName: string;
     stateMachineArn: string;
-    responsePlanArn: string;
+    /** Absent with incidentBackend opscenter (no response plans; responsePlanArns is then empty). */
+    responsePlanArn?: string;
     responsePlanArns: Record<string, string>;
+    /** Where incidents open (index.ts incidentBackend); older stacks have no such output (Incident Manager). */
+    incidentBackend?: string;
     ruleArn?: string;
     lifecycleRuleArn?: string;
     ocsfRuleArn?: string;
@@ -228,7 +231,8 @@ export function readOutputs(value: unknown, source: string): Deployment {
     if (value === null || typeof value !== "object" || Array.isArray(value)) throw new VerifyError(`${source}: stack outputs are a JSON object (pulumi stack output --json), not ${Array.isArray(value) ? "a list" : typeof value}`);
     const o = value as Record<string, unknown>;
     const problems: string[] = [];
-    for (const key of ["tableName", "stateMachineArn", "responsePlanArn", "runbookDocumentName"]) if (typeof o[key] !== "string" || o[key] === "") problems.push(`${source}: output ${key} is missing or not a string`);
+    const required = o.incidentBackend === "opscenter" ? ["tableName", "stateMachineArn", "runbookDocumentName"] : ["tableName", "stateMachineArn", "responsePlanArn", "runbookDocumentName"];
+    for (const key of required) if (typeof o[key] !== "string" || o[key] === "") problems.push(`${source}: output ${key} is missing or not a string`);
     for (const key of ["responsePlanArns", "runbookDocumentNames"]) if (!isRecordOfStrings(o[key])) problems.push(`${source}: output ${key} is missing or not a map of names to strings`);
     for (const key of ["ruleArn", "lifecycleRuleArn", "ocsfRuleArn", "ocsfLifecycleRuleArn", "failedExecutionRuleArn", "retryMachineArn", "failedFindingsQueueUrl"]) if (o[key] !== undefined && typeof o[key] !== "string") problems.push(`${source}: output ${key} is not a string`);
     if (problems.length > 0) throw new VerifyError(problems.join("\n"));

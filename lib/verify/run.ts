@@ -8,7 +8,7 @@ import { DEDUP_KEY_ATTRIBUTE } from "../stateMachineDefinition";
 import { matchEventPattern } from "../../offline/eventPatternMatcher";
 import { Deployment, ExpectedStack, firstDifference, parseArn, substitute, substitutions } from "./model";
 import { permissionCases } from "./calls";
-import { CHECK_MARKER, CheckTarget, checkEvent, checkFinding, checkStateInput, judgeTestState, planTaskChecks, requestKey, TestStateAnswer, unsafeRequest } from "./taskChecks";
+import { CHECK_MARKER, CheckTarget, checkEvent, checkFinding, checkStateInput, incidentBackendOf, judgeTestState, planTaskChecks, requestKey, TestStateAnswer, unsafeRequest } from "./taskChecks";
 
 /** The SDK clients verify uses; each from the SDK's default credential chain and Region. */
 export interface Clients {
@@ -96,26 +96,31 @@ export async function runVerify(expected: ExpectedStack, d: Deployment, clients:
         return { results, calls };
     }
 
-    // Backend: Incident Manager is enabled (a replication set) in the stack's Region.
-    // ListReplicationSets → {replicationSetArns[], nextToken}; GetReplicationSet → {replicationSet: {status
-    // ACTIVE|CREATING|UPDATING|DELETING|FAILED, regionMap: {<region>: {status, …}}}} (Incident Manager API
-    // reference: docs.aws.amazon.com/incident-manager/latest/APIReference/API_ListReplicationSets.html, API_GetReplicationSet.html).
-    // An account where Incident Manager was never enabled has no replication set: the list is empty.
-    try {
-        const listed = await send<{ replicationSetArns?: string[] }>("ssm-incidents", clients.incidents, new ListReplicationSetsCommand({}));
-        const arn = listed.replicationSetArns?.[0];
-        if (!arn) {
-            report("backend: Incident Manager", "fail", "the account has no Incident Manager replication set (ListReplicationSets is empty): Incident Manager was never enabled here, so StartIncident cannot open incidents; enable it (or set createReplicationSet) and run pulumi up again");
-        } else {
-            const set = await send<{ replicationSet?: { status?: string; regionMap?: Record<string, { status?: string }> } }>("ssm-incidents", clients.incidents, new GetReplicationSetCommand({ arn }));
-            const status = set.replicationSet?.status;
-            const regions = Object.keys(set.replicationSet?.regionMap ?? {});
-            if (status !== "ACTIVE") report("backend: Incident Manager", "fail", `replication set ${arn} is ${status ?? "of unknown status"}, not ACTIVE`);
-            else if (!regions.includes(d.region)) report("backend: Incident Manager", "fail", `replication set ${arn} covers ${regions.join(", ") || "no Region"}, not ${d.region}`);
-            else report("backend: Incident Manager", "pass", `replication set ACTIVE in ${regions.join(", ")}`);
+    // Backend: with OpsCenter (incidentBackend opscenter) there is nothing to enable; with Incident
+    // Manager, it is enabled (a replication set) in the stack's Region.
+    if (incidentBackendOf(expected.definition) === "opscenter") {
+        report("backend: OpsCenter", "skip", "incidentBackend opscenter: incidents are OpsItems, which need no replication set; the Incident Manager check is not made");
+    } else {
+        // ListReplicationSets → {replicationSetArns[], nextToken}; GetReplicationSet → {replicationSet: {status
+        // ACTIVE|CREATING|UPDATING|DELETING|FAILED, regionMap: {<region>: {status, …}}}} (Incident Manager API
+        // reference: docs.aws.amazon.com/incident-manager/latest/APIReference/API_ListReplicationSets.html, API_GetReplicationSet.html).
+        // An account where Incident Manager was never enabled has no replication set: the list is empty.
+        try {
+            const listed = await send<{ replicationSetArns?: string[] }>("ssm-incidents", clients.incidents, new ListReplicationSetsCommand({}));
+            const arn = listed.replicationSetArns?.[0];
+            if (!arn) {
+                report("backend: Incident Manager", "fail", "the account has no Incident Manager replication set (ListReplicationSets is empty): Incident Manager was never enabled here, so StartIncident cannot open incidents; enable it (or set createReplicationSet) and run pulumi up again");
+            } else {
+                const set = await send<{ replicationSet?: { status?: string; regionMap?: Record<string, { status?: string }> } }>("ssm-incidents", clients.incidents, new GetReplicationSetCommand({ arn }));
+                const status = set.replicationSet?.status;
+                const regions = Object.keys(set.replicationSet?.regionMap ?? {});
+                if (status !== "ACTIVE") report("backend: Incident Manager", "fail", `replication set ${arn} is ${status ?? "of unknown status"}, not ACTIVE`);
+                else if (!regions.includes(d.region)) report("backend: Incident Manager", "fail", `replication set ${arn} covers ${regions.join(", ") || "no Region"}, not ${d.region}`);
+                else report("backend: Incident Manager", "pass", `replication set ACTIVE in ${regions.join(", ")}`);
+            }
+        } catch (err) {
+            report("backend: Incident Manager", "fail", `ListReplicationSets/GetReplicationSet: ${errorLine(err)}`);
         }
-    } catch (err) {
-        report("backend: Incident Manager", "fail", `ListReplicationSets/GetReplicationSet: ${errorLine(err)}`);
     }
 
     // Deployed equals rendered: the definition. DescribeStateMachine → {definition (the ASL as a string), roleArn, …}

@@ -122,12 +122,23 @@ export type TaskPlan =
     | { state: string; kind: "end-to-end only"; resource: string; reason: string }
     | { state: string; kind: "no safe input"; resource: string; reason: string };
 
+/** Which incident backend a rendered definition calls (lib/config/backend.ts): OpsCenter if any Task calls it. */
+export function incidentBackendOf(definition: Record<string, any>): "incident-manager" | "opscenter" {
+    return taskStates(definition).some(({ state }) => TASK_INTEGRATIONS[String(state.Resource)]?.service === "opsCenter") ? "opscenter" : "incident-manager";
+}
+
 /** How each Task state is checked, from its integration (TASK_INTEGRATIONS), in definition order. */
 export function planTaskChecks(definition: Record<string, any>): TaskPlan[] {
     return taskStates(definition).map(({ name, state }) => {
         const resource = String(state.Resource);
         const integration = TASK_INTEGRATIONS[resource];
         if (!integration) return { state: name, kind: "no safe input", resource, reason: `resource ${resource} is not in TASK_INTEGRATIONS, so no safe input is known` };
+        if (integration.operation === "createOpsItem") {
+            return { state: name, kind: "end-to-end only", resource, reason: "CreateOpsItem opens a real OpsItem (and counts against the monthly quota): run with --end-to-end" };
+        }
+        if (integration.service === "opsCenter") {
+            return { state: name, kind: "no safe input", resource, reason: "an OpsCenter call needs a check OpsItem, which verify does not create yet: not checked with TestState" };
+        }
         if (integration.operation === "startIncident") {
             return { state: name, kind: "end-to-end only", resource, reason: "StartIncident opens a real incident and engages the plan's contacts: run with --end-to-end" };
         }

@@ -18,6 +18,9 @@ import { DEFAULT_IMPACT_BY_SEVERITY } from "../../lib/severity";
 import { retryPolicyOf } from "../../lib/failedExecutionRetry";
 import { LocalDynamoDb } from "../../offline/localDynamoDb";
 import { IncidentManagerStandIn } from "../../offline/incidentManagerStandIn";
+import { OpsCenterStandIn } from "../../offline/opsCenterStandIn";
+import { MOCK_ACCOUNT } from "../../offline/pulumiMocks";
+import { DEFAULT_OPS_ITEM_PRIORITY, DEFAULT_OPS_ITEM_SEVERITY, IncidentBackend } from "../../lib/config/backend";
 import { Delivery, failedExecutions, ReplayAccount, retryFailedExecutions } from "../../offline/replayAccount";
 import { stackRules } from "../../offline/simulation";
 import { PROJECT_DIR } from "../../offline/stackConfig";
@@ -181,15 +184,22 @@ export const SCENARIOS: Scenario[] = [
     },
 ];
 
-const BASE_INPUTS = { responsePlanArn: PLAN, dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY }, notifyFindings: true, findingFormats: ["ASFF", "OCSF"] };
+const COMMON_INPUTS = { dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY }, notifyFindings: true, findingFormats: ["ASFF", "OCSF"] };
+const BASE_INPUTS = { ...COMMON_INPUTS, responsePlanArn: PLAN };
+/** The matrix's inputs per incident backend (lib/config/backend.ts): the same workflow, the backend's states. */
+const INPUTS_BY_BACKEND: Record<IncidentBackend, Partial<WorkflowInputs>> = {
+    "incident-manager": BASE_INPUTS,
+    opscenter: { ...COMMON_INPUTS, incidentBackend: "opscenter", opsCenter: { severityBySeverity: DEFAULT_OPS_ITEM_SEVERITY, priorityBySeverity: DEFAULT_OPS_ITEM_PRIORITY, runbookDocumentName: "runbook-document" } },
+};
+const render = (backend: IncidentBackend, inputs: Partial<WorkflowInputs>) => renderStateMachineDefinition({ ...INPUTS_BY_BACKEND[backend], tableName: "faults", ...inputs } as WorkflowInputs);
 
 /** The definition every toggle on: the matrix's rows are its Task states. */
-export function fullDefinition(): Record<string, any> {
-    return renderStateMachineDefinition({ ...BASE_INPUTS, tableName: "faults", resolveIncidentsWithFindings: true, storms: { stormThreshold: 2 } });
+export function fullDefinition(backend: IncidentBackend = "incident-manager"): Record<string, any> {
+    return render(backend, { resolveIncidentsWithFindings: true, storms: { stormThreshold: 2 } });
 }
 
-export function matrixStates(): string[] {
-    return taskStates(fullDefinition()).map(t => t.name);
+export function matrixStates(backend: IncidentBackend = "incident-manager"): string[] {
+    return taskStates(fullDefinition(backend)).map(t => t.name);
 }
 
 const SETTINGS = loadSettings(key => ({ findingFormats: '["ASFF","OCSF"]' } as Record<string, string>)[key], PROJECT_DIR);
@@ -244,27 +254,48 @@ export class FaultMatrix {
     private tables = 0;
     private readonly baselines = new Map<string, { entered: string[]; end: EndState }>();
 
-    constructor(private readonly dynamoDb: LocalDynamoDb) {}
+    constructor(private readonly dynamoDb: LocalDynamoDb, readonly backend: IncidentBackend = "incident-manager") {}
+
+    /** The definition of a scenario, for this matrix's backend. */
+    definition(scenario: Scenario, tableName = "faults"): Record<string, any> {
+        return render(this.backend, { tableName, ...scenario.inputs });
+    }
 
     private async account(scenario: Scenario) {
         const table = `faults-${++this.tables}`;
         await this.dynamoDb.createDedupTable(table);
         const incidents = new IncidentManagerStandIn([PLAN]);
-        const definition = renderStateMachineDefinition({ ...BASE_INPUTS, tableName: table, ...scenario.inputs });
-        const replay = new ReplayAccount({ definition, patterns: PATTERNS, dynamoDb: this.dynamoDb, incidents });
-        return { replay, incidents, table };
+        // The offline state machine runs in us-east-1 of the mock account: its OpsItems are there.
+        const opsCenter = this.backend === "opscenter" ? new OpsCenterStandIn(MOCK_ACCOUNT, "us-east-1") : undefined;
+        const definition = this.definition(scenario, table);
+        const replay = new ReplayAccount({ definition, patterns: PATTERNS, dynamoDb: this.dynamoDb, incidents, opsCenter });
+        return { replay, incidents, opsCenter, table };
+    }
+
+    /** OpsItems as the end state compares incidents: operational-data entries of our own stand for timeline events and related items. */
+    private opsItemsAt(opsCenter: OpsCenterStandIn, now: string): EndState["incidents"] {
+        return opsCenter.opsItemsAt(now).map(o => {
+            const keys = Object.keys(o.operationalData);
+            return {
+                rollup: o.request.Title.startsWith("[storm]"),
+                status: o.status === "Resolved" ? "RESOLVED" : "OPEN",
+                timeline: keys.filter(k => /^securityhub-incidents:(resolved|suppressed|archived|reopened|attached):/.test(k)).length,
+                relatedItems: keys.filter(k => k.startsWith("securityhub-incidents:finding:")).length,
+                refusedRelatedItems: Object.values(o.operationalData).filter(v => (v.Value ?? "").includes(REFUSED_RELATED_ITEM)).length,
+            };
+        });
     }
 
     private async endState(account: Awaited<ReturnType<FaultMatrix["account"]>>, finding: string, now: string): Promise<EndState> {
-        const { incidents, replay, table } = account;
+        const { incidents, opsCenter, replay, table } = account;
         const item = await this.dynamoDb.getItem(table, { FindingId: { S: finding } });
-        const index = (arn?: string) => (arn ? incidents.incidents.findIndex(i => i.incidentRecordArn === arn) : -1);
+        const index = (arn?: string) => (!arn ? -1 : opsCenter ? opsCenter.opsItems.findIndex(o => o.opsItemArn === arn) : incidents.incidents.findIndex(i => i.incidentRecordArn === arn));
         const stuck = (await stuckClaims(this.dynamoDb, table, now)).length > 0;
         const asff = replay.securityHub.finding(finding);
         const ocsf = replay.securityHub.ocsfFinding(finding);
         const prefix = (text?: string) => (text?.startsWith(NOTE_OPEN_PREFIX) ? "open" : text?.startsWith(NOTE_CLOSED_PREFIX) ? "closed" : "none");
         return {
-            incidents: incidents.incidentsAt(now).map(i => ({ rollup: (i.request.Title ?? "").startsWith("[storm]"), status: i.status, timeline: i.timeline.length, relatedItems: i.relatedItems.length, refusedRelatedItems: i.timeline.filter(e => e.eventData.includes(REFUSED_RELATED_ITEM)).length })),
+            incidents: opsCenter ? this.opsItemsAt(opsCenter, now) : incidents.incidentsAt(now).map(i => ({ rollup: (i.request.Title ?? "").startsWith("[storm]"), status: i.status, timeline: i.timeline.length, relatedItems: i.relatedItems.length, refusedRelatedItems: i.timeline.filter(e => e.eventData.includes(REFUSED_RELATED_ITEM)).length })),
             record: item ? {
                 incident: item.IncidentArn ? index(item.IncidentArn.S) : null,
                 ...(item.ClosedAs ? { closedAs: item.ClosedAs.S } : {}),
@@ -316,7 +347,7 @@ export class FaultMatrix {
     /** One cell: the state's call fails with the class's error (after `via`, the fault that leads to a fault-path state). */
     async cell(scenario: Scenario, state: string, faultClass: FaultClass, via?: Fault): Promise<CellResult> {
         const base = await this.baseline(scenario);
-        const definition = renderStateMachineDefinition({ ...BASE_INPUTS, tableName: "faults", ...scenario.inputs });
+        const definition = this.definition(scenario);
         const faults = [...(via ? [via] : []), faultOfClass(definition, state, faultClass)];
         const { entered, afterAct, failed, end } = await this.play(scenario, faults);
         const result = { state, faultClass, scenario: scenario.name, ...(via ? { via } : {}), entered };
@@ -387,7 +418,7 @@ export async function planCells(matrix: FaultMatrix, mode: "all" | "ci"): Promis
     const reached = await matrix.reach();
     const cells: PlannedCell[] = [];
     const unreached: string[] = [];
-    matrixStates().forEach((state, i) => {
+    matrixStates(matrix.backend).forEach((state, i) => {
         const classes = mode === "all" ? [...FAULT_CLASSES] : [FAULT_CLASSES[i % FAULT_CLASSES.length]];
         const scenarios = reached.get(state);
         if (scenarios) {
@@ -398,7 +429,7 @@ export async function planCells(matrix: FaultMatrix, mode: "all" | "ci"): Promis
         }
         // A fault-path state: a scenario whose act enters a state whose Catch leads here, that state failing.
         for (const scenario of SCENARIOS) {
-            const definition = renderStateMachineDefinition({ ...BASE_INPUTS, tableName: "faults", ...scenario.inputs });
+            const definition = matrix.definition(scenario);
             const entered = [...reached.entries()].filter(([, list]) => list.includes(scenario)).map(([name]) => name);
             const from = entered.find(name => definition.States[name]?.Type === "Task" && caughtInto(definition, name).has(state));
             if (!from) continue;

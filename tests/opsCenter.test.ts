@@ -1,0 +1,244 @@
+import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import { declared, json, valueOf } from "./support/mocks";
+import { settled } from "../offline/pulumiMocks";
+import { ConfigurationError, loadSettings } from "../lib/settings";
+import { DEFAULT_OPS_ITEM_PRIORITY, DEFAULT_OPS_ITEM_SEVERITY } from "../lib/config/backend";
+import { OPSCENTER_LIMITS } from "../lib/limits";
+import { OPSCENTER_STATES, renderStateMachineDefinition, requiredTaskPermissions, taskStates, WorkflowInputs } from "../lib/stateMachineDefinition";
+import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
+import { stateMachineTaskPolicy, taskResources } from "../lib/policies";
+import { LocalDynamoDb } from "../offline/localDynamoDb";
+import { OpsCenterStandIn } from "../offline/opsCenterStandIn";
+import { simulate } from "../offline/simulation";
+import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
+import { cellKey, FaultMatrix, HOLDS, SCENARIOS } from "./support/faultMatrix";
+import { FAULT_CLASSES } from "../offline/faults";
+import { at, findingEvent, findingId } from "./support/findings";
+
+const IM_INPUTS: WorkflowInputs = { tableName: "t", responsePlanArn: "arn:aws:ssm-incidents::111122223333:response-plan/p", dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY }, resolveIncidentsWithFindings: true, findingFormats: ["ASFF", "OCSF"] };
+const OPS_INPUTS: WorkflowInputs = {
+    tableName: "t", dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY }, resolveIncidentsWithFindings: true, findingFormats: ["ASFF", "OCSF"],
+    incidentBackend: "opscenter",
+    opsCenter: { severityBySeverity: DEFAULT_OPS_ITEM_SEVERITY, priorityBySeverity: DEFAULT_OPS_ITEM_PRIORITY, runbookDocumentName: "runbook-document" },
+};
+
+describe("the OpsCenter backend (incidentBackend: opscenter)", function () {
+    this.timeout(300000);
+
+    describe("the setting", () => {
+        const load = (values: Record<string, string>) => loadSettings(key => values[key], PROJECT_DIR);
+        it("defaults to Incident Manager and refuses anything else than the two backends, naming the key and the values allowed", () => {
+            expect(load({}).incidentBackend).to.equal("incident-manager");
+            expect(load({ incidentBackend: "opscenter" }).incidentBackend).to.equal("opscenter");
+            expect(() => load({ incidentBackend: "jira" })).to.throw(ConfigurationError, /^securityhub-incidents:incidentBackend: "jira" is not allowed; use one of incident-manager, opscenter$/);
+        });
+        it("maps severities to OpsItem Severity and Priority, over the defaults, refusing values OpsCenter does not take", () => {
+            const s = load({ incidentBackend: "opscenter", opsItemPriorities: '{"HIGH":1}', opsItemSeverities: '{"LOW":"3"}' });
+            expect(s.opsItemPriorities).to.deep.equal({ ...DEFAULT_OPS_ITEM_PRIORITY, HIGH: 1 });
+            expect(s.opsItemSeverities.LOW).to.equal("3");
+            expect(() => load({ opsItemPriorities: '{"HIGH":6}' })).to.throw(/opsItemPriorities: HIGH: 6 is not an OpsItem priority \(1-5\)/);
+            expect(() => load({ opsItemSeverities: '{"HIGH":"5"}' })).to.throw(/opsItemSeverities: HIGH: "5" is not an OpsItem severity \(1, 2, 3, 4\)/);
+        });
+        it("ships a sample stack that uses it", () => {
+            const s = loadSettings(readStackConfig("opscenter").read, PROJECT_DIR);
+            expect(s.incidentBackend).to.equal("opscenter");
+        });
+    });
+
+    describe("the rendered definition: one seam", () => {
+        const im = renderStateMachineDefinition(IM_INPUTS);
+        const ops = renderStateMachineDefinition(OPS_INPUTS);
+        it("calls no Incident Manager API, and only the Incident Manager states changed (plus the look-up of a refused create)", () => {
+            expect(JSON.stringify(ops)).not.to.include("ssmincidents");
+            expect(JSON.stringify(ops)).not.to.include("SsmIncidents.");
+            const imCalls = taskStates(im).filter(t => t.state.Resource.includes(":ssmincidents:")).map(t => t.name).sort();
+            expect(imCalls).to.deep.equal(Object.keys(OPSCENTER_STATES).sort());
+            const extra = Object.keys(ops.States).filter(n => !(n in im.States)).sort();
+            expect(extra).to.deep.equal(["FindOpsItem", "FindRollupOpsItem", "FoundOpsItem", "FoundRollupOpsItem"]);
+            expect(Object.keys(im.States).filter(n => !(n in ops.States))).to.deep.equal([]);
+            // Every other state is the same state: the workflow is shared, not copied.
+            for (const [name, state] of Object.entries<Record<string, any>>(im.States)) {
+                if (name in OPSCENTER_STATES) {
+                    expect(ops.States[name].Next, name).to.equal(state.Next);
+                    continue;
+                }
+                // The Note's console link is the backend's console (incidentsConsolePath): the one other difference.
+                const same = (d: unknown) => JSON.stringify(d).replace(/\/systems-manager\/(incidents\/home|opsitems)/g, "/systems-manager/<console>");
+                expect(same(ops.States[name]), name).to.equal(same(state));
+            }
+        });
+        it("derives its IAM from TASK_INTEGRATIONS: CreateOpsItem and DescribeOpsItems on *, Get/UpdateOpsItem on the Region's OpsItems", () => {
+            const permissions = requiredTaskPermissions(ops);
+            expect(permissions.responsePlan).to.deep.equal([]);
+            expect(permissions.incidentRecords).to.deep.equal([]);
+            expect(permissions.anyResource).to.deep.equal(["ssm:CreateOpsItem", "ssm:DescribeOpsItems"]);
+            expect(permissions.opsItems).to.deep.equal(["ssm:GetOpsItem", "ssm:UpdateOpsItem"]);
+            const policy = stateMachineTaskPolicy(permissions, taskResources({ partition: "aws", region: "ap-northeast-1", accountId: "111122223333", tableArn: "arn:t", responsePlanArns: [] }));
+            expect(policy.Statement.filter(s => (s.Action as string[]).some(a => a.startsWith("ssm:"))).map(s => [s.Action, s.Resource])).to.deep.equal([
+                [["ssm:CreateOpsItem", "ssm:DescribeOpsItems"], ["*"]],
+                [["ssm:GetOpsItem", "ssm:UpdateOpsItem"], ["arn:aws:ssm:ap-northeast-1:111122223333:opsitem/*"]],
+            ]);
+            // The Incident Manager definition is not touched by the seam.
+            expect(requiredTaskPermissions(im).anyResource).to.deep.equal([]);
+        });
+    });
+
+    describe("the program with the opscenter stack (Pulumi mocks)", () => {
+        let mine: typeof declared;
+        before(async () => {
+            const first = declared.length;
+            pulumi.runtime.setAllConfig(readStackConfig("opscenter").values);
+            delete require.cache[require.resolve("../index")];
+            const program = require("../index");
+            await valueOf(program.stateMachineArn);
+            await settled(declared, 20);
+            mine = declared.slice(first);
+        });
+        // Other tests require the program with their own stack's config.
+        after(() => {
+            delete require.cache[require.resolve("../index")];
+        });
+        it("declares no Incident Manager resource (no response plan, replication set or plan role), and the runbook it lists", () => {
+            expect(mine.filter(r => r.type.startsWith("aws:ssmincidents") || r.type === "securityhub-incidents:incidents:ResponsePlan").map(r => r.type)).to.deep.equal([]);
+            const roles = mine.filter(r => r.type === "aws:iam/role:Role").map(r => json(r.inputs.assumeRolePolicy));
+            expect(JSON.stringify(roles)).not.to.include("ssm-incidents");
+            expect(mine.filter(r => r.type === "aws:ssm/document:Document")).to.have.length(1);
+            const definition = json(mine.find(r => r.type === "aws:sfn/stateMachine:StateMachine" && r.name === "incidents-workflow")!.inputs.definition);
+            expect(JSON.stringify(definition)).to.include("aws-sdk:ssm:createOpsItem").and.not.include("ssmincidents");
+            const policy = json(mine.find(r => r.name === "incidents-tasks")!.inputs.policy);
+            expect(JSON.stringify(policy)).not.to.include("ssm-incidents");
+        });
+    });
+
+    describe("replayed offline", () => {
+        let dynamoDb: LocalDynamoDb;
+        before(async () => {
+            dynamoDb = await LocalDynamoDb.start();
+        });
+        after(async () => dynamoDb.stop());
+        const settings = (extra: Record<string, string> = {}) => loadSettings(key => ({ incidentBackend: "opscenter", resolveIncidentsWithFindings: "true", ...extra } as Record<string, string>)[key], PROJECT_DIR);
+        const replay = (events: Array<Record<string, any>>, extra: Record<string, string> = {}, more: Partial<Parameters<typeof simulate>[0]> = {}) => {
+            let standIn: OpsCenterStandIn | undefined;
+            return simulate({
+                settings: settings(extra), stack: "opscenter", events: events.map((event, i) => ({ event, source: `e${i}`, findingId: event.detail.findings[0].Id })),
+                ...more,
+                opsCenter: () => (standIn = more.opsCenter?.() ?? new OpsCenterStandIn("111122223333", "us-east-1")),
+            }).then(report => ({ report, opsCenter: standIn! }));
+        };
+
+        it("opens one OpsItem per finding, every request within OpsCenter's limits, read the way responders read it", async () => {
+            const event = findingEvent({ id: findingId() });
+            const f = event.detail.findings[0];
+            f.Title = "T".repeat(3000);
+            f.Description = "D".repeat(5000);
+            f.Remediation = { Recommendation: { Text: "Fix it", Url: "https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html" } };
+            f.Resources = Array.from({ length: 120 }, (_, i) => ({ Type: "AwsS3Bucket", Id: `arn:aws:s3:::bucket-${i}` }));
+            const { report, opsCenter } = await replay([at(event, "2026-11-27T00:00:00Z"), at(event, "2026-11-27T00:05:00Z")]);
+            expect(report.backend).to.equal("opscenter");
+            expect(report.incidents).to.have.length(1);
+            const [item] = opsCenter.opsItems;
+            expect(opsCenter.createProblems(item.request)).to.deep.equal([]);
+            const r = item.request;
+            expect([...r.Title].length).to.equal(OPSCENTER_LIMITS.titleLength);
+            expect(r.Title.startsWith(`[${f.AwsAccountId}][${f.Severity.Label}]: TTT`)).to.equal(true);
+            expect([...r.Description].length).to.be.at.most(OPSCENTER_LIMITS.descriptionLength);
+            expect(r.Description).to.include("[Open the finding in Security Hub](https://").and.include("[Remediation](https://docs.aws.amazon.com/");
+            expect([r.Source, r.Category, r.OpsItemType, r.Severity, r.Priority]).to.deep.equal(["securityhub-incidents", "Security", "/aws/issue", DEFAULT_OPS_ITEM_SEVERITY[f.Severity.Label as "HIGH"], DEFAULT_OPS_ITEM_PRIORITY[f.Severity.Label as "HIGH"]]);
+            const data = r.OperationalData!;
+            expect(JSON.parse(data["/aws/resources"].Value!)).to.have.length(OPSCENTER_LIMITS.resourceArns);
+            expect(JSON.parse(data["/aws/automations"].Value!)).to.deep.equal([{ automationType: "AWS::SSM::Automation", automationId: "runbook-document" }]);
+            expect(JSON.parse(data["/aws/dedup"].Value!).dedupString).to.match(/^[0-9a-f]{64}$/);
+            expect(data["securityhub-incidents:finding-id"].Value).to.equal(f.Id);
+            expect(report.incidents[0].opsItem).to.deep.equal({ id: item.opsItemId, arn: item.opsItemArn, severity: r.Severity, priority: r.Priority });
+        });
+
+        it("records the finding's closure on the OpsItem and resolves it; a re-open opens a new OpsItem naming the resolved one", async () => {
+            const event = findingEvent({ id: findingId() });
+            const { report, opsCenter } = await replay([at(event, "2026-11-27T00:00:00Z"), at(event, "2026-11-28T00:00:00Z", { compliance: "PASSED" }), at(event, "2026-12-01T00:00:00Z", { compliance: "FAILED" })]);
+            expect(report.failures).to.deep.equal([]);
+            expect(opsCenter.opsItems.map(o => o.status)).to.deep.equal(["Resolved", "Open"]);
+            const [first, second] = opsCenter.opsItems;
+            expect(Object.keys(first.operationalData).filter(k => k.startsWith("securityhub-incidents:resolved:"))).to.have.length(1);
+            expect(second.request.RelatedOpsItems).to.deep.equal([{ OpsItemId: first.opsItemId }]);
+            expect(report.reopened.newIncident).to.equal(1);
+        });
+
+        it("reads a responder's resolution back with GetOpsItem: a re-open then opens a new OpsItem; while open, it is told on the open one", async () => {
+            const a = findingEvent({ id: findingId() });
+            const b = findingEvent({ id: findingId() });
+            const events = [at(a, "2026-11-27T00:00:00Z"), at(a, "2026-11-27T01:00:00Z", { compliance: "PASSED" }), at(a, "2026-11-30T00:00:00Z", { compliance: "FAILED" }),
+                at(b, "2026-11-27T00:00:00Z"), at(b, "2026-11-27T01:00:00Z", { compliance: "PASSED" }), at(b, "2026-11-27T02:00:00Z", { compliance: "FAILED" })];
+            const { report, opsCenter } = await replay(events, { resolveIncidentsWithFindings: "false" }, { resolveIncidentsAfterMs: 2 * 86400_000 });
+            expect(report.failures).to.deep.equal([]);
+            expect(opsCenter.callsOf.getOpsItem).to.equal(2);
+            expect(report.reopened).to.deep.equal({ timeline: 1, newIncident: 1 });
+            expect(opsCenter.opsItems).to.have.length(3);
+            const reopenedOnOpen = opsCenter.opsItems.find(o => Object.keys(o.operationalData).some(k => k.startsWith("securityhub-incidents:reopened:")));
+            expect(reopenedOnOpen?.request.OperationalData?.["securityhub-incidents:finding-id"].Value).to.equal(b.detail.findings[0].Id);
+        });
+
+        it("rolls a storm up into one OpsItem and attaches the further findings to it", async () => {
+            const events = Array.from({ length: 5 }, (_, i) => {
+                const e = findingEvent({ id: findingId() });
+                e.detail.findings[0].Compliance.SecurityControlId = "S3.99";
+                return at(e, `2026-11-27T00:0${i}:00Z`);
+            });
+            const { report, opsCenter } = await replay(events, { stormThreshold: "2" });
+            expect(report.failures).to.deep.equal([]);
+            expect(report.incidents.map(i => i.kind)).to.deep.equal(["finding", "finding", "rollup"]);
+            const rollup = opsCenter.opsItems.find(o => o.request.Title.startsWith("[storm]"))!;
+            expect(Object.keys(rollup.operationalData).filter(k => k.startsWith("securityhub-incidents:finding:"))).to.have.length(3);
+            expect(opsCenter.opsItems.every(o => opsCenter.createProblems(o.request).length === 0)).to.equal(true);
+        });
+
+        it("loses nothing at the monthly quota: the claim is given back, the execution fails (alarm), the finding is retried and opens next month", async () => {
+            const a = findingEvent({ id: findingId() });
+            const b = findingEvent({ id: findingId() });
+            const quota = () => Object.assign(new OpsCenterStandIn("111122223333", "us-east-1"), { monthlyQuota: 1 });
+            const { report, opsCenter } = await replay([at(a, "2026-11-30T20:00:00Z"), at(b, "2026-11-30T21:00:00Z"), at(b, "2026-12-01T09:00:00Z")], {}, { opsCenter: quota });
+            expect(report.failures.map(f => f.error)).to.include("Ssm.OpsItemLimitExceededException");
+            expect(report.retries).to.be.greaterThan(0);
+            expect(report.opsItemQuotaRefusals).to.be.greaterThan(0);
+            expect(report.stuckClaims).to.equal(0);
+            // The December re-import opens b's OpsItem: one per finding, none lost, none doubled.
+            expect(opsCenter.opsItems.map(o => o.request.OperationalData!["securityhub-incidents:finding-id"].Value)).to.deep.equal([a.detail.findings[0].Id, b.detail.findings[0].Id]);
+        });
+
+        it("gets the OpsItem a lost CreateOpsItem response created (the dedup string refuses a second one; the token finds the first)", async () => {
+            const event = findingEvent({ id: findingId() });
+            const { report, opsCenter } = await replay([at(event, "2026-11-27T00:00:00Z")], {}, { fail: ["OpenIncident:Ssm.InternalServerErrorException:1:applied"] });
+            expect(opsCenter.opsItems).to.have.length(1);
+            // The state's own Retry sent the create again: refused as a duplicate, then found by its token.
+            expect(opsCenter.callsOf).to.include({ createOpsItem: 2, describeOpsItems: 1 });
+            expect(report.failures).to.deep.equal([]);
+            expect(report.findings[0]).to.include({ outcome: "incident", incidentArn: opsCenter.opsItems[0].opsItemArn });
+            expect(report.stuckClaims).to.equal(0);
+        });
+    });
+
+    describe("the fault matrix for the OpsCenter states (CI subset)", () => {
+        let dynamoDb: LocalDynamoDb;
+        let matrix: FaultMatrix;
+        before(async () => {
+            dynamoDb = await LocalDynamoDb.start();
+            matrix = new FaultMatrix(dynamoDb, "opscenter");
+        });
+        after(async () => dynamoDb.stop());
+
+        it("holds the invariant and recovers when an OpsCenter call fails, one error class per state in turn, and after a lost create", async () => {
+            const reached = await matrix.reach();
+            const states = Object.keys(OPSCENTER_STATES).filter(s => reached.has(s));
+            expect(states).to.include.members(["OpenIncident", "CheckIncident", "AddClosedTimeline", "ResolveIncident", "OpenRollup", "AddRelatedItem", "AddAttachedTimeline"]);
+            const cells = states.map((state, i) => ({ state, faultClass: FAULT_CLASSES[i % FAULT_CLASSES.length], scenario: reached.get(state)![0] }));
+            const rollupScenario = SCENARIOS.find(s => s.name === "storm-open")!;
+            cells.push({ state: "OpenIncident", faultClass: "lostResponse", scenario: SCENARIOS[0] }, { state: "OpenRollup", faultClass: "lostResponse", scenario: rollupScenario });
+            const broken: string[] = [];
+            for (const cell of cells) {
+                const result = await matrix.cell(cell.scenario, cell.state, cell.faultClass);
+                if (!HOLDS.has(result.outcome)) broken.push(`${cellKey(result)}: ${result.outcome}: ${result.detail}`);
+            }
+            expect(broken).to.deep.equal([]);
+        });
+    });
+});
