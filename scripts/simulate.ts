@@ -173,7 +173,6 @@ function listed(problems: InputProblem[], line: (p: InputProblem) => string): st
     return lines;
 }
 
-/** The human report. Everything taken from the findings goes through forTerminal. */
 /** A finding id short enough for a report line: what follows the ARN's last ":", at most 48 characters (the end kept). */
 export function shortFindingId(id: string): string {
     const tail = id.startsWith("arn:") ? id.slice(id.lastIndexOf(":") + 1) : id;
@@ -191,6 +190,7 @@ export function productsExcludedIn(products: Iterable<{ format: "ASFF" | "OCSF";
     return [...products].filter(p => formats.includes(p.format) && !settings.productNames.includes(p.product)).map(p => ({ format: p.format, product: p.product, findings: p.findings }));
 }
 
+/** The human report. Everything taken from the findings goes through forTerminal. */
 function human(report: SimulationReport, context: { stack: string; filter: string; inputs: string; input: InputProblems; deliveries: number; productsExcluded: Array<{ format: string; product: string; findings: number }> }): string {
     const t = forTerminal;
     const lines: string[] = [];
@@ -237,6 +237,7 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
             const o = incident.opsItem!;
             lines.push(`  ${t(o.id)}  severity ${t(o.severity)}, priority ${o.priority}  ${t(incident.title)}`);
             lines.push(`            ${t(o.arn)}`);
+            lines.push(`            finding: ${t(shortFindingId(incident.findingId))}  from ${t(shownSource(incident.source))}`);
             if (incident.previousIncidentArn) lines.push(`            re-opened: follows ${t(incident.previousIncidentArn)}`);
         }
     } else if (report.incidents.length > 0) {

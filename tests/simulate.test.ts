@@ -252,6 +252,13 @@ describe("simulate", function () {
         expect(run.stdout).to.include("  impact 1  [111122223333][CRITICAL]: Hardware MFA should be enabled for the root user");
     });
 
+    it("lists OpsItems for an OpsCenter stack, each with its finding and where it was read", () => {
+        const run = cli([path.join(SAMPLES, "01-eventbridge-events.json"), "--stack", "opscenter"]);
+        expect(run.status, run.stderr).to.equal(0);
+        expect(run.stdout).to.include("Incident backend: opscenter");
+        expect(run.stdout).to.match(/\nOpsItems:\n  oi-[0-9a-f]{12}  severity 1, priority 1  \[111122223333\]\[CRITICAL\]: Hardware MFA should be enabled for the root user\n {12}arn:aws:ssm:us-east-1:111122223333:opsitem\/oi-[0-9a-f]{12}\n {12}finding: …\.6\/finding\/3f1c6a2e-55b1-4d0c-9a0e-6d2c8e71b001  from samples\/findings\/01-eventbridge-events\.json\[0\]\n/);
+    });
+
     it("exits 2 on unreadable input or bad options, naming the file, without a stack trace", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "simulate-"));
         try {
