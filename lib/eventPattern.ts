@@ -1,6 +1,7 @@
 import { Settings } from "./settings";
 import { NOTE_OPEN_PREFIX } from "./stateMachineDefinition";
-import { OCSF_ARCHIVED_STATUS_ID, OCSF_EVENT_DETAIL_TYPE, OCSF_STATUS_ID_BY_WORKFLOW_STATUS } from "./limits";
+import { COMPLIANCE_STATUS_VALUES, OCSF_ARCHIVED_STATUS_ID, OCSF_COMPLIANCE_STATUS_BY_ASFF, OCSF_EVENT_DETAIL_TYPE, OCSF_STATUS_ID_BY_WORKFLOW_STATUS } from "./limits";
+import { DEFAULT_COMPLIANCE_STATUSES } from "./config/filter";
 import { ocsfSeverityIdsFor } from "./severity";
 
 export const EVENT_SOURCE = "aws.securityhub";
@@ -13,7 +14,24 @@ export const EVENT_DETAIL_TYPE = "Security Hub Findings - Imported";
 export { OCSF_EVENT_DETAIL_TYPE };
 
 /** The subset of settings the EventBridge pattern is built from. */
-export type EventFilterSettings = Pick<Settings, "severityLabels" | "recordStates" | "workflowStatuses" | "productNames">;
+export type EventFilterSettings = Pick<Settings, "severityLabels" | "recordStates" | "workflowStatuses" | "productNames"> & Partial<Pick<Settings, "complianceStatuses">>;
+
+/**
+ * The compliance test of the findings rules: a finding with a compliance status (a control
+ * finding) must have one of complianceStatuses (default FAILED); a finding without one (GuardDuty,
+ * Inspector, Macie …) passes. EventBridge's `exists: false` matches a field the event lacks
+ * (EventBridge user guide, "Exists matching"). Nothing when every status is listed.
+ */
+function complianceTest(filter: EventFilterSettings, format: "ASFF" | "OCSF"): Record<string, unknown> {
+    const statuses = filter.complianceStatuses ?? DEFAULT_COMPLIANCE_STATUSES;
+    if (format === "ASFF") {
+        if (COMPLIANCE_STATUS_VALUES.every(s => statuses.includes(s))) return {};
+        return { $or: [{ Compliance: { Status: [...statuses] } }, { Compliance: { Status: [{ exists: false }] } }] };
+    }
+    const names = statuses.map(s => OCSF_COMPLIANCE_STATUS_BY_ASFF[s]).filter((n): n is NonNullable<typeof n> => n !== undefined);
+    if (COMPLIANCE_STATUS_VALUES.every(s => statuses.includes(s))) return {};
+    return { $or: [...(names.length > 0 ? [{ compliance: { status: names } }] : []), { compliance: { status: [{ exists: false }] } }] };
+}
 
 /**
  * The EventBridge pattern for the findings that should open incidents. Security Hub sends one
@@ -30,6 +48,7 @@ export function buildEventPattern(filter: EventFilterSettings): Record<string, u
                 RecordState: [...filter.recordStates],
                 Workflow: { Status: [...filter.workflowStatuses] },
                 ProductFields: { "aws/securityhub/ProductName": [...filter.productNames] },
+                ...complianceTest(filter, "ASFF"),
             },
         },
     };
@@ -83,6 +102,7 @@ export function buildOcsfEventPattern(filter: EventFilterSettings): Record<strin
                 severity_id: ocsfSeverityIdsForLabels(filter.severityLabels).map(numberIs),
                 status_id: ocsfStatusIdsFor(filter).map(numberIs),
                 metadata: { product: { name: [...filter.productNames] } },
+                ...complianceTest(filter, "OCSF"),
             },
         },
     };

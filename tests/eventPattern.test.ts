@@ -23,6 +23,8 @@ describe("event pattern", () => {
                     RecordState: ["ACTIVE"],
                     Workflow: { Status: ["NEW"] },
                     ProductFields: { "aws/securityhub/ProductName": ["Security Hub"] },
+                    // Control findings only when they fail (complianceStatuses); other findings have no Compliance.
+                    $or: [{ Compliance: { Status: ["FAILED"] } }, { Compliance: { Status: [{ exists: false }] } }],
                 },
             },
         });
@@ -77,6 +79,7 @@ describe("OCSF event pattern (Findings Imported V2)", () => {
                     severity_id: [eq(4), eq(5), eq(6)],
                     status_id: [eq(1)],
                     metadata: { product: { name: ["Security Hub"] } },
+                    $or: [{ compliance: { status: ["Fail"] } }, { compliance: { status: [{ exists: false }] } }],
                 },
             },
         });
