@@ -279,6 +279,7 @@ export function workflowSettingsOf(settings: Settings) {
         notifyFindings: settings.notifyFindings,
         resolveIncidentsWithFindings: settings.resolveIncidentsWithFindings,
         recordRetentionDays: settings.recordRetentionDays,
+        openFindingsNotifiedByOthers: settings.openFindingsNotifiedByOthers,
         storms: stormSettingsOf(settings),
         findingFormats: settings.findingFormats,
     };

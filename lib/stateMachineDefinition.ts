@@ -97,6 +97,8 @@ export interface WorkflowInputs extends Partial<WorkflowToggles> {
     impactBySeverity: Record<SeverityLabel, number>;
     /** Days a record is kept after its finding closed (resolved, suppressed, archived). Default: 365. */
     recordRetentionDays?: number;
+    /** Open incidents for findings another tool marked NOTIFIED before the workflow saw them. Default: false. */
+    openFindingsNotifiedByOthers?: boolean;
     /** How storms are counted. Default: DEFAULT_STORMS. */
     storms?: Partial<StormInputs>;
     /** The finding formats the stack's rules send (findingFormats). Default: ASFF only. */
@@ -201,10 +203,12 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         responsePlanArnBySeverity: { ...(inputs.responsePlanArnBySeverity ?? {}) },
         dedupTtlSeconds: inputs.dedupTtlDays * 86400,
         recordRetentionSeconds: (inputs.recordRetentionDays ?? 365) * 86400,
+        openNotifiedByOthers: String(inputs.openFindingsNotifiedByOthers === true),
         noteAuthor: NOTE_AUTHOR,
         noteOpenPrefix: NOTE_OPEN_PREFIX,
-        noteOpenMatch: `${NOTE_OPEN_PREFIX.replace(/[\\*]/g, c => `\\${c}`)}*`,
         noteClosedPrefix: NOTE_CLOSED_PREFIX,
+        noteClosedPrefixLength: NOTE_CLOSED_PREFIX.length,
+        noteClosedMatch: `${NOTE_CLOSED_PREFIX.replace(/[\\*]/g, c => `\\${c}`)}*`,
         maxNoteLength: SECURITY_HUB_LIMITS.noteTextLength,
         maxTimelineEventDataLength: INCIDENT_LIMITS.timelineEventDataLength,
         reopenGraceMillis: REOPEN_GRACE_SECONDS * 1000,

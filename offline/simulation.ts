@@ -160,9 +160,9 @@ export function stackRules(settings: Settings): Record<string, Record<string, un
     const formats = settings.findingFormats ?? ["ASFF"];
     return {
         ...(formats.includes("ASFF") ? { findings: buildEventPattern(settings) } : {}),
-        ...(formats.includes("ASFF") && settings.notifyFindings ? { lifecycle: buildLifecyclePattern() } : {}),
+        ...(formats.includes("ASFF") && settings.notifyFindings ? { lifecycle: buildLifecyclePattern(settings) } : {}),
         ...(formats.includes("OCSF") ? { "ocsf-findings": buildOcsfEventPattern(settings) } : {}),
-        ...(formats.includes("OCSF") && settings.notifyFindings ? { "ocsf-lifecycle": buildOcsfLifecyclePattern() } : {}),
+        ...(formats.includes("OCSF") && settings.notifyFindings ? { "ocsf-lifecycle": buildOcsfLifecyclePattern(settings) } : {}),
     };
 }
 

@@ -59,7 +59,10 @@ describe("OCSF findings (the new Security Hub), executed offline", function () {
         // The envelope's resources[0] is a hash, not an ARN: no trigger ARN. Resources take uid_alt when uid is not an ARN.
         expect(c.TriggerDetails).not.to.have.property("TriggerArn");
         const resource = (r: typeof c) => r.RelatedItems!.filter(i => i.Title === "Related resource").map(i => i.Identifier.Value.Arn);
-        expect(resource(d)).to.deep.equal(detection.detail.findings[0].resources.filter((r: { uid_alt?: string }) => r.uid_alt?.startsWith("arn:")).map((r: { uid_alt: string }) => r.uid_alt));
+        // A resource with neither gets its ARN built where AWS documents the format (an instance ID here).
+        const built = (r: { uid: string; uid_alt?: string; type: string }) => r.uid_alt?.startsWith("arn:") ? r.uid_alt
+            : r.type === "AWS::EC2::Instance" && /^i-[0-9a-f]+$/.test(r.uid) ? `arn:aws:ec2:ap-northeast-1:${ACCOUNT}:instance/${r.uid}` : undefined;
+        expect(resource(d)).to.deep.equal(detection.detail.findings[0].resources.map(built).filter((arn: string | undefined) => arn !== undefined));
         // The Inspector finding has no top-level remediation: no Remediation item, nothing fails.
         expect(v.RelatedItems!.map(i => i.Title)).not.to.include("Remediation");
     });

@@ -8,12 +8,16 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { buildEventPattern, buildOcsfEventPattern } from "../lib/eventPattern";
-import { loadSettings } from "../lib/settings";
+import { loadSettings, workflowSettingsOf } from "../lib/settings";
 import { renderStateMachineDefinition } from "../lib/stateMachineDefinition";
 import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
 import { matchEventPattern } from "../offline/eventPatternMatcher";
 import { evaluateTemplate } from "../offline/stepFunctionsJsonata";
 import { PROJECT_DIR } from "../offline/stackConfig";
+import { LocalDynamoDb } from "../offline/localDynamoDb";
+import { IncidentManagerStandIn } from "../offline/incidentManagerStandIn";
+import { Delivery, ReplayAccount } from "../offline/replayAccount";
+import { stackRules } from "../offline/simulation";
 
 export const CORPUS = path.resolve(PROJECT_DIR, "..", "..", "shared", "real-findings");
 const corpusDir = fs.existsSync(CORPUS) ? CORPUS : "/work/shared/real-findings";
@@ -170,7 +174,7 @@ describe("findings of every producer (real published findings)", () => {
             expect(JSON.parse(request.TriggerDetails.RawData).Region).to.equal("us-east-1");
             expect(related(request, "OTHER")[0]).to.include("region=us-east-1");
             // Derived further: without a product ARN, the Region of the finding's ID (not the event's eu-west-3).
-            const { ProductArn, ...noProduct } = bare;
+            const { ProductArn, ...noProduct } = bare as Record<string, any>;
             expect(JSON.parse((await startIncident(eventOf(noProduct))).TriggerDetails.RawData).Region).to.equal("us-east-1");
             // The older published copy (awsdocs-service-guides/guardduty-typical-finding.json) has "arn:aws::…" ARNs
             // whose Region field is empty: the event's Region stands in, as before.
@@ -193,5 +197,105 @@ describe("findings of every producer (real published findings)", () => {
             expect(related(gdRequest, "INVOLVED_RESOURCE")).to.deep.equal([`arn:aws:ec2:us-east-1:${gd.cloud.account.uid}:instance/i-0c10c2c7863d1a356`]);
             expect(related(gdRequest, "OTHER")[0]).to.match(/^https:\/\/console\.aws\.amazon\.com\/securityhub\/home\?region=us-east-1#\/findings\?search=/);
         });
+    });
+});
+
+describe("recurring activity and other tools' Notes, replayed offline (real published findings)", function () {
+    this.timeout(120000);
+    let dynamoDb: LocalDynamoDb;
+    let tables = 0;
+    before(async () => { dynamoDb = await LocalDynamoDb.start(); });
+    after(async () => dynamoDb.stop());
+
+    async function account(config: Record<string, string> = {}, resolveIncidentsAfterMs?: number) {
+        const table = `producers-${++tables}`;
+        await dynamoDb.createDedupTable(table);
+        const incidents = new IncidentManagerStandIn([PLAN]);
+        incidents.respondersResolveAfterMs = resolveIncidentsAfterMs;
+        const raw: Record<string, string> = { productNames: '["Security Hub","GuardDuty"]', severityLabels: '["CRITICAL","HIGH","MEDIUM"]', ...config };
+        const settings = loadSettings(key => raw[key], PROJECT_DIR);
+        const replay = new ReplayAccount({
+            definition: renderStateMachineDefinition({ tableName: table, responsePlanArn: PLAN, ...workflowSettingsOf(settings) }),
+            patterns: stackRules(settings),
+            dynamoDb,
+            incidents,
+        });
+        return { replay, incidents, record: (id: string) => dynamoDb.getItem(table, { FindingId: { S: id } }) };
+    }
+    const states = (d: Delivery) => d.runs.map(r => r.states);
+    /** A provider's update of the same finding: new UpdatedAt and LastObservedAt, as GuardDuty reports recurring activity. */
+    const update = (finding: Record<string, any>, time: string, lastObservedAt = time) => eventOf({ ...finding, UpdatedAt: time, LastObservedAt: lastObservedAt }, time);
+
+    it("follows a control finding to its incident after a Jira sync rewrote its Note (the link is the record)", async () => {
+        // awsdocs-securityhub/sample-control-findings.fsbp-cloudtrail2.json (FAILED, NEW).
+        const [control] = corpusFindings("awsdocs-securityhub/sample-control-findings.fsbp-cloudtrail2.json");
+        const { replay, incidents } = await account();
+        const opened = await replay.deliverFromInput(eventOf(control, "2026-11-01T00:00:00Z"));
+        expect(opened.runs[0].status, opened.runs[0].cause).to.equal("SUCCEEDED");
+        expect(incidents.incidents).to.have.length(1);
+        // Derived: the Jira integration writes its own Note and keeps NOTIFIED (set in the account).
+        const jira = { ...control, Workflow: { Status: "NOTIFIED" }, Note: { Text: "Jira issue SEC-42 created for this finding", UpdatedBy: "jira-securityhub", UpdatedAt: "2026-11-01T01:00:00Z" } };
+        const synced = await replay.deliverFromInput(eventOf(jira, "2026-11-01T01:00:00Z"));
+        expect(synced.rule).to.equal(undefined);
+        // Derived: the next check passes; Security Hub sets RESOLVED and keeps Jira's Note.
+        const passed = await replay.deliverFromInput(eventOf({ ...control, Compliance: { ...control.Compliance, Status: "PASSED" }, UpdatedAt: "2026-11-02T00:00:00Z" }, "2026-11-02T00:00:00Z"));
+        expect(passed.event.detail.findings[0].Note.Text).to.equal(jira.Note.Text);
+        expect(passed.rule).to.equal("lifecycle");
+        expect(states(passed)).to.deep.equal([["Route", "ReadLinkedRecord", "Linked", "AddClosedTimeline", "RecordClosed", "CloseNote", "NoteClosed", "ClosedWithNote"]]);
+        expect(incidents.incidents[0].timeline.map(t => t.eventData)).to.satisfy((texts: string[]) => texts.some(t => t.includes(`${control.Id} was resolved.`)));
+        // A closed finding whose Note another tool wrote again: read, not linked any more, nothing written.
+        const again = await replay.redeliver(passed.event);
+        expect(states(again)).to.deep.equal([["Route", "ReadLinkedRecord", "Linked", "NotLinked"]]);
+        expect(incidents.incidents[0].timeline).to.have.length(1);
+    });
+
+    it("leaves a finding another tool marked NOTIFIED before we saw it, unless openFindingsNotifiedByOthers asks", async () => {
+        // awsdocs-service-guides/guardduty-typical-finding.current-docs.json, derived: NOTIFIED with another tool's Note.
+        const [guardDuty] = corpusFindings("awsdocs-service-guides/guardduty-typical-finding.current-docs.json");
+        const notified = { ...guardDuty, Workflow: { Status: "NOTIFIED" }, Note: { Text: "ASR: remediation started", UpdatedBy: "automated-security-response", UpdatedAt: "2026-11-01T00:00:00Z" } };
+        const off = await account();
+        const left = await off.replay.deliverFromInput(eventOf(notified, "2026-11-01T00:00:00Z"));
+        expect(left.rule).to.equal("lifecycle");
+        expect(states(left)).to.deep.equal([["Route", "ReadRecord", "Decide", "NotLinked"]]);
+        expect(off.incidents.incidents).to.have.length(0);
+        const on = await account({ openFindingsNotifiedByOthers: "true" });
+        const opened = await on.replay.deliverFromInput(eventOf(notified, "2026-11-01T00:00:00Z"));
+        expect(states(opened)[0].slice(0, 5)).to.deep.equal(["Route", "ReadRecord", "Decide", "ClaimFinding", "ReserveSlot"]);
+        expect(on.incidents.incidents).to.have.length(1);
+    });
+
+    it("re-opens GuardDuty's recurring activity: one timeline event per hour while open, a new linked incident after resolution, and the record expires", async () => {
+        // awsdocs-service-guides/guardduty-typical-finding.current-docs.json (HIGH, NEW, no compliance); the updates are derived.
+        const [guardDuty] = corpusFindings("awsdocs-service-guides/guardduty-typical-finding.current-docs.json");
+        const { replay, incidents, record } = await account({}, 48 * 3600 * 1000);
+        const opened = await replay.deliverFromInput(eventOf(guardDuty, "2026-11-01T00:00:00Z"));
+        expect(opened.runs[0].status, opened.runs[0].cause).to.equal("SUCCEEDED");
+        // The write-back's own event now reaches the lifecycle rule, and ends as a duplicate.
+        expect(opened.echoes.map(e => e.rule)).to.deep.equal(["lifecycle"]);
+        expect(states(opened.echoes[0])).to.deep.equal([["Route", "ReadRecord", "Decide", "DuplicateFinding"]]);
+        const item = (await record(guardDuty.Id))!;
+        expect(Number(item.ExpiresAt.N)).to.equal(Date.parse("2026-11-01T00:00:00Z") / 1000 + 365 * 86400);
+
+        // Activity 30 minutes later: within the hour, nothing.
+        const soon = await replay.deliverFromInput(update(guardDuty, "2026-11-01T00:30:00Z"));
+        expect(states(soon)).to.deep.equal([["Route", "ReadRecord", "Decide", "DuplicateFinding"]]);
+        // Six hours later, the incident still open: one timeline event, no new incident.
+        const later = await replay.deliverFromInput(update(guardDuty, "2026-11-01T06:00:00Z"));
+        expect(states(later)[0]).to.include.members(["CheckIncident", "AddReopenedTimeline", "NotifyFinding", "RecordIncident"]);
+        expect(incidents.incidents).to.have.length(1);
+        expect(incidents.incidents[0].timeline.map(t => t.eventData).join(" ")).to.include("reported new activity (last observed 2026-11-01T06:00:00.000Z)");
+        // Renewed by the activity.
+        expect(Number((await record(guardDuty.Id))!.ExpiresAt.N)).to.equal(Date.parse("2026-11-01T06:00:00Z") / 1000 + 365 * 86400);
+
+        // The responder resolved the incident on day 2 (48 h after it opened). An update whose activity predates that opens nothing.
+        const stale = await replay.deliverFromInput(update(guardDuty, "2026-11-03T06:00:00Z", "2026-11-02T12:00:00Z"));
+        expect(states(stale)[0]).to.include.members(["CheckIncident", "IncidentStillOpen", "DuplicateFinding"]);
+        expect(incidents.incidents).to.have.length(1);
+        // New activity after the resolution: a new incident linking the old one.
+        const recurred = await replay.deliverFromInput(update(guardDuty, "2026-11-04T06:00:00Z"));
+        expect(recurred.runs[0].status, recurred.runs[0].cause).to.equal("SUCCEEDED");
+        expect(incidents.incidents).to.have.length(2);
+        const previous = incidents.incidents[1].request.RelatedItems!.filter(i => i.Identifier.Type === "INCIDENT").map(i => i.Identifier.Value.Arn);
+        expect(previous).to.deep.equal([incidents.incidents[0].incidentRecordArn]);
     });
 });
