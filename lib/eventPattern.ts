@@ -1,5 +1,6 @@
 import { Settings } from "./settings";
 import { NOTE_CLOSED_PREFIX } from "./stateMachineDefinition";
+import { SUPPRESSION_NOTE_AUTHOR } from "./suppressions";
 import { COMPLIANCE_STATUS_VALUES, OCSF_ARCHIVED_STATUS_ID, OCSF_COMPLIANCE_STATUS_BY_ASFF, OCSF_EVENT_DETAIL_TYPE, OCSF_STATUS_ID_BY_WORKFLOW_STATUS } from "./limits";
 import { DEFAULT_COMPLIANCE_STATUSES, FILTER_SETTINGS } from "./config/filter";
 import { ocsfSeverityIdsFor } from "./severity";
@@ -133,7 +134,9 @@ const defaultFilter = (): LifecycleFilterSettings => ({
  *   one execution (4 transitions when nothing is to be done).
  */
 export function buildLifecyclePattern(filter: LifecycleFilterSettings = defaultFilter()): Record<string, unknown> {
-    const notClosed = { Text: [{ "anything-but": { prefix: NOTE_CLOSED_PREFIX } }] };
+    // Not our closed Note, and not the Note our own suppression rules write (lib/suppressions.ts):
+    // those findings never had an incident (a finding with one keeps our Note when suppressed).
+    const notClosed = { Text: [{ "anything-but": { prefix: NOTE_CLOSED_PREFIX } }], UpdatedBy: [{ "anything-but": SUPPRESSION_NOTE_AUTHOR }] };
     return {
         source: [EVENT_SOURCE],
         "detail-type": [EVENT_DETAIL_TYPE],

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { DEFAULT_INCIDENT_IMPACT, ocsfSeverityIdsFor, SEVERITY_LABELS, SeverityLabel } from "./severity";
 import { AWS_REGION_PATTERN, DYNAMODB_LIMITS, INCIDENT_ARN_PATTERN, INCIDENT_LIMITS, ISO_TIMESTAMP_PATTERN, MAX_REGION_LENGTH, OCSF_ARCHIVED_STATUS_ID, OCSF_EVENT_DETAIL_TYPE, OCSF_STATUS_ID_BY_WORKFLOW_STATUS, SECURITY_HUB_LIMITS } from "./limits";
+import { SUPPRESSION_NOTE_AUTHOR } from "./suppressions";
 
 export const STATE_MACHINE_DIR = path.join(__dirname, "..", "statemachine");
 export const STATE_MACHINE_TEMPLATE = "incident-workflow.asl.json";
@@ -208,6 +209,7 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         noteOpenPrefix: NOTE_OPEN_PREFIX,
         noteClosedPrefix: NOTE_CLOSED_PREFIX,
         noteClosedPrefixLength: NOTE_CLOSED_PREFIX.length,
+        suppressionNoteAuthor: SUPPRESSION_NOTE_AUTHOR,
         noteClosedMatch: `${NOTE_CLOSED_PREFIX.replace(/[\\*]/g, c => `\\${c}`)}*`,
         maxNoteLength: SECURITY_HUB_LIMITS.noteTextLength,
         maxTimelineEventDataLength: INCIDENT_LIMITS.timelineEventDataLength,

@@ -39,7 +39,7 @@ export interface SimulatedFailure {
     cause?: string;
 }
 
-export type TimelineKind = "resolved" | "suppressed" | "archived" | "reopened";
+export type TimelineKind = "resolved" | "suppressed" | "archived" | "reopened" | "activity";
 
 export interface SimulatedTimelineEvent {
     findingId: string;
@@ -307,7 +307,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                 }
                 const reopened = outputs.AddReopenedTimeline;
                 if (reopened && once(`timeline|${reopened.IncidentArn}|reopened|${reopened.ReopenedAt}`)) {
-                    timeline.push({ order, event: { findingId, incidentArn: reopened.IncidentArn, time: reopened.ReopenedAt, kind: "reopened" } });
+                    timeline.push({ order, event: { findingId, incidentArn: reopened.IncidentArn, time: reopened.ReopenedAt, kind: reopened.Kind === "activity" ? "activity" : "reopened" } });
                     report.reopened.timeline++;
                 }
                 if (outputs.ResolveIncident) report.incidentsResolved++;

@@ -108,7 +108,7 @@ describe("OCSF findings (the new Security Hub), executed offline", function () {
         await replay.deliverFromInput(at("2026-11-01T00:00:00"));
         const fixed = await replay.deliverFromInput(at("2026-11-02T00:00:00", { compliance: "Pass", statusId: 4, severityId: 1 }));
         expect(fixed.rule).to.equal("ocsf-lifecycle");
-        expect(fixed.runs[0].states).to.deep.equal(["Route", "AddClosedTimeline", "RecordClosed", "WhichFormatToClose", "CloseNoteV2", "NoteClosed", "ClosedWithNote"]);
+        expect(fixed.runs[0].states).to.deep.equal(["Route", "ReadLinkedRecord", "Linked", "AddClosedTimeline", "RecordClosed", "WhichFormatToClose", "CloseNoteV2", "NoteClosed", "ClosedWithNote"]);
         expect(sh.ocsfFinding(base.uid)!.comment.startsWith(NOTE_CLOSED_PREFIX)).to.equal(true);
         expect(incidents.incidents[0].timeline.map(e => e.eventData.includes(" was resolved.") ? "resolved" : e.eventData)).to.deep.equal(["resolved"]);
         // Broken again while the incident is open: a re-open on its timeline, In Progress again.
@@ -139,7 +139,7 @@ describe("OCSF findings (the new Security Hub), executed offline", function () {
 
     it("routes exactly the OCSF events the OCSF lifecycle rule sends to the closing states", async () => {
         const definition = renderStateMachineDefinition({ tableName: "t", responsePlanArn: PLAN, dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY }, findingFormats: ["ASFF", "OCSF"] });
-        const route = { ...definition, StartAt: "Route", States: { Route: definition.States.Route, AddClosedTimeline: { Type: "Succeed" }, ClaimFinding: { Type: "Succeed" } } };
+        const route = { ...definition, StartAt: "Route", States: { Route: definition.States.Route, ReadLinkedRecord: { Type: "Succeed" }, ReadRecord: { Type: "Succeed" }, ClaimFinding: { Type: "Succeed" } } };
         const machine = new StateMachine(route as any, { validationOptions: { noValidate: true } });
         for (const comment of [undefined, `${NOTE_OPEN_PREFIX} incident x`, `${NOTE_CLOSED_PREFIX} incident x`, "a person's comment"]) {
             for (const statusId of [1, 2, 3, 4, 5, 6, 99]) {
@@ -148,7 +148,10 @@ describe("OCSF findings (the new Security Hub), executed offline", function () {
                 const states: string[] = [];
                 for await (const entry of run.eventLogs as AsyncGenerator<any>) if (entry.type === "StateEntered") states.push(entry.state.name);
                 await run.result;
-                expect(states.includes("AddClosedTimeline"), `${comment} ${statusId}`).to.equal(matchEventPattern(buildOcsfLifecyclePattern(), event).matched);
+                // Closing events go to the record; 2 In Progress (NOTIFIED: activity, if the finding has no compliance) to ReadRecord.
+                const matched = matchEventPattern(buildOcsfLifecyclePattern(), event).matched;
+                expect(states.includes("ReadLinkedRecord"), `${comment} ${statusId}`).to.equal(matched && statusId !== 2);
+                expect(states.includes("ReadRecord"), `${comment} ${statusId}`).to.equal(statusId === 2);
             }
         }
     });
