@@ -66,7 +66,7 @@ describe("state machine definition", () => {
         // Each GetItem runs only after a conditional write failed: the claim (ReadRecord) or a storm slot (ReadStorm).
         const reads = taskStates(definition).filter(t => t.state.Resource === "arn:aws:states:::dynamodb:getItem").map(t => t.name);
         // ReadLinkedRecord and ReadRecord also read for the lifecycle rule's events (a closed finding's link, a NOTIFIED finding's activity).
-        expect(reads).to.deep.equal(["ReadRecord", "ReadStorm", "ReadLinkedRecord", "ReadClosedRecord"]);
+        expect(reads).to.deep.equal(["ReadRecord", "ReadStorm", "ReadClosedRecord", "ReadLinkedRecord"]);
         const into = (name: string) => Object.entries<any>(definition.States).filter(([, s]) => JSON.stringify([s.Next, s.Default, s.Choices, s.Catch]).includes(`"${name}"`)).map(([n]) => n);
         expect(into("ReadRecord")).to.deep.equal(["Route", "ClaimFinding"]);
         expect(into("ReadLinkedRecord")).to.deep.equal(["Route"]);
