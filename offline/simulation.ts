@@ -12,6 +12,7 @@ import { MOCK_ACCOUNT } from "./pulumiMocks";
 import { ReplayEvent } from "./findingInput";
 import { compileSuppressions } from "../lib/suppressions";
 import { AutomationRuleTiming } from "./securityHubStandIn";
+import { OfflineWorkflow } from "./offlineWorkflow";
 
 export interface SimulatedIncident {
     /** `finding`: the finding's own incident; `rollup`: a storm's roll-up (findingId is the finding that opened it). */
@@ -138,6 +139,8 @@ export interface SimulationOptions {
     signal?: AbortSignal;
     /** Handed every DynamoDB call and its outcome (the differential test records the workflow's calls). */
     onDynamoDbCall?: LocalDynamoDb["onCall"];
+    /** Handed every Task state's service call with its time in the events' clock (bench:storm measures the rates). */
+    onTaskCall?: OfflineWorkflow["onTaskCall"];
     /** The Incident Manager stand-in to replay against (tests use it to inject faults). */
     incidentManager?: (responsePlanArn: string, allResponsePlanArns: string[]) => IncidentManagerStandIn;
     /**
@@ -223,6 +226,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         const automationRules = compileSuppressions(settings.suppressions, { formats: settings.findingFormats ?? ["ASFF"], followIncidents: settings.notifyFindings, now: options.now ?? new Date() });
         const account = new ReplayAccount({ definition, patterns, dynamoDb, incidents: incidentManager, automationRules, automationRuleTiming: options.automationRuleTiming });
         for (const fault of faults) account.workflow.faults.arm(fault);
+        account.workflow.onTaskCall = options.onTaskCall;
         const startIncidentStates = taskStates(definition).filter(t => TASK_INTEGRATIONS[t.state.Resource]?.operation === "startIncident").map(t => t.name);
         const report: SimulationReport = {
             events: events.length, matched: 0, filtered: {}, writeBackEvents: { events: 0, matched: 0 }, incidents: [], duplicates: 0, droppedDeliveries: 0,
