@@ -96,7 +96,7 @@ export class FindingEventRule extends pulumi.ComponentResource {
         const patterns: Array<{ format: FindingFormat; kind: FindingRule["kind"]; pattern: Record<string, unknown> }> = [];
         for (const format of FINDING_FORMATS.filter(f => formats.includes(f))) {
             patterns.push({ format, kind: "findings", pattern: format === "ASFF" ? buildEventPattern(args.filter) : buildOcsfEventPattern(args.filter) });
-            if (args.followLifecycle) patterns.push({ format, kind: "lifecycle", pattern: format === "ASFF" ? buildLifecyclePattern() : buildOcsfLifecyclePattern() });
+            if (args.followLifecycle) patterns.push({ format, kind: "lifecycle", pattern: format === "ASFF" ? buildLifecyclePattern(args.filter) : buildOcsfLifecyclePattern(args.filter) });
         }
         const declaredRules = patterns.map(({ format, kind, pattern }) => {
             const eventPattern = JSON.stringify(pattern);

@@ -29,6 +29,8 @@ export interface IncidentStateMachineArgs {
     resolveIncidentsWithFindings?: boolean;
     /** Days a finding's record is kept after the finding closed (a re-open within them links the old incident). Default: 365. */
     recordRetentionDays?: number;
+    /** Open incidents for findings another tool marked NOTIFIED before the workflow saw them. Default: false. */
+    openFindingsNotifiedByOthers?: boolean;
     /** How incident storms are counted and rolled up. Default: 10 incidents per control per 60 minutes, 50 per hour. */
     storms?: Partial<StormInputs>;
     /** The finding formats the rules send: with OCSF, the workflow reads OCSF findings and writes them back with BatchUpdateFindingsV2. Default: ASFF. */
@@ -76,6 +78,7 @@ export class IncidentStateMachine extends pulumi.ComponentResource {
             notifyFindings: args.notifyFindings ?? true,
             resolveIncidentsWithFindings: args.resolveIncidentsWithFindings ?? false,
             recordRetentionDays: args.recordRetentionDays ?? 365,
+            openFindingsNotifiedByOthers: args.openFindingsNotifiedByOthers ?? false,
             storms: args.storms,
             findingFormats: args.findingFormats,
         });

@@ -1,6 +1,8 @@
 import { Settings } from "./settings";
-import { NOTE_OPEN_PREFIX } from "./stateMachineDefinition";
-import { OCSF_ARCHIVED_STATUS_ID, OCSF_EVENT_DETAIL_TYPE, OCSF_STATUS_ID_BY_WORKFLOW_STATUS } from "./limits";
+import { NOTE_CLOSED_PREFIX } from "./stateMachineDefinition";
+import { SUPPRESSION_NOTE_AUTHOR } from "./suppressions";
+import { COMPLIANCE_STATUS_VALUES, OCSF_ARCHIVED_STATUS_ID, OCSF_COMPLIANCE_STATUS_BY_ASFF, OCSF_EVENT_DETAIL_TYPE, OCSF_STATUS_ID_BY_WORKFLOW_STATUS } from "./limits";
+import { DEFAULT_COMPLIANCE_STATUSES, FILTER_SETTINGS } from "./config/filter";
 import { ocsfSeverityIdsFor } from "./severity";
 
 export const EVENT_SOURCE = "aws.securityhub";
@@ -13,7 +15,24 @@ export const EVENT_DETAIL_TYPE = "Security Hub Findings - Imported";
 export { OCSF_EVENT_DETAIL_TYPE };
 
 /** The subset of settings the EventBridge pattern is built from. */
-export type EventFilterSettings = Pick<Settings, "severityLabels" | "recordStates" | "workflowStatuses" | "productNames">;
+export type EventFilterSettings = Pick<Settings, "severityLabels" | "recordStates" | "workflowStatuses" | "productNames"> & Partial<Pick<Settings, "complianceStatuses" | "openFindingsNotifiedByOthers">>;
+
+/**
+ * The compliance test of the findings rules: a finding with a compliance status (a control
+ * finding) must have one of complianceStatuses (default FAILED); a finding without one (GuardDuty,
+ * Inspector, Macie …) passes. EventBridge's `exists: false` matches a field the event lacks
+ * (EventBridge user guide, "Exists matching"). Nothing when every status is listed.
+ */
+function complianceTest(filter: EventFilterSettings, format: "ASFF" | "OCSF"): Record<string, unknown> {
+    const statuses = filter.complianceStatuses ?? DEFAULT_COMPLIANCE_STATUSES;
+    if (format === "ASFF") {
+        if (COMPLIANCE_STATUS_VALUES.every(s => statuses.includes(s))) return {};
+        return { $or: [{ Compliance: { Status: [...statuses] } }, { Compliance: { Status: [{ exists: false }] } }] };
+    }
+    const names = statuses.map(s => OCSF_COMPLIANCE_STATUS_BY_ASFF[s]).filter((n): n is NonNullable<typeof n> => n !== undefined);
+    if (COMPLIANCE_STATUS_VALUES.every(s => statuses.includes(s))) return {};
+    return { $or: [...(names.length > 0 ? [{ compliance: { status: names } }] : []), { compliance: { status: [{ exists: false }] } }] };
+}
 
 /**
  * The EventBridge pattern for the findings that should open incidents. Security Hub sends one
@@ -30,6 +49,7 @@ export function buildEventPattern(filter: EventFilterSettings): Record<string, u
                 RecordState: [...filter.recordStates],
                 Workflow: { Status: [...filter.workflowStatuses] },
                 ProductFields: { "aws/securityhub/ProductName": [...filter.productNames] },
+                ...complianceTest(filter, "ASFF"),
             },
         },
     };
@@ -83,29 +103,55 @@ export function buildOcsfEventPattern(filter: EventFilterSettings): Record<strin
                 severity_id: ocsfSeverityIdsForLabels(filter.severityLabels).map(numberIs),
                 status_id: ocsfStatusIdsFor(filter).map(numberIs),
                 metadata: { product: { name: [...filter.productNames] } },
+                ...complianceTest(filter, "OCSF"),
             },
         },
     };
 }
 
+/** What the lifecycle rules' patterns are built from: the findings filter, for the activity branch. */
+export type LifecycleFilterSettings = EventFilterSettings;
+/** The default settings' filter (what a stack without filter settings has); read when called, as the modules import each other. */
+const defaultFilter = (): LifecycleFilterSettings => ({
+    severityLabels: FILTER_SETTINGS.severityLabels.default, recordStates: FILTER_SETTINGS.recordStates.default,
+    workflowStatuses: FILTER_SETTINGS.workflowStatuses.default, productNames: FILTER_SETTINGS.productNames.default,
+});
+
 /**
- * The lifecycle rule's pattern: a finding that carries this project's open Note (it has an
- * incident) and has been resolved, suppressed or archived. It filters on nothing else: a control
- * that passes drops to INFORMATIONAL, and any product may have opened the incident. Findings
- * without our Note (thousands of PASSED controls re-imported daily) and findings whose Note the
- * workflow already closed never match, so they start no execution. The state machine's Route
- * state applies the same test to tell these events from new findings.
+ * The lifecycle rule's pattern (ASFF), for findings already NOTIFIED, in two kinds:
+ * - closing: a finding carrying a Note that is not this project's closed Note (ours, or one another
+ *   tool wrote over it: a Jira sync, a findings manager, Automated Security Response) that was
+ *   resolved, suppressed or archived. Which incident it belongs to comes from the dedup record, not
+ *   from the Note. A finding without a Note was never notified by this workflow; one with our closed
+ *   Note was closed already. The state machine's Route state applies the same test.
+ * - activity: an active NOTIFIED finding without compliance (GuardDuty, Inspector, Macie …) of the
+ *   filter's severities and products. Such products report recurring activity as an update of the
+ *   same finding, which Security Hub leaves NOTIFIED (../shared/reference/aws-facts.md): the workflow
+ *   compares its LastObservedAt/UpdatedAt with the record (docs/lifecycle.md, "Recurring activity").
+ *   Control findings are left out (they re-open through Security Hub's reset to NEW, and are re-imported
+ *   daily), unless openFindingsNotifiedByOthers asks to open findings other tools marked NOTIFIED.
+ *   Every provider update of such a finding, and the event of the workflow's own write-back, starts
+ *   one execution (4 transitions when nothing is to be done).
  */
-export function buildLifecyclePattern(): Record<string, unknown> {
+export function buildLifecyclePattern(filter: LifecycleFilterSettings = defaultFilter()): Record<string, unknown> {
+    // Not our closed Note, and not the Note our own suppression rules write (lib/suppressions.ts):
+    // those findings never had an incident (a finding with one keeps our Note when suppressed).
+    const notClosed = { Text: [{ "anything-but": { prefix: NOTE_CLOSED_PREFIX } }], UpdatedBy: [{ "anything-but": SUPPRESSION_NOTE_AUTHOR }] };
     return {
         source: [EVENT_SOURCE],
         "detail-type": [EVENT_DETAIL_TYPE],
         detail: {
             findings: {
-                Note: { Text: [{ prefix: NOTE_OPEN_PREFIX }] },
                 $or: [
-                    { Workflow: { Status: ["RESOLVED", "SUPPRESSED"] } },
-                    { RecordState: ["ARCHIVED"] },
+                    { Note: notClosed, Workflow: { Status: ["RESOLVED", "SUPPRESSED"] } },
+                    { Note: notClosed, RecordState: ["ARCHIVED"] },
+                    {
+                        Workflow: { Status: ["NOTIFIED"] },
+                        RecordState: ["ACTIVE"],
+                        Severity: { Label: [...filter.severityLabels] },
+                        ProductFields: { "aws/securityhub/ProductName": [...filter.productNames] },
+                        Compliance: { Status: filter.openFindingsNotifiedByOthers ? [...(filter.complianceStatuses ?? DEFAULT_COMPLIANCE_STATUSES), { exists: false }] : [{ exists: false }] },
+                    },
                 ],
             },
         },
@@ -114,22 +160,34 @@ export function buildLifecyclePattern(): Record<string, unknown> {
 
 /**
  * The OCSF counterpart of buildLifecyclePattern: the finding's `comment` (where
- * BatchUpdateFindingsV2 writes what ASFF keeps in Note.Text) starts with the open-note prefix, and
- * its `status_id` is 4 Resolved, 3 Suppressed or 5 Archived (one field in OCSF, so no $or).
+ * BatchUpdateFindingsV2 writes what ASFF keeps in Note.Text) is not our closed one and its
+ * `status_id` is 4 Resolved, 3 Suppressed or 5 Archived; or it is 2 In Progress (NOTIFIED), without
+ * compliance (or with the filter's, see above), of the filter's severities and products.
  * 6 Deleted is not followed: ASFF has no such state and the workflow has no kind for it.
  */
-export function buildOcsfLifecyclePattern(): Record<string, unknown> {
+export function buildOcsfLifecyclePattern(filter: LifecycleFilterSettings = defaultFilter()): Record<string, unknown> {
+    const statuses = (filter.complianceStatuses ?? DEFAULT_COMPLIANCE_STATUSES).map(s => OCSF_COMPLIANCE_STATUS_BY_ASFF[s]).filter(n => n !== undefined);
     return {
         source: [EVENT_SOURCE],
         "detail-type": [OCSF_EVENT_DETAIL_TYPE],
         detail: {
             findings: {
-                comment: [{ prefix: NOTE_OPEN_PREFIX }],
-                status_id: ascending([
-                    OCSF_STATUS_ID_BY_WORKFLOW_STATUS.RESOLVED,
-                    OCSF_STATUS_ID_BY_WORKFLOW_STATUS.SUPPRESSED,
-                    OCSF_ARCHIVED_STATUS_ID,
-                ]).map(numberIs),
+                $or: [
+                    {
+                        comment: [{ "anything-but": { prefix: NOTE_CLOSED_PREFIX } }],
+                        status_id: ascending([
+                            OCSF_STATUS_ID_BY_WORKFLOW_STATUS.RESOLVED,
+                            OCSF_STATUS_ID_BY_WORKFLOW_STATUS.SUPPRESSED,
+                            OCSF_ARCHIVED_STATUS_ID,
+                        ]).map(numberIs),
+                    },
+                    {
+                        status_id: [numberIs(OCSF_STATUS_ID_BY_WORKFLOW_STATUS.NOTIFIED)],
+                        severity_id: ocsfSeverityIdsForLabels(filter.severityLabels).map(numberIs),
+                        metadata: { product: { name: [...filter.productNames] } },
+                        compliance: { status: filter.openFindingsNotifiedByOthers ? [...statuses, { exists: false }] : [{ exists: false }] },
+                    },
+                ],
             },
         },
     };

@@ -155,6 +155,8 @@ export const API_RATES: Readonly<Record<string, { perSecond: number; burst: numb
 
 /** ASFF workflow statuses, and the error codes BatchUpdateFindings reports per unprocessed finding. */
 export const WORKFLOW_STATUS_VALUES = ["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"] as const;
+/** ASFF `Compliance.Status` values (ASFF syntax, Compliance object). */
+export const COMPLIANCE_STATUS_VALUES = ["PASSED", "WARNING", "FAILED", "NOT_AVAILABLE"] as const;
 export const UNPROCESSED_FINDING_ERROR_CODES = [
     "ConcurrentUpdateError", "DuplicatedFindingIdentifier", "FindingNotFound", "FindingSizeExceeded", "InternalFailure", "InvalidInput",
 ] as const;
@@ -174,6 +176,13 @@ export const OCSF_STATUS_IDS = {
     Unknown: 0, New: 1, "In Progress": 2, Suppressed: 3, Resolved: 4, Archived: 5, Deleted: 6, Other: 99,
 } as const;
 export const OCSF_COMPLIANCE_STATUS_IDS = { Unknown: 0, Pass: 1, Warning: 2, Fail: 3, Other: 99 } as const;
+/**
+ * ASFF compliance status → OCSF `compliance.status` (ocsf-v2.md, compliance row: "Pass", "Warning",
+ * "Fail"). NOT_AVAILABLE has no counterpart there: an OCSF finding is matched for it by none.
+ */
+export const OCSF_COMPLIANCE_STATUS_BY_ASFF: Readonly<Partial<Record<(typeof COMPLIANCE_STATUS_VALUES)[number], keyof typeof OCSF_COMPLIANCE_STATUS_IDS>>> = {
+    PASSED: "Pass", WARNING: "Warning", FAILED: "Fail",
+};
 export type OcsfStatusName = keyof typeof OCSF_STATUS_IDS;
 export type OcsfSeverityName = keyof typeof OCSF_SEVERITY_IDS;
 

@@ -5,7 +5,7 @@
  */
 import * as path from "path";
 import { EVENT_PATTERN_LIMITS, partitionOfRegion, RESPONSE_PLAN_NAME } from "./limits";
-import { buildEventPattern, buildOcsfEventPattern, EventFilterSettings } from "./eventPattern";
+import { buildEventPattern, buildLifecyclePattern, buildOcsfEventPattern, buildOcsfLifecyclePattern, EventFilterSettings } from "./eventPattern";
 import { runbookFileProblem } from "./runbook";
 import { CrossCheckProblem, SettingError } from "./config/values";
 import { FILTER_SETTINGS, FilterSettings } from "./config/filter";
@@ -181,7 +181,8 @@ export function partitionProblems(settings: Partial<Settings>, region: string): 
 
 /**
  * Patterns over EventBridge's size limit, naming the rule, its size and the settings that make
- * it: only the findings rules' patterns grow with settings (the lifecycle patterns are fixed).
+ * it: the findings rules' patterns, and the lifecycle rules' (whose activity branch takes the same
+ * severities and product names), grow with settings.
  */
 export function eventPatternProblems(settings: Partial<Settings>): string[] {
     if (!settings.severityLabels || !settings.recordStates || !settings.workflowStatuses || !settings.productNames) return [];
@@ -191,6 +192,10 @@ export function eventPatternProblems(settings: Partial<Settings>): string[] {
     const formats = settings.findingFormats ?? ["ASFF"];
     if (formats.includes("ASFF")) rules.push(["findings rule (ASFF, findings-rule)", buildEventPattern(filter)]);
     if (formats.includes("OCSF")) rules.push(["OCSF findings rule (findings-ocsf-rule)", buildOcsfEventPattern(filter)]);
+    if (settings.notifyFindings !== false) {
+        if (formats.includes("ASFF")) rules.push(["lifecycle rule (ASFF, findings-lifecycle-rule)", buildLifecyclePattern(filter)]);
+        if (formats.includes("OCSF")) rules.push(["OCSF lifecycle rule (findings-ocsf-lifecycle-rule)", buildOcsfLifecyclePattern(filter)]);
+    }
     const problems: string[] = [];
     for (const [rule, pattern] of rules) {
         const length = JSON.stringify(pattern).length;
@@ -283,6 +288,7 @@ export function workflowSettingsOf<Name = string>(settings: Settings, runbookDoc
         notifyFindings: settings.notifyFindings,
         resolveIncidentsWithFindings: settings.resolveIncidentsWithFindings,
         recordRetentionDays: settings.recordRetentionDays,
+        openFindingsNotifiedByOthers: settings.openFindingsNotifiedByOthers,
         storms: stormSettingsOf(settings),
         findingFormats: settings.findingFormats,
         incidentBackend: settings.incidentBackend,

@@ -3,6 +3,7 @@ import * as path from "path";
 import { DEFAULT_INCIDENT_IMPACT, ocsfSeverityIdsFor, SEVERITY_LABELS, SeverityLabel } from "./severity";
 import { AWS_REGION_PATTERN, DYNAMODB_LIMITS, INCIDENT_ARN_PATTERN, INCIDENT_LIMITS, ISO_TIMESTAMP_PATTERN, MAX_REGION_LENGTH, OCSF_ARCHIVED_STATUS_ID, OCSF_EVENT_DETAIL_TYPE, OCSF_STATUS_ID_BY_WORKFLOW_STATUS, OPS_ITEM_OPEN_STATUSES, OPSCENTER_LIMITS, SECURITY_HUB_LIMITS } from "./limits";
 import type { IncidentBackend } from "./config/backend";
+import { SUPPRESSION_NOTE_AUTHOR } from "./suppressions";
 
 export const STATE_MACHINE_DIR = path.join(__dirname, "..", "statemachine");
 export const STATE_MACHINE_TEMPLATE = "incident-workflow.asl.json";
@@ -112,6 +113,8 @@ export interface WorkflowInputs extends Partial<WorkflowToggles> {
     impactBySeverity: Record<SeverityLabel, number>;
     /** Days a record is kept after its finding closed (resolved, suppressed, archived). Default: 365. */
     recordRetentionDays?: number;
+    /** Open incidents for findings another tool marked NOTIFIED before the workflow saw them. Default: false. */
+    openFindingsNotifiedByOthers?: boolean;
     /** How storms are counted. Default: DEFAULT_STORMS. */
     storms?: Partial<StormInputs>;
     /** The finding formats the stack's rules send (findingFormats). Default: ASFF only. */
@@ -230,10 +233,14 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         tableName: inputs.tableName,
         dedupTtlSeconds: inputs.dedupTtlDays * 86400,
         recordRetentionSeconds: (inputs.recordRetentionDays ?? 365) * 86400,
+        openNotifiedByOthers: String(inputs.openFindingsNotifiedByOthers === true),
         noteAuthor: NOTE_AUTHOR,
         noteOpenPrefix: NOTE_OPEN_PREFIX,
-        noteOpenMatch: `${NOTE_OPEN_PREFIX.replace(/[\\*]/g, c => `\\${c}`)}*`,
         noteClosedPrefix: NOTE_CLOSED_PREFIX,
+        noteClosedPrefixLength: NOTE_CLOSED_PREFIX.length,
+        noteOpenPrefixLength: NOTE_OPEN_PREFIX.length,
+        suppressionNoteAuthor: SUPPRESSION_NOTE_AUTHOR,
+        noteClosedMatch: `${NOTE_CLOSED_PREFIX.replace(/[\\*]/g, c => `\\${c}`)}*`,
         maxNoteLength: SECURITY_HUB_LIMITS.noteTextLength,
         maxTimelineEventDataLength: INCIDENT_LIMITS.timelineEventDataLength,
         ...backendValues(inputs),

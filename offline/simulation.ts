@@ -43,7 +43,7 @@ export interface SimulatedFailure {
     cause?: string;
 }
 
-export type TimelineKind = "resolved" | "suppressed" | "archived" | "reopened";
+export type TimelineKind = "resolved" | "suppressed" | "archived" | "reopened" | "activity";
 
 export interface SimulatedTimelineEvent {
     findingId: string;
@@ -202,9 +202,9 @@ export function stackRules(settings: Settings): Record<string, Record<string, un
     const formats = settings.findingFormats ?? ["ASFF"];
     return {
         ...(formats.includes("ASFF") ? { findings: buildEventPattern(settings) } : {}),
-        ...(formats.includes("ASFF") && settings.notifyFindings ? { lifecycle: buildLifecyclePattern() } : {}),
+        ...(formats.includes("ASFF") && settings.notifyFindings ? { lifecycle: buildLifecyclePattern(settings) } : {}),
         ...(formats.includes("OCSF") ? { "ocsf-findings": buildOcsfEventPattern(settings) } : {}),
-        ...(formats.includes("OCSF") && settings.notifyFindings ? { "ocsf-lifecycle": buildOcsfLifecyclePattern() } : {}),
+        ...(formats.includes("OCSF") && settings.notifyFindings ? { "ocsf-lifecycle": buildOcsfLifecyclePattern(settings) } : {}),
     };
 }
 
@@ -345,7 +345,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                 }
                 const reopened = outputs.AddReopenedTimeline;
                 if (reopened && once(`timeline|${reopened.IncidentArn}|reopened|${reopened.ReopenedAt}`)) {
-                    timeline.push({ order, event: { findingId, incidentArn: reopened.IncidentArn, time: reopened.ReopenedAt, kind: "reopened" } });
+                    timeline.push({ order, event: { findingId, incidentArn: reopened.IncidentArn, time: reopened.ReopenedAt, kind: reopened.Kind === "activity" ? "activity" : "reopened" } });
                     report.reopened.timeline++;
                 }
                 if (outputs.ResolveIncident) report.incidentsResolved++;

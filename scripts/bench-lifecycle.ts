@@ -3,7 +3,10 @@
  * for 30 days, some fixed and some broken again, replayed through this project's rules and
  * workflow and through the seed walkthrough's (its state machine and event pattern, read from the
  * seed document at run time), on the same offline engines and the same Security Hub stand-in.
- *   npm run bench:lifecycle -- [--findings N] [--days D] [--resolve-after-hours H]
+ * A second population is GuardDuty-like (issue 16): findings without compliance, built on the
+ * published GuardDuty finding in ../shared/real-findings, whose product reports recurring activity
+ * as updates of the same finding every 6 h while the activity lasts.
+ *   npm run bench:lifecycle -- [--findings N] [--days D] [--resolve-after-hours H] [--population control|guardduty|both]
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -26,6 +29,48 @@ function option(name: string, fallback: number): number {
 /** What happens to a finding over the month. */
 type Life = "open" | "fixed" | "reopened";
 const LIVES: Life[] = ["open", "open", "open", "open", "open", "fixed", "fixed", "fixed", "reopened", "reopened"];
+
+/** What a GuardDuty-like finding's activity does over the month. */
+type Activity = "burst" | "recurring" | "persistent";
+const ACTIVITIES: Activity[] = ["burst", "burst", "burst", "burst", "burst", "recurring", "recurring", "recurring", "persistent", "persistent"];
+const GUARDDUTY_FINDING = path.join(PROJECT_DIR, "..", "..", "shared", "real-findings", "awsdocs-service-guides", "guardduty-typical-finding.current-docs.json");
+
+/**
+ * The GuardDuty-like population: the published GuardDuty finding (HIGH here, one per account and
+ * finding ID), updated every 6 h while its activity lasts: "burst" for its first day only,
+ * "recurring" for its first day and again from day 10 (after its incident was resolved),
+ * "persistent" for the whole month.
+ */
+function guardDutyPopulation(findings: number, days: number): { events: ReplayEvent[]; lives: Map<string, Activity> } {
+    const file = fs.existsSync(GUARDDUTY_FINDING) ? GUARDDUTY_FINDING : "/work/shared/real-findings/awsdocs-service-guides/guardduty-typical-finding.current-docs.json";
+    const base = JSON.parse(fs.readFileSync(file, "utf8")).Findings[0];
+    const events: ReplayEvent[] = [];
+    const lives = new Map<string, Activity>();
+    const start = Date.parse("2026-10-01T00:00:00Z");
+    const step = 6 * 3600 * 1000;
+    for (let n = 0; n < findings; n++) {
+        const life = ACTIVITIES[n % ACTIVITIES.length];
+        const account = String(200000000000 + (n % 50));
+        const id = `arn:aws:guardduty:us-east-1:${account}:detector/d4b040365221be2b54a6264dc9a4bc64/finding/${n.toString(16).padStart(32, "0")}`;
+        lives.set(id, life);
+        let count = 0;
+        for (let i = 0; i < days * 4; i++) {
+            const day = Math.floor(i / 4);
+            const active = day === 0 || life === "persistent" || (life === "recurring" && day >= 10 && day <= 11);
+            if (!active) continue;
+            const at = new Date(start + i * step).toISOString();
+            const finding = {
+                ...JSON.parse(JSON.stringify(base)),
+                Id: id, AwsAccountId: account, Severity: { Label: "HIGH", Normalized: 70, Product: 8 },
+                FirstObservedAt: new Date(start).toISOString(), LastObservedAt: at, UpdatedAt: at, CreatedAt: new Date(start).toISOString(),
+                Workflow: { Status: "NEW" }, RecordState: "ACTIVE",
+            };
+            finding.ProductFields = { ...finding.ProductFields, "aws/guardduty/service/count": String(++count) };
+            events.push({ source: `guardduty[${n}][${i}]`, event: eventForFinding(finding), findingId: id });
+        }
+    }
+    return { events, lives };
+}
 
 function generatedFinding(n: number, updatedAt: string, passed: boolean): Record<string, unknown> {
     const severity = passed ? "INFORMATIONAL" : n % 4 === 0 ? "CRITICAL" : "HIGH";
@@ -94,8 +139,8 @@ function seedWorkflow(): ((names: { tableName: string; responsePlanArn: string }
     });
 }
 
-function perLife(byFinding: Map<string, { executions: number; transitions: number }>, lives: Map<string, Life>): Map<Life, { findings: number; executions: number; transitions: number }> {
-    const totals = new Map<Life, { findings: number; executions: number; transitions: number }>();
+function perLife<L extends string>(byFinding: Map<string, { executions: number; transitions: number }>, lives: Map<string, L>): Map<L, { findings: number; executions: number; transitions: number }> {
+    const totals = new Map<L, { findings: number; executions: number; transitions: number }>();
     for (const [id, life] of lives) {
         const t = totals.get(life) ?? { findings: 0, executions: 0, transitions: 0 };
         const f = byFinding.get(id) ?? { executions: 0, transitions: 0 };
@@ -111,6 +156,9 @@ async function main() {
     const findings = option("findings", 2000);
     const days = option("days", 30);
     const resolveAfterHours = option("resolve-after-hours", 72);
+    const p = process.argv.indexOf("--population");
+    const which = p >= 0 ? process.argv[p + 1] : "both";
+    if (!["control", "guardduty", "both"].includes(which)) throw new Error("--population must be control, guardduty or both");
     // The storm limits as high as they go: every finding is of one control and imported at the
     // same times, which would otherwise be an incident storm (rolled up). This measures each
     // finding's own life, storm slots included; storms have their own benchmark, bench:storm.
@@ -123,9 +171,9 @@ async function main() {
         `  responders          resolve each incident ${resolveAfterHours} h after it opened`,
         "",
     ];
-    const runs: Array<[string, Parameters<typeof simulate>[0]["workflow"]]> = [["this project", undefined]];
+    const runs: Array<[string, Parameters<typeof simulate>[0]["workflow"]]> = which === "guardduty" ? [] : [["this project", undefined]];
     const seed = seedWorkflow();
-    if (seed) runs.push(["seed walkthrough", seed]);
+    if (which === "guardduty") { /* the control population is not replayed */ } else if (seed) runs.push(["seed walkthrough", seed]);
     else lines.push(`  (the seed document is not at ${SEED_DOCUMENT}: its workflow is not compared)`, "");
 
     let ok = true;
@@ -145,6 +193,30 @@ async function main() {
             lines.push(`  per ${life.padEnd(9)} life  ${(t.executions / t.findings).toFixed(2)} executions, ${(t.transitions / t.findings).toFixed(2)} transitions, ${(incidents(life) / t.findings).toFixed(2)} incidents`);
         }
         lines.push(`  incidents           ${report.incidents.length} (${report.reopened.newIncident} for re-opens, linked), timeline events ${report.timelineEvents.length}, failures ${report.failures.length}`);
+        lines.push("");
+        if (report.failures.length > 0) ok = false;
+    }
+    if (which !== "control") {
+        const gd = guardDutyPopulation(findings, days);
+        const gdSettings = { ...settings, productNames: [...settings.productNames, "GuardDuty"] };
+        lines.push(`GuardDuty-like population: ${findings} findings without compliance, updated every 6 h while active = ${gd.events.length} events`);
+        lines.push(`  lives               50% one day of activity, 30% one day and again on days 10-11 (after resolution), 20% active all month`);
+        const byFinding = new Map<string, { executions: number; transitions: number }>();
+        const started = process.hrtime.bigint();
+        const report = await simulate({ settings: gdSettings, stack: "dev", events: gd.events, resolveIncidentsAfterMs: resolveAfterHours * 3600 * 1000, perFinding: byFinding });
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const totals = perLife(byFinding, gd.lives);
+        const incidents = (life: Activity) => report.incidents.filter(i => gd.lives.get(i.findingId) === life).length;
+        lines.push(`this project:`);
+        lines.push(`  wall time           ${seconds.toFixed(1)} s`);
+        lines.push(`  executions          ${report.executions} (${(report.executions / findings).toFixed(2)} per finding), ${report.transitions} state transitions (${(report.transitions / findings).toFixed(2)} per finding)`);
+        lines.push(`  per provider update ${(report.executions / gd.events.length).toFixed(2)} executions (write-back events included), ${(report.transitions / gd.events.length).toFixed(2)} transitions`);
+        lines.push(`  events filtered     ${Object.values(report.filtered).reduce((a, b) => a + b, 0)} of ${gd.events.length} input events; ${report.writeBackEvents.events} write-back events, ${report.writeBackEvents.matched} matched`);
+        for (const life of ["burst", "recurring", "persistent"] as Activity[]) {
+            const t = totals.get(life)!;
+            lines.push(`  per ${life.padEnd(10)} life ${(t.executions / t.findings).toFixed(2)} executions, ${(t.transitions / t.findings).toFixed(2)} transitions, ${(incidents(life) / t.findings).toFixed(2)} incidents`);
+        }
+        lines.push(`  incidents           ${report.incidents.length} (${report.reopened.newIncident} for recurring activity, linked), timeline events ${report.timelineEvents.length}, failures ${report.failures.length}`);
         lines.push("");
         if (report.failures.length > 0) ok = false;
     }

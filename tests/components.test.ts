@@ -281,7 +281,7 @@ describe("FindingEventRule", () => {
     it("adds the lifecycle rule, sharing the target role and dead-letter queue, when asked", async () => {
         const rule = new FindingEventRule("e3", { filter, stateMachineArn, followLifecycle: true });
         await valueOf(rule.deadLetterQueueUrl);
-        expect(json((await resource("e3-lifecycle-rule")).inputs.eventPattern)).to.deep.equal(buildLifecyclePattern());
+        expect(json((await resource("e3-lifecycle-rule")).inputs.eventPattern)).to.deep.equal(buildLifecyclePattern(filter));
         expect((await resource("e3-lifecycle-target")).inputs).to.deep.include({ arn: stateMachineArn });
         expect((await resource("e3-lifecycle-target")).inputs.deadLetterConfig).to.deep.equal((await resource("e3-target")).inputs.deadLetterConfig);
         expect(json((await resource("e3-dlq-policy")).inputs.policy).Statement[0].Condition).to.deep.equal({
@@ -295,9 +295,9 @@ describe("FindingEventRule", () => {
         const rules = (await childrenOf("e4")).filter(r => r.type === "aws:cloudwatch/eventRule:EventRule");
         expect(rules.map(r => r.name)).to.deep.equal(["e4-rule", "e4-lifecycle-rule", "e4-ocsf-rule", "e4-ocsf-lifecycle-rule"]);
         expect(json((await resource("e4-rule")).inputs.eventPattern)).to.deep.equal(buildEventPattern(filter));
-        expect(json((await resource("e4-lifecycle-rule")).inputs.eventPattern)).to.deep.equal(buildLifecyclePattern());
+        expect(json((await resource("e4-lifecycle-rule")).inputs.eventPattern)).to.deep.equal(buildLifecyclePattern(filter));
         expect(json((await resource("e4-ocsf-rule")).inputs.eventPattern)).to.deep.equal(buildOcsfEventPattern(filter));
-        expect(json((await resource("e4-ocsf-lifecycle-rule")).inputs.eventPattern)).to.deep.equal(buildOcsfLifecyclePattern());
+        expect(json((await resource("e4-ocsf-lifecycle-rule")).inputs.eventPattern)).to.deep.equal(buildOcsfLifecyclePattern(filter));
         const targets = await Promise.all(["e4-target", "e4-lifecycle-target", "e4-ocsf-target", "e4-ocsf-lifecycle-target"].map(async n => (await resource(n)).inputs));
         for (const target of targets) {
             expect(target.arn).to.equal(stateMachineArn);

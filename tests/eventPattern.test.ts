@@ -23,6 +23,8 @@ describe("event pattern", () => {
                     RecordState: ["ACTIVE"],
                     Workflow: { Status: ["NEW"] },
                     ProductFields: { "aws/securityhub/ProductName": ["Security Hub"] },
+                    // Control findings only when they fail (complianceStatuses); other findings have no Compliance.
+                    $or: [{ Compliance: { Status: ["FAILED"] } }, { Compliance: { Status: [{ exists: false }] } }],
                 },
             },
         });
@@ -77,6 +79,7 @@ describe("OCSF event pattern (Findings Imported V2)", () => {
                     severity_id: [eq(4), eq(5), eq(6)],
                     status_id: [eq(1)],
                     metadata: { product: { name: ["Security Hub"] } },
+                    $or: [{ compliance: { status: ["Fail"] } }, { compliance: { status: [{ exists: false }] } }],
                 },
             },
         });
@@ -106,7 +109,11 @@ describe("OCSF event pattern (Findings Imported V2)", () => {
     it("does not match the echo of the workflow's own NOTIFIED write-back (status_id 2 In Progress, with our comment)", () => {
         const echo = ocsfFindingEvent({ statusId: OCSF_STATUS_ID_BY_WORKFLOW_STATUS.NOTIFIED, comment: `${NOTE_OPEN_PREFIX} incident arn:aws:ssm-incidents::111122223333:incident-record/p/1` });
         expect(matchEventPattern(buildOcsfEventPattern(defaults), echo)).to.deep.equal({ matched: false, field: "detail.findings.status_id" });
-        expect(matchEventPattern(buildOcsfLifecyclePattern(), echo)).to.deep.equal({ matched: false, field: "detail.findings.status_id" });
+        // The lifecycle rule lets an In Progress finding in only without compliance (recurring activity); this one is a control.
+        expect(matchEventPattern(buildOcsfLifecyclePattern(), echo).matched).to.equal(false);
+        const { compliance, ...detection } = echo.detail.findings[0];
+        expect(compliance).not.to.equal(undefined);
+        expect(matchEventPattern(buildOcsfLifecyclePattern(), { ...echo, detail: { findings: [detection] } }).matched).to.equal(true);
     });
 
     it("matches a severity_id written as 4.0 but not as the string \"4\"", () => {
@@ -119,25 +126,37 @@ describe("OCSF event pattern (Findings Imported V2)", () => {
 });
 
 describe("OCSF lifecycle pattern", () => {
-    it("mirrors the ASFF one: our open comment, and Resolved, Suppressed or Archived", () => {
+    it("mirrors the ASFF one: any comment but our closed one and Resolved, Suppressed or Archived; or In Progress without compliance", () => {
         expect(buildOcsfLifecyclePattern()).to.deep.equal({
             source: ["aws.securityhub"],
             "detail-type": ["Findings Imported V2"],
-            detail: { findings: { comment: [{ prefix: NOTE_OPEN_PREFIX }], status_id: [eq(3), eq(4), eq(5)] } },
+            detail: {
+                findings: {
+                    $or: [
+                        { comment: [{ "anything-but": { prefix: NOTE_CLOSED_PREFIX } }], status_id: [eq(3), eq(4), eq(5)] },
+                        { status_id: [eq(2)], severity_id: [eq(4), eq(5), eq(6)], metadata: { product: { name: ["Security Hub"] } }, compliance: { status: [{ exists: false }] } },
+                    ],
+                },
+            },
         });
-        expect((buildLifecyclePattern() as any).detail.findings.Note.Text).to.deep.equal([{ prefix: NOTE_OPEN_PREFIX }]);
+        const asff = (buildLifecyclePattern() as any).detail.findings.$or;
+        expect(asff[0].Note.Text).to.deep.equal([{ "anything-but": { prefix: NOTE_CLOSED_PREFIX } }]);
+        expect(asff[2]).to.deep.include({ Workflow: { Status: ["NOTIFIED"] }, Compliance: { Status: [{ exists: false }] } });
+        // With openFindingsNotifiedByOthers, failing controls too.
+        expect((buildLifecyclePattern({ ...defaults, openFindingsNotifiedByOthers: true }) as any).detail.findings.$or[2].Compliance).to.deep.equal({ Status: ["FAILED", { exists: false }] });
     });
 
-    it("matches exactly the findings with our open comment that were resolved, suppressed or archived", () => {
+    it("matches exactly the findings with a comment (not our closed one) that were resolved, suppressed or archived", () => {
         const pattern = buildOcsfLifecyclePattern();
         const open = `${NOTE_OPEN_PREFIX} incident arn:aws:ssm-incidents::111122223333:incident-record/p/1`;
         const closed = `${NOTE_CLOSED_PREFIX} resolved`;
         for (let statusId = 0; statusId <= 6; statusId++) {
             for (const comment of [open, closed, "looked at it", undefined]) {
-                const expected = comment === open && [3, 4, 5].includes(statusId);
+                // Any comment but our closed one: the incident comes from the record (another tool may have rewritten ours).
+                const expected = comment !== undefined && comment !== closed && [3, 4, 5].includes(statusId);
                 expect(matchEventPattern(pattern, ocsfFindingEvent({ statusId, comment })).matched, `status_id ${statusId}, comment ${comment}`).to.equal(expected);
             }
         }
-        expect(matchEventPattern(pattern, ocsfFindingEvent({ statusId: 4 }))).to.deep.equal({ matched: false, field: "detail.findings.comment" });
+        expect(matchEventPattern(pattern, ocsfFindingEvent({ statusId: 4 })).matched).to.equal(false);
     });
 });

@@ -207,7 +207,8 @@ describe("when AWS fails: nothing lost at any step", function () {
         const calls = sh.calls;
         const again = only(await replay.redeliver(closed.event));
         expect(again.status, again.cause).to.equal("SUCCEEDED");
-        expect(again.states).to.deep.equal(["Route", "AddClosedTimeline", "RecordClosed", "ReadClosedRecord", "ClosedBefore", "AlreadyClosed"]);
+        // The event still carries our open Note: linked, and RecordClosed's live lock stops it.
+        expect(again.states).to.deep.equal(["Route", "ReadLinkedRecord", "Linked", "AddClosedTimeline", "RecordClosed", "ReadClosedRecord", "ClosedBefore", "AlreadyClosed"]);
         expect(sh.calls).to.equal(calls);
         expect((await record(event))!.ClosedAs.S).to.equal("resolved");
     });

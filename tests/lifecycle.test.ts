@@ -92,7 +92,7 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
             const closed = await replay.deliverFromInput(at(first, "2026-11-03T06:00:00Z", change));
             expect(closed.rule).to.equal("lifecycle");
             expect(closed.runs[0].cause).to.equal(undefined);
-            expect(statesOf(closed)).to.deep.equal([["Route", "AddClosedTimeline", "RecordClosed", "CloseNote", "NoteClosed", "ClosedWithNote"]]);
+            expect(statesOf(closed)).to.deep.equal([["Route", "ReadLinkedRecord", "Linked", "AddClosedTimeline", "RecordClosed", "CloseNote", "NoteClosed", "ClosedWithNote"]]);
             const [incident] = incidents.incidents;
             expect(incident.timeline).to.have.length(1);
             expect(incident.timeline[0]).to.deep.include({ eventType: "Custom Event", eventTime: "2026-11-03T06:00:00Z" });
@@ -115,7 +115,7 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         const first = findingEvent();
         await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
         const closed = await replay.deliverFromInput(at(first, "2026-11-02T00:00:00Z", { compliance: "PASSED" }));
-        expect(statesOf(closed)).to.deep.equal([["Route", "AddClosedTimeline", "OnRollup", "ResolveIncident", "RecordClosed", "CloseNote", "NoteClosed", "ClosedWithNote"]]);
+        expect(statesOf(closed)).to.deep.equal([["Route", "ReadLinkedRecord", "Linked", "AddClosedTimeline", "OnRollup", "ResolveIncident", "RecordClosed", "CloseNote", "NoteClosed", "ClosedWithNote"]]);
         expect(incidents.incidents[0]).to.deep.include({ status: "RESOLVED", resolvedTime: "2026-11-02T00:00:00.000Z" });
     });
 
@@ -275,8 +275,8 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
             }
         }
         expect(executions).to.equal(3);
-        // Open 8, close 6 (Route, AddClosedTimeline, RecordClosed, CloseNote, NoteClosed, ClosedWithNote), re-open 13.
-        expect(transitions).to.equal(8 + 6 + 13);
+        // Open 8, close 8 (Route, ReadLinkedRecord, Linked, AddClosedTimeline, RecordClosed, CloseNote, NoteClosed, ClosedWithNote), re-open 13.
+        expect(transitions).to.equal(8 + 8 + 13);
     });
 
     it("without notifyFindings runs the workflow of old: no write-back, no lifecycle states", async () => {

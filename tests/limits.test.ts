@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DOCUMENTED_LIMITS, EVENT_PATTERN_LIMITS, RESPONSE_PLAN_LIMITS } from "../lib/limits";
+import { buildEventPattern, buildLifecyclePattern } from "../lib/eventPattern";
 import { ConfigurationError, loadSettings, Settings } from "../lib/settings";
 import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
 
@@ -85,14 +86,18 @@ describe("documented limits", () => {
     describe("event patterns (EventBridge)", () => {
         it("refuse a findings pattern over 2,048 characters, naming the rule, its size and the setting", () => {
             const many = JSON.stringify(Array.from({ length: 300 }, (_, i) => `Product ${i}`));
-            const [problem, ...rest] = problemsOf({ productNames: many });
+            const [problem, lifecycle, ...rest] = problemsOf({ productNames: many });
             expect(rest).to.deep.equal([]);
             expect(problem).to.match(/^securityhub-incidents:productNames: the findings rule \(ASFF, findings-rule\)'s event pattern would be [\d,]+ characters; EventBridge takes at most 2,048 \(4,096 with a quota increase\)\. productNames makes [\d,]+ of them \(300 names, the longest 11 characters\); list fewer or shorter names$/);
+            // The lifecycle rule follows NOTIFIED findings of the same products (recurring activity): it grows with them too.
+            expect(lifecycle).to.match(/^securityhub-incidents:productNames: the lifecycle rule \(ASFF, findings-lifecycle-rule\)'s event pattern would be [\d,]+ characters/);
             const long = problemsOf({ productNames: JSON.stringify(["x".repeat(5000)]), findingFormats: '["ASFF","OCSF"]' });
-            expect(long).to.have.length(2);
+            expect(long).to.have.length(4);
             expect(long[1]).to.match(/^securityhub-incidents:productNames: the OCSF findings rule \(findings-ocsf-rule\)'s event pattern would be 5,\d{3} characters/);
-            // Just under the limit is accepted.
-            const fits = EVENT_PATTERN_LIMITS.maxLength - JSON.stringify({ ...JSON.parse('{"source":["aws.securityhub"],"detail-type":["Security Hub Findings - Imported"],"detail":{"findings":{"Severity":{"Label":["CRITICAL","HIGH"]},"RecordState":["ACTIVE"],"Workflow":{"Status":["NEW"]},"ProductFields":{"aws/securityhub/ProductName":[""]}}}}') }).length;
+            // Just under the limit is accepted (the longer of the findings and the lifecycle pattern decides).
+            const defaults = load({});
+            const withName = (name: string) => ({ ...defaults, productNames: [name] });
+            const fits = EVENT_PATTERN_LIMITS.maxLength - Math.max(JSON.stringify(buildEventPattern(withName(""))).length, JSON.stringify(buildLifecyclePattern(withName(""))).length);
             expect(load({ productNames: JSON.stringify(["y".repeat(fits)]) }).productNames[0]).to.have.length(fits);
             expect(problemsOf({ productNames: JSON.stringify(["y".repeat(fits + 1)]) })).to.have.length(1);
         });

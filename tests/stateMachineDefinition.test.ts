@@ -67,9 +67,11 @@ describe("state machine definition", () => {
         // No read before the claim: the one GetItem runs only after the conditional write failed.
         // Each GetItem runs only after a conditional write failed: the claim (ReadRecord) or a storm slot (ReadStorm).
         const reads = taskStates(definition).filter(t => t.state.Resource === "arn:aws:states:::dynamodb:getItem").map(t => t.name);
-        expect(reads).to.deep.equal(["ReadRecord", "ReadStorm", "ReadClosedRecord"]);
+        // ReadLinkedRecord and ReadRecord also read for the lifecycle rule's events (a closed finding's link, a NOTIFIED finding's activity).
+        expect(reads).to.deep.equal(["ReadRecord", "ReadStorm", "ReadClosedRecord", "ReadLinkedRecord"]);
         const into = (name: string) => Object.entries<any>(definition.States).filter(([, s]) => JSON.stringify([s.Next, s.Default, s.Choices, s.Catch]).includes(`"${name}"`)).map(([n]) => n);
-        expect(into("ReadRecord")).to.deep.equal(["ClaimFinding"]);
+        expect(into("ReadRecord")).to.deep.equal(["Route", "ClaimFinding"]);
+        expect(into("ReadLinkedRecord")).to.deep.equal(["Route"]);
         expect(into("ReadStorm")).to.deep.equal(["ReserveSlot", "ReserveGlobalSlot"]);
         expect(into("ReadClosedRecord")).to.deep.equal(["RecordClosed"]);
         for (const slot of ["ReserveSlot", "ReserveGlobalSlot"]) expect(definition.States[slot].Catch[0].ErrorEquals).to.deep.equal(["DynamoDB.ConditionalCheckFailedException"]);
@@ -82,7 +84,7 @@ describe("state machine definition", () => {
         const resolving = renderStateMachineDefinition({ ...INPUTS, resolveIncidentsWithFindings: true });
         const all = taskStates(resolving).filter(t => t.state.Resource.startsWith("arn:aws:states:::dynamodb:"));
         // The finding's record, and the storm items (counters and roll-ups, "#storm|…").
-        const recordStates = ["ClaimFinding", "ReadRecord", "ReclaimForReopen", "RecordIncident", "RecordIncidentNotNotified", "ReleaseReopen", "ReleaseClaim", "RecordClosed", "ReadClosedRecord", "RestoreOpenNote"];
+        const recordStates = ["ClaimFinding", "ReadRecord", "ReclaimForReopen", "RecordIncident", "RecordIncidentNotNotified", "ReleaseReopen", "ReleaseClaim", "ReadLinkedRecord", "RecordClosed", "ReadClosedRecord", "RestoreOpenNote"];
         const stormStates = ["ReserveSlot", "ReserveGlobalSlot", "ReadStorm", "ElectOpener", "RecordRollup", "AttachFinding", "DetachFromRollup", "RejoinRollup", "LeaveRollup"];
         expect(all.map(t => t.name)).to.have.members([...recordStates, ...stormStates]);
         const states = all.filter(t => recordStates.includes(t.name));
@@ -154,7 +156,7 @@ describe("state machine definition", () => {
 
     it("routes exactly the events the lifecycle rule sends to the closing states", async () => {
         // The Route choice, run on the engine, against the EventBridge pattern, for every mix of note, status and record state.
-        const route = { ...definition, StartAt: "Route", States: { Route: definition.States.Route, AddClosedTimeline: { Type: "Succeed" }, ClaimFinding: { Type: "Succeed" } } };
+        const route = { ...definition, StartAt: "Route", States: { Route: definition.States.Route, ReadLinkedRecord: { Type: "Succeed" }, ReadRecord: { Type: "Succeed" }, ClaimFinding: { Type: "Succeed" } } };
         const machine = new StateMachine(route as any, { validationOptions: { noValidate: true } });
         for (const note of [undefined, `${NOTE_OPEN_PREFIX} incident x`, `${NOTE_CLOSED_PREFIX} incident x`, "a person's note"]) {
             for (const status of ["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED", undefined]) {
@@ -168,8 +170,11 @@ describe("state machine definition", () => {
                     const states: string[] = [];
                     for await (const entry of run.eventLogs as AsyncGenerator<any>) if (entry.type === "StateEntered") states.push(entry.state.name);
                     await run.result;
-                    const closes = states.includes("AddClosedTimeline");
+                    // Closing events go to the record (whoever wrote the Note); NOTIFIED ones (activity) to ReadRecord.
+                    const closes = states.includes("ReadLinkedRecord");
+                    // (These are control findings: the pattern's activity branch, for findings without compliance, never matches.)
                     expect(closes, `${note} ${status} ${record}`).to.equal(matchEventPattern(buildLifecyclePattern(), event).matched);
+                    if (!closes) expect(states.includes("ReadRecord"), `${note} ${status} ${record}`).to.equal(status === "NOTIFIED");
                 }
             }
         }
@@ -178,7 +183,7 @@ describe("state machine definition", () => {
     it("routes a finding whose Note, comment, status or record state is not a string as a finding, without failing", async () => {
         // issue 14, item 9: StringMatches on a number failed the execution (offline: "Sample must be a string").
         const ocsf = renderStateMachineDefinition({ ...INPUTS, findingFormats: ["ASFF", "OCSF"] });
-        const route = { ...ocsf, StartAt: "Route", States: { Route: ocsf.States.Route, AddClosedTimeline: { Type: "Succeed" }, ClaimFinding: { Type: "Succeed" } } };
+        const route = { ...ocsf, StartAt: "Route", States: { Route: ocsf.States.Route, ReadLinkedRecord: { Type: "Succeed" }, ReadRecord: { Type: "Succeed" }, ClaimFinding: { Type: "Succeed" } } };
         const machine = new StateMachine(route as any, { validationOptions: { noValidate: true } });
         const shapes: unknown[] = [42, true, null, ["[securityhub-incidents] open: incident x"], { Text: "x" }];
         const events: Array<Record<string, any>> = [];

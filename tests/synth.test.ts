@@ -39,7 +39,7 @@ describe("npm run synth", function () {
         const resources = JSON.parse(read(out, "resources.json"));
         expect(resources.map((r: { type: string }) => r.type)).to.include.members(["aws:sfn/stateMachine:StateMachine", "aws:ssmincidents/responsePlan:ResponsePlan"]);
         expect(JSON.parse(read(out, "event-pattern.json")).detail.findings.Severity.Label).to.deep.equal(["CRITICAL", "HIGH", "MEDIUM"]);
-        expect(JSON.parse(read(out, "lifecycle-event-pattern.json"))).to.deep.equal(buildLifecyclePattern());
+        expect(JSON.parse(read(out, "lifecycle-event-pattern.json"))).to.deep.equal(buildLifecyclePattern(loadSettings(readStackConfig("dev", PROJECT_DIR).read, PROJECT_DIR)));
         const asl = read(out, "state-machine.asl.json");
         expect(asl).not.to.include("${");
         expect(asl).to.include("arn:aws:ssm-incidents::111122223333:response-plan/securityhub-incidents-dev");
@@ -61,9 +61,9 @@ describe("npm run synth", function () {
         expect(JSON.parse(read(out, "suppression-rules.json")).ocsf.map((r: any) => r.criteria.CompositeOperator)).to.deep.equal(Array(6).fill("AND"));
         const settings = loadSettings(readStackConfig("both", PROJECT_DIR, stackFile).read, PROJECT_DIR);
         expect(JSON.parse(read(out, "event-pattern.json")).detail.findings.Severity.Label).to.deep.equal(["CRITICAL", "HIGH", "MEDIUM"]);
-        expect(JSON.parse(read(out, "lifecycle-event-pattern.json"))).to.deep.equal(buildLifecyclePattern());
+        expect(JSON.parse(read(out, "lifecycle-event-pattern.json"))).to.deep.equal(buildLifecyclePattern(settings));
         expect(JSON.parse(read(out, "ocsf-event-pattern.json"))).to.deep.equal(buildOcsfEventPattern(settings));
-        expect(JSON.parse(read(out, "ocsf-lifecycle-event-pattern.json"))).to.deep.equal(buildOcsfLifecyclePattern());
+        expect(JSON.parse(read(out, "ocsf-lifecycle-event-pattern.json"))).to.deep.equal(buildOcsfLifecyclePattern(settings));
         // The dev stack (ASFF only) writes no OCSF pattern.
         expect(fs.readdirSync(path.join(tmp, "dev")).filter(f => f.includes("ocsf"))).to.deep.equal([]);
     });

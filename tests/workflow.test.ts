@@ -336,6 +336,10 @@ describe("the incident workflow, executed offline (without the write-back)", fun
             const event = findingEvent();
             event.detail.findings[0].Region = "us-east-1&x=<script>#";
             event.region = "../evil";
+            // Neither do its resources, product ARN and ID (the Region's fallbacks).
+            for (const resource of event.detail.findings[0].Resources) resource.Region = "<script>";
+            event.detail.findings[0].ProductArn = "arn:aws:securityhub:<script>::product/aws/securityhub";
+            event.detail.findings[0].Id = "arn:aws:securityhub:../evil:111122223333:security-control/S3.8/finding/x";
             const request = await openOne(event);
             expect(findingLink(request)).to.match(/^https:\/\/console\.aws\.amazon\.com\/securityhub\/home#\/findings\?search=/);
             expect(findingLink(request)).not.to.include("script");
@@ -345,6 +349,10 @@ describe("the incident workflow, executed offline (without the write-back)", fun
             const event = findingEvent();
             delete event.detail.findings[0].Region;
             delete event.region;
+            // Nor its resources, product ARN or ID (a hand-made finding).
+            for (const resource of event.detail.findings[0].Resources) delete resource.Region;
+            event.detail.findings[0].ProductArn = "arn:aws:securityhub:::product/aws/securityhub";
+            event.detail.findings[0].Id = "hand-made-finding-1";
             const request = await openOne(event);
             expect(findingLink(request)).not.to.include("region=");
             expect(findingLink(request)).to.match(/\/securityhub\/home#\/findings\?search=/);

@@ -7,11 +7,17 @@ export interface LifecycleSettings {
     notifyFindings: boolean;
     /** Resolve an incident when its finding is resolved, suppressed or archived. */
     resolveIncidentsWithFindings: boolean;
+    /**
+     * Open an incident for a finding that another tool (a ticketing integration, Automated Security
+     * Response) marked NOTIFIED before this workflow saw it. Off: such a finding opens nothing.
+     */
+    openFindingsNotifiedByOthers: boolean;
 }
 
 export const LIFECYCLE_SETTINGS: SettingSpec<LifecycleSettings> = {
     notifyFindings: { parse: boolean, default: true },
     resolveIncidentsWithFindings: { parse: boolean, default: false },
+    openFindingsNotifiedByOthers: { parse: boolean, default: false },
 };
 
 export function checkLifecycle(values: Partial<LifecycleSettings & FilterSettings>): CrossCheckProblem[] {
@@ -21,6 +27,9 @@ export function checkLifecycle(values: Partial<LifecycleSettings & FilterSetting
     }
     if (values.notifyFindings === false && values.resolveIncidentsWithFindings === true) {
         problems.push({ key: "resolveIncidentsWithFindings", message: "needs notifyFindings: the workflow learns that a finding was resolved from the Note it writes with NOTIFIED; set notifyFindings to true or resolveIncidentsWithFindings to false" });
+    }
+    if (values.notifyFindings === false && values.openFindingsNotifiedByOthers === true) {
+        problems.push({ key: "openFindingsNotifiedByOthers", message: "needs notifyFindings: NOTIFIED findings are followed only by the lifecycle rules; set notifyFindings to true or openFindingsNotifiedByOthers to false" });
     }
     return problems;
 }
