@@ -243,6 +243,8 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         noteClosedMatch: `${NOTE_CLOSED_PREFIX.replace(/[\\*]/g, c => `\\${c}`)}*`,
         maxNoteLength: SECURITY_HUB_LIMITS.noteTextLength,
         maxTimelineEventDataLength: INCIDENT_LIMITS.timelineEventDataLength,
+        // Incident Manager's related-item ARN pattern; finding-links.jsonata keeps resource ARNs to it for both backends.
+        arnPattern: INCIDENT_ARN_PATTERN,
         ...backendValues(inputs),
         reopenGraceMillis: REOPEN_GRACE_SECONDS * 1000,
         reopenLockSeconds: REOPEN_LOCK_SECONDS,
@@ -290,7 +292,6 @@ function backendValues(inputs: WorkflowInputs): Record<string, PlaceholderValue>
             responsePlanArnBySeverity: { ...(inputs.responsePlanArnBySeverity ?? {}) },
             incidentsConsolePath: "/systems-manager/incidents/home",
             triggerSource: TRIGGER_SOURCE,
-            arnPattern: INCIDENT_ARN_PATTERN,
             maxTitleLength: INCIDENT_LIMITS.titleLength,
             maxRelatedItems: INCIDENT_LIMITS.relatedItems,
             maxRawDataLength: INCIDENT_LIMITS.triggerRawDataLength,

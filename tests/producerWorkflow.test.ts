@@ -11,6 +11,7 @@ import { buildEventPattern, buildOcsfEventPattern } from "../lib/eventPattern";
 import { loadSettings, workflowSettingsOf } from "../lib/settings";
 import { renderStateMachineDefinition } from "../lib/stateMachineDefinition";
 import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
+import { DEFAULT_OPS_ITEM_PRIORITY, DEFAULT_OPS_ITEM_SEVERITY } from "../lib/config/backend";
 import { matchEventPattern } from "../offline/eventPatternMatcher";
 import { evaluateTemplate } from "../offline/stepFunctionsJsonata";
 import { PROJECT_DIR } from "../offline/stackConfig";
@@ -163,6 +164,25 @@ describe("findings of every producer (real published findings)", () => {
             expect(JSON.parse(gd.TriggerDetails.RawData).Region).to.equal("us-east-1");
             const [cve] = corpusFindings("ocsf-examples-asff/vulnerability-inspector.raw.json");
             expect(related(await startIncident(eventOf(cve)), "OTHER")).to.include("https://nvd.nist.gov/vuln/detail/CVE-2023-1255");
+        });
+
+        it("gives an OpsItem the same links: built resource ARNs in /aws/resources, the product's console and advisories in its description", async () => {
+            // The same findings as above: Patch Manager's (derived: a hexadecimal instance ID), GuardDuty's and Inspector's.
+            const opsDefinition = renderStateMachineDefinition({
+                tableName: "t", dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY }, findingFormats: ["ASFF", "OCSF"], incidentBackend: "opscenter",
+                opsCenter: { severityBySeverity: DEFAULT_OPS_ITEM_SEVERITY, priorityBySeverity: DEFAULT_OPS_ITEM_PRIORITY, runbookDocumentName: "runbook-document" },
+            });
+            const createOpsItem = async (event: Record<string, any>) =>
+                await evaluateTemplate(opsDefinition.States.OpenIncident.Arguments, { input: {}, context: context(event, "OpenIncident") }) as Record<string, any>;
+            const [patch] = corpusFindings("awsdocs-service-guides/patch-manager-sample-finding.json");
+            const derived = { ...patch, Resources: [{ ...patch.Resources[0], Id: "i-02573cafcf0123456" }] };
+            const opsItem = await createOpsItem(eventOf(derived));
+            expect(JSON.parse(opsItem.OperationalData["/aws/resources"].Value)).to.deep.equal([{ arn: `arn:aws:ec2:us-east-2:${patch.AwsAccountId}:instance/i-02573cafcf0123456` }]);
+            expect(opsItem.Description).to.include(`[Finding in its product](${patch.SourceUrl})`);
+            const [guardDuty] = corpusFindings("awsdocs-service-guides/guardduty-typical-finding.current-docs.json");
+            expect((await createOpsItem(eventOf(guardDuty))).Description).to.include(`[Finding in its product](${guardDuty.SourceUrl})`);
+            const [cve] = corpusFindings("ocsf-examples-asff/vulnerability-inspector.raw.json");
+            expect((await createOpsItem(eventOf(cve))).Description).to.include("[Advisory](https://nvd.nist.gov/vuln/detail/CVE-2023-1255)");
         });
 
         it("takes the Region from the product ARN or the ID when neither the finding nor its resources have one", async () => {
