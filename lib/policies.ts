@@ -64,6 +64,7 @@ const TASK_STATEMENT_IDS: Record<TaskTarget, string> = {
     securityHubV2: "WriteBackToOcsfFindings",
     anyResource: "CreateOpsItems",
     opsItems: "FollowOpsItems",
+    automationExecutions: "StopRunbooks",
 };
 
 /**
@@ -76,7 +77,8 @@ const TASK_STATEMENT_IDS: Record<TaskTarget, string> = {
  * for AWS Security Hub), every hubv2 of the account in that Region (its ID is not known before
  * deploy); for CreateOpsItem, which has no resource type, "*"; for GetOpsItem and UpdateOpsItem
  * the account's OpsItems in the stack's Region (resource type `opsitem`; their IDs are not known
- * before they are created).
+ * before they are created); for StopAutomationExecution the account's Automation executions in
+ * that Region (resource type `automation-execution`).
  */
 export function taskResources(opts: { partition: string; region: string; accountId: string; tableArn: string; responsePlanArns: string[] }): Record<TaskTarget, string[]> {
     const plans = [...new Set(opts.responsePlanArns)];
@@ -88,6 +90,9 @@ export function taskResources(opts: { partition: string; region: string; account
         securityHubV2: [`arn:${opts.partition}:securityhub:${opts.region}:${opts.accountId}:hubv2/*`],
         anyResource: ["*"],
         opsItems: [`arn:${opts.partition}:ssm:${opts.region}:${opts.accountId}:opsitem/*`],
+        // StopAutomationExecution on the account's executions in the stack's Region (resource type
+        // `automation-execution`; an execution's ID is known only once the plan started it).
+        automationExecutions: [`arn:${opts.partition}:ssm:${opts.region}:${opts.accountId}:automation-execution/*`],
     };
 }
 

@@ -73,6 +73,19 @@ export const WRITE_BACK_RETRY_SECONDS = 3;
  */
 export const WORKFLOW_INVARIANT = "every ended execution either links its finding's incident in the record, or holds no live claim and has failed";
 
+/**
+ * Toggles derived from the settings rather than set directly: `stopRunbooks`, the states that
+ * stop a resolved incident's runbooks (ReadRunbooks and what follows it), is on with
+ * resolveIncidentsWithFindings and the Incident Manager backend (an OpsItem lists its runbook,
+ * the workflow does not start it).
+ */
+export interface DerivedToggles {
+    stopRunbooks: boolean;
+}
+
+/** The states the OpsCenter backend leaves out (their toggle is off there) and so does not rewrite. */
+export const INCIDENT_MANAGER_ONLY_TOGGLE: keyof DerivedToggles = "stopRunbooks";
+
 /** Optional parts of the workflow: states marked `[only with <toggle>]` exist only when it is on. */
 export interface WorkflowToggles {
     /** Write NOTIFIED and the incident back to the finding; resolution and re-open build on it. */
@@ -431,6 +444,8 @@ export function withOpsCenterStates(template: Record<string, any>, source = STAT
     const states = Object.fromEntries(Object.entries(template.States as Record<string, any>).map(([name, state]) => {
         const calls = typeof state.Resource === "string" && state.Resource.startsWith("arn:aws:states:::aws-sdk:ssmincidents:");
         if (!calls) return [name, state];
+        // Left out with this backend by its toggle (renderStateMachineDefinition turns it off).
+        if ((state.Comment ?? "").includes(`[only with ${INCIDENT_MANAGER_ONLY_TOGGLE}]`)) return [name, state];
         const row = OPSCENTER_STATES[name];
         if (!row) throw new TemplateError(`${source}: state ${name} calls Incident Manager (${state.Resource}) but OPSCENTER_STATES has no OpsCenter call for it`);
         const rewritten: Record<string, any> = { ...state, Resource: row.Resource, Arguments: row.Arguments };
@@ -479,9 +494,11 @@ export function renderStateMachineDefinition(inputs: WorkflowInputs, templates: 
     if (unused.length > 0) {
         throw new TemplateError(`${templates.template.name}: values given but never used by any placeholder: ${unused.join(", ")}`);
     }
+    const resolveIncidentsWithFindings = inputs.resolveIncidentsWithFindings ?? false;
     return applyToggles(definition, {
         notifyFindings: inputs.notifyFindings ?? true,
-        resolveIncidentsWithFindings: inputs.resolveIncidentsWithFindings ?? false,
+        resolveIncidentsWithFindings,
+        stopRunbooks: resolveIncidentsWithFindings && backend === "incident-manager",
         stormRollUp: (inputs.storms?.stormGroupBy ?? DEFAULT_STORMS.stormGroupBy) !== "off",
         ocsfFindings: (inputs.findingFormats ?? ["ASFF"]).includes("OCSF"),
     }, templates.template.name);
@@ -500,14 +517,14 @@ function successors(state: Record<string, any>): string[] {
  * bypassed when toggle X is false (what went to it goes to its Next, or a Choice's Default), then
  * every state no longer reachable is removed. Step Functions refuses unreachable states.
  */
-export function applyToggles(definition: Record<string, any>, toggles: WorkflowToggles, source = STATE_MACHINE_TEMPLATE): Record<string, any> {
+export function applyToggles(definition: Record<string, any>, toggles: WorkflowToggles & Partial<DerivedToggles>, source = STATE_MACHINE_TEMPLATE): Record<string, any> {
     const states: Record<string, any> = definition.States;
     const bypass = new Map<string, string>();
     for (const [name, state] of Object.entries(states)) {
         const mark = TOGGLE_MARK.exec(state.Comment ?? "");
         if (!mark) continue;
-        const toggle = mark[1] as keyof WorkflowToggles;
-        if (!(toggle in toggles)) throw new TemplateError(`${source}: state ${name} names unknown toggle ${toggle}; toggles: ${Object.keys(toggles).join(", ")}`);
+        const toggle = mark[1] as keyof WorkflowToggles | keyof DerivedToggles;
+        if (!(toggle in toggles) && toggle !== INCIDENT_MANAGER_ONLY_TOGGLE) throw new TemplateError(`${source}: state ${name} names unknown toggle ${toggle}; toggles: ${Object.keys(toggles).join(", ")}`);
         if (toggles[toggle]) continue;
         const next = state.Type === "Choice" ? state.Default : state.Next;
         if (typeof next !== "string") throw new TemplateError(`${source}: state ${name} is [only with ${toggle}] but has no ${state.Type === "Choice" ? "Default" : "Next"} to go to instead`);
@@ -549,13 +566,14 @@ export function applyToggles(definition: Record<string, any>, toggles: WorkflowT
  * together with the plan for GetIncidentRecord, UpdateIncidentRecord and CreateTimelineEvent;
  * Security Hub's hub (BatchUpdateFindings, resource type `hub`); and the new Security Hub's hub
  * (BatchUpdateFindingsV2: the same IAM action, authorised on resource type `hubv2`); with the
- * OpsCenter backend, any resource (CreateOpsItem has no resource type) and the account's OpsItems.
+ * OpsCenter backend, any resource (CreateOpsItem has no resource type) and the account's OpsItems;
+ * and the account's Automation executions (stopping the runbooks of a resolved incident).
  */
-export const TASK_TARGETS = ["dedupTable", "responsePlan", "incidentRecords", "securityHub", "securityHubV2", "anyResource", "opsItems"] as const;
+export const TASK_TARGETS = ["dedupTable", "responsePlan", "incidentRecords", "securityHub", "securityHubV2", "anyResource", "opsItems", "automationExecutions"] as const;
 export type TaskTarget = (typeof TASK_TARGETS)[number];
 
 /** The AWS services the workflow calls; offline, each has its stand-in. */
-export type TaskService = "dynamoDb" | "incidentManager" | "securityHub" | "opsCenter";
+export type TaskService = "dynamoDb" | "incidentManager" | "securityHub" | "opsCenter" | "ssmAutomation";
 
 /**
  * Every service integration the workflow may call: the Task `Resource`, the IAM action it needs
@@ -589,6 +607,14 @@ export const TASK_INTEGRATIONS: Readonly<Record<string, { action: string; target
     "arn:aws:states:::aws-sdk:ssm:updateOpsItem": { action: "ssm:UpdateOpsItem", target: "opsItems", service: "opsCenter", operation: "updateOpsItem" },
     // DescribeOpsItems has no resource type either (same reference): "*".
     "arn:aws:states:::aws-sdk:ssm:describeOpsItems": { action: "ssm:DescribeOpsItems", target: "anyResource", service: "opsCenter", operation: "describeOpsItems" },
+    // StopRunbook: the runbook a resolved incident's plan started. StopAutomationExecution acts on
+    // resource type `automation-execution`
+    // (arn:${Partition}:ssm:${Region}:${Account}:automation-execution/${AutomationExecutionId}):
+    // Service Authorization Reference, "Actions, resources, and condition keys for AWS Systems
+    // Manager", docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html;
+    // its errors: API reference, StopAutomationExecution,
+    // docs.aws.amazon.com/systems-manager/latest/APIReference/API_StopAutomationExecution.html.
+    "arn:aws:states:::aws-sdk:ssm:stopAutomationExecution": { action: "ssm:StopAutomationExecution", target: "automationExecutions", service: "ssmAutomation", operation: "stopAutomationExecution" },
 };
 
 /** Every Task state of a definition, including those nested in Parallel and Map states. */

@@ -1,6 +1,7 @@
 import { BATCH_UPDATE_FINDINGS_V2_ERRORS } from "../lib/limits";
 import { TASK_INTEGRATIONS, taskStates } from "../lib/stateMachineDefinition";
 import { OPS_CENTER_ERRORS } from "./opsCenterStandIn";
+import { SSM_AUTOMATION_ERRORS } from "./ssmAutomationStandIn";
 
 /**
  * Faults a Task state's service call can meet, as the state sees them (the error name its Retry
@@ -69,6 +70,20 @@ const OPS_CENTER: ServiceErrors = {
     all: OPS_CENTER_ERRORS.map(e => `Ssm.${e}`),
 };
 
+/**
+ * SSM Automation's StopAutomationExecution (aws-sdk:ssm:*): the errors its API reference declares
+ * and the common ones (offline/ssmAutomationStandIn.ts), as Step Functions names them.
+ */
+const SSM_AUTOMATION: ServiceErrors = {
+    byClass: {
+        throttling: "Ssm.ThrottlingException",
+        accessDenied: "Ssm.AccessDeniedException",
+        validation: "Ssm.ValidationException",
+        internal: "Ssm.InternalServerErrorException",
+    },
+    all: SSM_AUTOMATION_ERRORS.map(e => `Ssm.${e}`),
+};
+
 /** BatchUpdateFindings: throttling is LimitExceededException (aws-facts.md, Security Hub (ASFF)). */
 const SECURITY_HUB: ServiceErrors = {
     byClass: {
@@ -99,6 +114,7 @@ export function serviceErrors(resource: string): ServiceErrors {
         case "dynamoDb": return DYNAMODB;
         case "incidentManager": return SSM_INCIDENTS;
         case "opsCenter": return OPS_CENTER;
+        case "ssmAutomation": return SSM_AUTOMATION;
         case "securityHub": return integration.operation === "batchUpdateFindingsV2" ? SECURITY_HUB_V2 : SECURITY_HUB;
         default: throw new Error(`${resource}: service ${String((integration as { service: unknown }).service)} has no error classes yet; add them in offline/faults.ts`);
     }

@@ -1,6 +1,7 @@
 import * as crypto from "crypto";
 import { INCIDENT_ARN_PATTERN, INCIDENT_LIMITS, ISO_TIMESTAMP_PATTERN, RELATED_ITEM_TYPES } from "../lib/limits";
 import { StatesError } from "./stepFunctionsJsonata";
+import { SsmAutomationStandIn } from "./ssmAutomationStandIn";
 
 /** One incident the stand-in opened, with the request that opened it and what happened since. */
 export interface OpenedIncident {
@@ -14,6 +15,8 @@ export interface OpenedIncident {
     timeline: TimelineEvent[];
     /** Its related items: those it was started with, then those added with UpdateRelatedItems. */
     relatedItems: RelatedItem[];
+    /** The runbook executions its response plan started (GetIncidentRecord's automationExecutions). */
+    automationExecutionArns: string[];
 }
 
 export type RelatedItem = { Title?: string; Identifier: { Type: string; Value: Record<string, unknown> } };
@@ -80,7 +83,18 @@ export class IncidentManagerStandIn {
     private readonly faults: Array<{ operation: IncidentOperation; errorName: string }> = [];
     private readonly permanentFaults = new Map<IncidentOperation, string>();
 
-    constructor(readonly responsePlanArns: string[]) {}
+    /**
+     * SSM Automation, where every response plan of this project starts its runbook when an
+     * incident opens (lib/responsePlans.ts: each plan runs one). The workflow stops them
+     * (StopRunbook); offline/offlineWorkflow.ts routes its calls here unless told otherwise.
+     */
+    automation: SsmAutomationStandIn;
+
+    constructor(readonly responsePlanArns: string[]) {
+        const arn = responsePlanArns[0]?.split(":") ?? [];
+        this.automation = new SsmAutomationStandIn(arn[4] || "123456789012", arn[3] || "us-east-1", arn[1] || "aws");
+        this.automation.clock = () => this.clock();
+    }
 
     /** The next `times` calls of `operation` (default StartIncident) fail with `errorName` (e.g. "ThrottlingException"). */
     failNext(errorName: string, times = 1, operation: IncidentOperation = "startIncident"): void {
@@ -127,7 +141,9 @@ export class IncidentManagerStandIn {
             creationTime: this.clock(),
             timeline: [],
             relatedItems: JSON.parse(JSON.stringify(request.RelatedItems ?? [])),
+            automationExecutionArns: [],
         };
+        incident.automationExecutionArns.push(this.automation.start(incident.incidentRecordArn).automationExecutionArn);
         this.incidents.push(incident);
         this.byArn.set(incident.incidentRecordArn, incident);
         if (request.ClientToken) this.byToken.set(request.ClientToken, incident);
@@ -174,6 +190,9 @@ export class IncidentManagerStandIn {
                 Impact: incident.request.Impact,
                 CreationTime: incident.creationTime,
                 ...(incident.resolvedTime ? { ResolvedTime: incident.resolvedTime } : {}),
+                // A list of unions (GetIncidentRecord's IncidentRecord.automationExecutions, AutomationExecution:
+                // docs.aws.amazon.com/incident-manager/latest/APIReference/API_AutomationExecution.html).
+                AutomationExecutions: incident.automationExecutionArns.map(arn => ({ SsmExecutionArn: arn })),
             },
         };
     }

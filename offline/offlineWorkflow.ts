@@ -5,6 +5,7 @@ import { evaluateTemplate, StatesError } from "./stepFunctionsJsonata";
 import { LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn, IncidentOperation } from "./incidentManagerStandIn";
 import { OpsCenterOperation, OpsCenterStandIn } from "./opsCenterStandIn";
+import { SsmAutomationOperation, SsmAutomationStandIn } from "./ssmAutomationStandIn";
 import { MOCK_ACCOUNT } from "./pulumiMocks";
 import { FaultInjector } from "./faults";
 
@@ -37,6 +38,8 @@ export interface OfflineServices {
     incidents: IncidentManagerStandIn;
     /** Systems Manager OpsCenter, for the OpsCenter backend's states. */
     opsCenter?: OpsCenterStandIn;
+    /** SSM Automation (stopping runbooks). Default: the one the Incident Manager stand-in starts runbooks in. */
+    automation?: SsmAutomationStandIn;
     securityHub?: SecurityHubService;
 }
 
@@ -136,6 +139,8 @@ export class OfflineWorkflow {
                 return this.services.dynamoDb.call(integration.operation, request);
             case "incidentManager":
                 return this.services.incidents[integration.operation as IncidentOperation](request);
+            case "ssmAutomation":
+                return (this.services.automation ?? this.services.incidents.automation)[integration.operation as SsmAutomationOperation](request);
             case "opsCenter":
                 if (!this.services.opsCenter) throw new StatesError("States.Runtime", `${resource}: this offline run has no OpsCenter stand-in`);
                 return this.services.opsCenter[integration.operation as OpsCenterOperation](request);

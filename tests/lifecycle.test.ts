@@ -115,8 +115,11 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         const first = findingEvent();
         await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
         const closed = await replay.deliverFromInput(at(first, "2026-11-02T00:00:00Z", { compliance: "PASSED" }));
-        expect(statesOf(closed)).to.deep.equal([["Route", "ReadLinkedRecord", "Linked", "AddClosedTimeline", "OnRollup", "ResolveIncident", "RecordClosed", "CloseNote", "NoteClosed", "ClosedWithNote"]]);
+        expect(statesOf(closed)).to.deep.equal([["Route", "ReadLinkedRecord", "Linked", "AddClosedTimeline", "OnRollup", "ResolveIncident", "ReadRunbooks", "AnyRunbookLeft", "StopRunbook", "AnyRunbookLeft", "RecordClosed", "CloseNote", "NoteClosed", "ClosedWithNote"]]);
         expect(incidents.incidents[0]).to.deep.include({ status: "RESOLVED", resolvedTime: "2026-11-02T00:00:00.000Z" });
+        // The plan's runbook, paused since the incident opened, is stopped with it.
+        expect(incidents.automation.executions.map(e => [e.status, e.endTime])).to.deep.equal([["Cancelled", "2026-11-02T00:00:00.000Z"]]);
+        expect(incidents.automation.running()).to.equal(0);
     });
 
     it("re-opened while its incident is open: a timeline event and NOTIFIED again, no new incident", async () => {
