@@ -206,6 +206,7 @@ describe("IncidentStateMachine", () => {
             securityHubV2: [],
             anyResource: [],
             opsItems: [],
+            automationExecutions: [],
         });
         const actions = tasks.Statement.flatMap((s: any) => s.Action);
         expect(actions.some((a: string) => a.includes("*"))).to.equal(false);
@@ -217,6 +218,10 @@ describe("IncidentStateMachine", () => {
         await valueOf(resolving.arn);
         const statement = async (name: string, sid: string) => json((await resource(name)).inputs.policy).Statement.find((s: any) => s.Sid === sid);
         expect((await statement("m4-tasks", "FollowIncidents")).Action).to.deep.equal(["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord", "ssm-incidents:UpdateIncidentRecord", "ssm-incidents:UpdateRelatedItems"]);
+        // Resolving an incident stops its plan's runbook (StopRunbook), in the stack's account and Region.
+        expect(await statement("m4-tasks", "StopRunbooks")).to.deep.equal({
+            Sid: "StopRunbooks", Effect: "Allow", Action: ["ssm:StopAutomationExecution"], Resource: ["arn:aws:ssm:ap-northeast-1:111122223333:automation-execution/*"],
+        });
         const plain = new IncidentStateMachine("m5", { ...args, notifyFindings: false });
         await valueOf(plain.arn);
         // Without the write-back: no Security Hub action, and of Incident Manager only what storm roll-ups need.

@@ -108,6 +108,7 @@ describe("state machine definition", () => {
             securityHubV2: [],
             anyResource: [],
             opsItems: [],
+            automationExecutions: [],
         });
         // Without the write-back, only storm roll-ups read the table and touch incidents after opening them.
         expect(requiredTaskPermissions(renderStateMachineDefinition({ ...INPUTS, notifyFindings: false }))).to.deep.equal({
@@ -118,6 +119,7 @@ describe("state machine definition", () => {
             securityHubV2: [],
             anyResource: [],
             opsItems: [],
+            automationExecutions: [],
         });
     });
 

@@ -213,12 +213,15 @@ export interface EndState {
     record: { incident: number | null; closedAs?: string; notifiedFormats?: string[]; stuck: boolean } | null;
     asff?: { status: string; note: "open" | "closed" | "none" };
     ocsf?: { statusId: number; comment: "open" | "closed" | "none" };
+    /** Runbook executions still running (Incident Manager backend): a resolved incident's are stopped. */
+    runbooksRunning?: number;
 }
 
 /**
  * `noted`: a documented, visible skip, which holds: Incident Manager refused a related item as
  * invalid, the finding is on its roll-up without it and the roll-up's timeline says so
- * (AddRelatedItem, docs/failures.md). Every other difference from the fault-free end is `lost`.
+ * (AddRelatedItem, docs/failures.md); or a resolved incident's runbook could not be stopped, and
+ * the execution's output names it (StopRunbook, ReadRunbooks). Every other difference from the fault-free end is `lost`.
  */
 export type Outcome = "ok" | "noted" | "stuck" | "silent" | "lost" | "double";
 
@@ -232,6 +235,16 @@ function onlyRefusedRelatedItems(end: EndState, base: EndState): boolean {
     if (refused === 0) return false;
     const asBase = { ...end, incidents: end.incidents.map(i => ({ ...i, relatedItems: i.relatedItems + i.refusedRelatedItems, refusedRelatedItems: 0 })) };
     return JSON.stringify(asBase) === JSON.stringify(base);
+}
+
+/**
+ * The end is the fault-free end but for runbooks left running: StopRunbook or ReadRunbooks failed
+ * for good after the incident was resolved, the close went on and the execution's output names
+ * what was not stopped (RunbooksNotStopped; docs/failures.md).
+ */
+function onlyRunbooksLeftRunning(end: EndState, base: EndState): boolean {
+    if ((end.runbooksRunning ?? 0) <= (base.runbooksRunning ?? 0)) return false;
+    return JSON.stringify({ ...end, runbooksRunning: base.runbooksRunning }) === JSON.stringify(base);
 }
 
 /** Outcomes under which the invariant holds and the finding ends as it should. */
@@ -304,6 +317,7 @@ export class FaultMatrix {
             } : null,
             ...(asff ? { asff: { status: asff.Workflow?.Status, note: prefix(asff.Note?.Text) } } : {}),
             ...(ocsf ? { ocsf: { statusId: ocsf.status_id, comment: prefix(ocsf.comment) } } : {}),
+            ...(opsCenter ? {} : { runbooksRunning: incidents.automation.running() }),
         };
     }
 
@@ -358,6 +372,7 @@ export class FaultMatrix {
         if (end.incidents.length > base.end.incidents.length) return { ...result, outcome: "double", detail: `${end.incidents.length} incidents, ${base.end.incidents.length} without the fault` };
         const same = JSON.stringify(end) === JSON.stringify(base.end);
         if (!same && onlyRefusedRelatedItems(end, base.end)) return { ...result, outcome: "noted", detail: "the related item was refused; the roll-up's timeline names the finding instead" };
+        if (!same && onlyRunbooksLeftRunning(end, base.end)) return { ...result, outcome: "noted", detail: "the runbook was left running; the execution's output names it (RunbooksNotStopped)" };
         if (!same) return { ...result, outcome: "lost", detail: `ends ${JSON.stringify(end)}; without the fault ${JSON.stringify(base.end)}` };
         return { ...result, outcome: "ok" };
     }
