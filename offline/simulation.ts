@@ -100,6 +100,14 @@ export interface SimulationReport {
      * from the dedup table): every later delivery of them would stop as a duplicate. Must be 0.
      */
     stuckClaims: number;
+    /**
+     * Runbook executions still running when the replay ends (Incident Manager backend: each
+     * incident's plan starts one, the workflow stops it when it resolves the incident). Each holds
+     * one of Automation's concurrent executions (100 by default) until it is stopped or its pauses
+     * time out (runbookPauseTimeoutDays, which the replay does not apply). OpsCenter: 0 (the
+     * workflow starts no runbook there).
+     */
+    runbooksRunning: number;
     /** Set when the replay was stopped (options.signal) before every finding was replayed: the report covers the findings begun. */
     interrupted?: boolean;
 }
@@ -271,7 +279,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
             backend,
             events: source.events, matched: 0, filtered: {}, writeBackEvents: { events: 0, matched: 0 }, incidents: [], duplicates: 0, droppedDeliveries: 0,
             failures: [], executions: 0, transitions: 0, notified: 0, timelineEvents: [], reopened: { timeline: 0, newIncident: 0 }, incidentsResolved: 0, resolvedByResponders: 0, attached: 0, suppressedByRule: {},
-            retries: 0, findings: [], stuckClaims: 0,
+            retries: 0, findings: [], stuckClaims: 0, runbooksRunning: 0,
         };
         const opened: Array<{ order: number; incident: SimulatedIncident }> = [];
         const failed: Array<{ order: number; failure: SimulatedFailure }> = [];
@@ -468,6 +476,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         report.findings = outcomes.sort((a, b) => a.order - b.order).map(o => o.outcome);
         // Claims left live without an incident, as the table holds them when the last execution ended.
         report.stuckClaims = (await stuckClaims(dynamoDb, tableName, new Date(endMillis || Date.now()).toISOString())).length;
+        report.runbooksRunning = backend === "opscenter" ? 0 : incidentManager.automation.running();
         if (options.signal?.aborted && next < pending.length) report.interrupted = true;
         return report;
     } finally {

@@ -229,6 +229,7 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
     const failedFindings = report.findings.filter(f => f.outcome === "failed").length;
     if (failedFindings > 0) lines.push(pad("findings failed", `${failedFindings} (still failing after the last retry: the failed-findings queue)`));
     lines.push(pad("stuck claims", `${report.stuckClaims}${report.stuckClaims > 0 ? " (live claims without an incident: later deliveries stop as duplicates)" : ""}`));
+    if (report.backend !== "opscenter") lines.push(pad("runbooks running", `${report.runbooksRunning} (each holds one of Automation's 100 concurrent executions until it is stopped: resolveIncidentsWithFindings stops a resolved incident's)`));
     lines.push(pad("executions", `${report.executions} (${report.transitions} state transitions)`));
     if (report.opsItemQuotaRefusals) lines.push(pad("OpsItem quota", `${report.opsItemQuotaRefusals} creates refused (OpsItemLimitExceededException: 10,000 OpsItems per account and month; the claims were given back and the findings retried)`));
     if (report.incidents.length > 0 && report.backend === "opscenter") {
@@ -304,6 +305,7 @@ function jsonReport(report: SimulationReport, input: InputProblems, productsExcl
         retries: report.retries,
         findings: report.findings,
         stuckClaims: report.stuckClaims,
+        runbooksRunning: report.runbooksRunning,
         skipped: input.skipped,
         warnings: input.warnings,
         // Findings of the input whose product productNames drops (any severity), per format and product.

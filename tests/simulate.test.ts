@@ -158,6 +158,24 @@ describe("simulate", function () {
         expect(without.reopened).to.deep.equal({ timeline: 1, newIncident: 0 });
     });
 
+    it("reports the runbooks still running at the end: a resolved incident's is stopped (resolveIncidentsWithFindings)", async () => {
+        const a = findingEvent();
+        const b = findingEvent();
+        const events = [
+            { source: "a.json[0]", event: at(a, "2026-11-01T00:00:00Z"), findingId: a.detail.findings[0].Id },
+            { source: "a.json[1]", event: at(b, "2026-11-01T00:05:00Z"), findingId: b.detail.findings[0].Id },
+            { source: "a.json[2]", event: at(a, "2026-11-02T00:00:00Z", { compliance: "PASSED" }), findingId: a.detail.findings[0].Id },
+        ];
+        const dev = settingsOf("dev");
+        const resolving = await simulate({ settings: { ...dev, resolveIncidentsWithFindings: true }, stack: "dev", events });
+        expect(resolving.incidents).to.have.length(2);
+        expect(resolving.incidentsResolved).to.equal(1);
+        expect(resolving.runbooksRunning).to.equal(1);
+        const keeping = await simulate({ settings: { ...dev, resolveIncidentsWithFindings: false }, stack: "dev", events });
+        expect(keeping.incidentsResolved).to.equal(0);
+        expect(keeping.runbooksRunning).to.equal(2);
+    });
+
     it("replays one finding's events in order and reports failures with the finding", async () => {
         const event = findingEvent();
         const id = event.detail.findings[0].Id;
@@ -230,7 +248,7 @@ describe("simulate", function () {
         const report = JSON.parse(run.stdout);
         expect(Object.keys(report)).to.deep.equal([
             "backend", "events", "matched", "filtered", "writeBackEvents", "incidents", "duplicates", "droppedDeliveries", "failures", "executions", "transitions",
-            "notified", "timelineEvents", "reopened", "incidentsResolved", "resolvedByResponders", "attached", "suppressedByRule", "retries", "findings", "stuckClaims", "skipped", "warnings", "productsExcluded",
+            "notified", "timelineEvents", "reopened", "incidentsResolved", "resolvedByResponders", "attached", "suppressedByRule", "retries", "findings", "stuckClaims", "runbooksRunning", "skipped", "warnings", "productsExcluded",
         ]);
         expect(report.stuckClaims).to.equal(0);
         expect(report.findings.length).to.be.greaterThan(0);
