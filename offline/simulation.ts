@@ -192,7 +192,68 @@ interface FindingState {
  * execution starts at its event's time; different findings run side by side.
  */
 export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
-    const { settings, stack, events } = options;
+    const { events } = options;
+    // One queue per finding, in time order (file order for equal or missing times).
+    const queues = new Map<string, Array<{ order: number; item: ReplayEvent }>>();
+    events.forEach((item, order) => {
+        const key = item.findingId ?? `#${order}`;
+        if (!queues.has(key)) queues.set(key, []);
+        queues.get(key)!.push({ order, item });
+    });
+    for (const queue of queues.values()) {
+        queue.sort((a, b) => (eventMillis(a.item.event) - eventMillis(b.item.event)) || a.order - b.order);
+    }
+    // Findings start in the order of their first event's time, as they would reach the account
+    // (storm counting depends on it).
+    const pending = [...queues.values()].sort((a, b) => (eventMillis(a[0].item.event) - eventMillis(b[0].item.event)) || a[0].order - b[0].order);
+    return replay(options, pending.values(), events.length);
+}
+
+/** What simulateFindings replays: the options of simulate, the events given one finding at a time. */
+export interface FindingStreamOptions extends Omit<SimulationOptions, "events"> {
+    /**
+     * Each finding's events (all of one finding, in any order: they are sorted by time), the
+     * findings in the order of their first event's time, as they would reach the account. Read
+     * lazily, `concurrency` findings ahead at most: memory holds the findings being replayed, not
+     * the whole input.
+     */
+    findings: AsyncIterable<ReplayEvent[]> | Iterable<ReplayEvent[]>;
+    /** Events in all, when known (handed to onProgress as its total; 0 when not given). */
+    totalEvents?: number;
+}
+
+/**
+ * simulate for input that does not fit in memory (bench:month, a streaming reader): the same
+ * replay, fed one finding at a time. The report's `events` counts the events read.
+ */
+export async function simulateFindings(options: FindingStreamOptions): Promise<SimulationReport> {
+    const source = Symbol.asyncIterator in options.findings
+        ? (options.findings as AsyncIterable<ReplayEvent[]>)[Symbol.asyncIterator]()
+        : (options.findings as Iterable<ReplayEvent[]>)[Symbol.iterator]();
+    let order = 0;
+    const queues: AsyncIterator<Array<{ order: number; item: ReplayEvent }>> = {
+        async next() {
+            const next = await source.next();
+            if (next.done) return { done: true, value: undefined };
+            const queue = next.value.map(item => ({ order: order++, item }));
+            queue.sort((a, b) => (eventMillis(a.item.event) - eventMillis(b.item.event)) || a.order - b.order);
+            return { done: false, value: queue };
+        },
+    };
+    return replay({ ...options, events: [] }, queues, options.totalEvents ?? 0, () => order);
+}
+
+/**
+ * The replay behind simulate and simulateFindings: `pending` gives one finding's queue at a time,
+ * in time order, in the order findings start.
+ */
+async function replay(
+    options: SimulationOptions,
+    pending: Iterator<Array<{ order: number; item: ReplayEvent }>> | AsyncIterator<Array<{ order: number; item: ReplayEvent }>>,
+    totalEvents: number,
+    eventsRead?: () => number,
+): Promise<SimulationReport> {
+    const { settings, stack } = options;
     const deliveries = options.deliveries ?? 1;
     const tableName = settings.tableName ?? `${stackPrefix(stack)}-dedup`;
     // The stack's plans as the program declares them (lib/responsePlans.ts): the default one and, with responsePlans, one per severity group.
@@ -225,7 +286,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         for (const fault of faults) account.workflow.faults.arm(fault);
         const startIncidentStates = taskStates(definition).filter(t => TASK_INTEGRATIONS[t.state.Resource]?.operation === "startIncident").map(t => t.name);
         const report: SimulationReport = {
-            events: events.length, matched: 0, filtered: {}, writeBackEvents: { events: 0, matched: 0 }, incidents: [], duplicates: 0, droppedDeliveries: 0,
+            events: totalEvents, matched: 0, filtered: {}, writeBackEvents: { events: 0, matched: 0 }, incidents: [], duplicates: 0, droppedDeliveries: 0,
             failures: [], executions: 0, transitions: 0, notified: 0, timelineEvents: [], reopened: { timeline: 0, newIncident: 0 }, incidentsResolved: 0, resolvedByResponders: 0, attached: 0, suppressedByRule: {},
             retries: 0, findings: [], stuckClaims: 0,
         };
@@ -236,17 +297,6 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         const seen = new Set<string>();
         const attachedTo: Array<{ incidentArn: string; findingId: string }> = [];
         const once = (key: string) => !seen.has(key) && Boolean(seen.add(key));
-
-        // One queue per finding, in time order (file order for equal or missing times).
-        const queues = new Map<string, Array<{ order: number; item: ReplayEvent }>>();
-        events.forEach((item, order) => {
-            const key = item.findingId ?? `#${order}`;
-            if (!queues.has(key)) queues.set(key, []);
-            queues.get(key)!.push({ order, item });
-        });
-        for (const queue of queues.values()) {
-            queue.sort((a, b) => (eventMillis(a.item.event) - eventMillis(b.item.event)) || a.order - b.order);
-        }
 
         /** Counts one delivery's executions and what they did. */
         const tally = (delivery: Delivery, order: number, item: ReplayEvent, state: FindingState) => {
@@ -380,7 +430,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                 if (!Number.isNaN(millis)) endMillis = Math.max(endMillis, millis);
                 tally(delivery, order, item, state);
                 scheduleRetries(delivery, order, item, 1);
-                options.onProgress?.(++done, events.length);
+                options.onProgress?.(++done, totalEvents);
             }
             await retryUntil(Infinity);
             const [{ order, item }] = queue;
@@ -400,14 +450,19 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                 },
             });
         };
-        // Findings start in the order of their first event's time, as they would reach the account
-        // (storm counting depends on it); up to `concurrency` of them run side by side.
-        const pending = [...queues.values()].sort((a, b) => (eventMillis(a[0].item.event) - eventMillis(b[0].item.event)) || a[0].order - b[0].order);
-        let next = 0;
-        const workers = Array.from({ length: Math.min(options.concurrency ?? 16, pending.length) }, async () => {
-            while (next < pending.length && !options.signal?.aborted) await replayQueue(pending[next++]);
+        // Up to `concurrency` findings run side by side, each taking the next finding as it ends.
+        let exhausted = false;
+        const take = async () => {
+            if (exhausted || options.signal?.aborted) return undefined;
+            const next = await pending.next();
+            if (next.done) exhausted = true;
+            return next.done ? undefined : next.value;
+        };
+        const workers = Array.from({ length: options.concurrency ?? 16 }, async () => {
+            for (let queue = await take(); queue; queue = await take()) if (queue.length > 0) await replayQueue(queue);
         });
         await Promise.all(workers);
+        if (eventsRead) report.events = eventsRead();
 
         if (lastTime) report.resolvedByResponders = incidentManager.incidentsAt(new Date(Date.parse(lastTime)).toISOString()).filter(i => i.resolvedBy === "responder").length;
         // Report in input order, whatever order the concurrent replay finished in.
@@ -423,7 +478,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         report.findings = outcomes.sort((a, b) => a.order - b.order).map(o => o.outcome);
         // Claims left live without an incident, as the table holds them when the last execution ended.
         report.stuckClaims = (await stuckClaims(dynamoDb, tableName, new Date(endMillis || Date.now()).toISOString())).length;
-        if (options.signal?.aborted && next < pending.length) report.interrupted = true;
+        if (options.signal?.aborted && !exhausted && !(await pending.next()).done) report.interrupted = true;
         return report;
     } finally {
         await dynamoDb.stop();
