@@ -35,6 +35,12 @@ export interface OfflineServices {
     dynamoDb: LocalDynamoDb;
     incidents: IncidentManagerStandIn;
     securityHub?: SecurityHubService;
+    /**
+     * Wraps every service call with the start time of the execution making it (the replay's
+     * clock: offline/replayAccount.ts). The stand-ins read their clock synchronously, before their
+     * first await, so a value set for the synchronous part of the call is the one they see.
+     */
+    atExecutionTime?: <T>(startTime: string, call: () => T) => T;
 }
 
 /** Longest timer Node keeps (2^31 - 1 ms): a Task's timeout offline, which no replay reaches. */
@@ -113,13 +119,19 @@ export class OfflineWorkflow {
     }
 
     /** A Task state's service call, through the fault hook. */
-    private async callTask(state: string, resource: string, request: any): Promise<unknown> {
+    private async callTask(state: string, resource: string, request: any, startTime: string): Promise<unknown> {
         const fault = this.faults.take(state);
-        if (!fault) return this.callService(resource, request);
+        if (!fault) return this.callAt(startTime, resource, request);
         this.calledResources.add(resource);
-        if (fault.afterApplying) await this.callService(resource, request).catch(() => undefined);
+        if (fault.afterApplying) await this.callAt(startTime, resource, request).catch(() => undefined);
         const code = fault.error.slice(fault.error.indexOf(".") + 1);
         throw new StatesError(fault.error, `injected ${code}${fault.afterApplying ? " after the call was applied (response lost)" : ""} (Error Code: ${code})`);
+    }
+
+    /** A service call at the execution's start time (see OfflineServices.atExecutionTime). */
+    private callAt(startTime: string, resource: string, request: any): Promise<unknown> {
+        const at = this.services.atExecutionTime;
+        return at ? at(startTime, () => this.callService(resource, request)) : this.callService(resource, request);
     }
 
     /** Routes a task to the stand-in of the service its integration calls (TASK_INTEGRATIONS). */
@@ -166,14 +178,14 @@ export class OfflineWorkflow {
                     inputs.set(name, input);
                     const states = { input, context: { ...context, State: { Name: name, EnteredTime: new Date().toISOString() } } };
                     const request = await evaluateTemplate(state.Arguments ?? {}, states);
-                    const result = await this.callTask(name, state.Resource, request);
+                    const result = await this.callTask(name, state.Resource, request, startTime);
                     taskResults[name] = result;
                     const output = "Output" in state ? await evaluateTemplate(state.Output, { ...states, result }) : result;
                     taskOutputs[name] = output;
                     return output;
                 }
                 : async (request) => {
-                    const result = await this.callTask(name, state.Resource, request);
+                    const result = await this.callTask(name, state.Resource, request, startTime);
                     taskResults[name] = result;
                     taskOutputs[name] = result;
                     return result;

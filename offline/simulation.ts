@@ -179,7 +179,8 @@ interface FindingState {
     incidentArn?: string;
     rollup?: boolean;
     matched: boolean;
-    filteredBy?: string[];
+    /** The finding's last delivery no rule matched (its failing fields are worked out at the end, once). */
+    lastFiltered?: Delivery;
     runs: number;
     failedRuns: number;
     duplicateRuns: number;
@@ -423,7 +424,7 @@ async function replay(
                     state.matched = true;
                 } else if (delivery.filteredBy) {
                     report.filtered[delivery.filteredBy] = (report.filtered[delivery.filteredBy] ?? 0) + 1;
-                    state.filteredBy = delivery.filteredFields;
+                    state.lastFiltered = delivery;
                 }
                 const time = item.event.time;
                 if (typeof time === "string" && time > lastTime && !Number.isNaN(Date.parse(time))) lastTime = time;
@@ -446,7 +447,7 @@ async function replay(
                     source: item.source,
                     outcome,
                     ...(state.incidentArn ? { incidentArn: state.incidentArn } : {}),
-                    ...(outcome === "filtered" ? { filteredBy: state.filteredBy ?? [] } : {}),
+                    ...(outcome === "filtered" ? { filteredBy: state.lastFiltered?.filteredFields ?? [] } : {}),
                 },
             });
         };
