@@ -7,6 +7,34 @@ import { IncidentManagerStandIn, IncidentOperation } from "./incidentManagerStan
 import { MOCK_ACCOUNT } from "./pulumiMocks";
 import { FaultInjector } from "./faults";
 
+/**
+ * jsonpath-plus, which the engine calls as `JSONPath({ path, json, wrap: false })` for every
+ * JSONPath of a state, returns a scalar result by throwing it inside an Error and catching it
+ * (so that `new JSONPath` is refused): an Error with its stack trace per scalar, a few percent of
+ * a replay's CPU. Called that way, the same evaluation is made without the throw: the instance
+ * built without autostart, then evaluated with the same arguments, returning the same value.
+ * Any other call (with `new`, a string path, more arguments) goes to jsonpath-plus unchanged.
+ */
+function evaluateJsonPathWithoutThrowing(): void {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const module = require("jsonpath-plus");
+    const original = module.JSONPath;
+    if (original.withoutThrowing) return;
+    const wrapper = function (this: unknown, opts: any, ...rest: unknown[]) {
+        if (new.target || rest.length > 0 || opts === null || typeof opts !== "object" || opts.autostart === false) {
+            return new.target ? Reflect.construct(original, [opts, ...rest], new.target) : original.call(this, opts, ...rest);
+        }
+        const instance = new original({ ...opts, autostart: false });
+        const args: Record<string, unknown> = { path: opts.path };
+        if ("json" in opts) args.json = opts.json;
+        return instance.evaluate(args);
+    };
+    Object.assign(wrapper, original, { withoutThrowing: true });
+    wrapper.prototype = original.prototype;
+    module.JSONPath = wrapper;
+}
+evaluateJsonPathWithoutThrowing();
+
 /** What one offline execution did. */
 export interface ExecutionReport {
     executionArn: string;
