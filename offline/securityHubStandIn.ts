@@ -502,10 +502,23 @@ export class SecurityHubStandIn {
     readonly automationUpdates: AutomationUpdate[] = [];
 
     /**
+     * How many of the latest records `updates`, `imports`, `updatesV2` and `importsV2` keep
+     * (default: all). A month-long replay keeps a window, so that memory does not grow with every
+     * event; `lastImport` is always the latest.
+     */
+    historyLimit = Infinity;
+
+    /**
      * @param onEvent receives each Imported event BatchUpdateFindings emits, synchronously, before
      * the call returns. It should queue the event rather than run the workflow on it.
      */
     constructor(private readonly onEvent: (event: SecurityHubEvent) => void = () => undefined) {}
+
+    /** Appends a record, dropping the oldest beyond twice historyLimit (amortised: one splice per historyLimit records). */
+    private record<T>(records: T[], entry: T): void {
+        records.push(entry);
+        if (records.length > 2 * this.historyLimit) records.splice(0, records.length - this.historyLimit);
+    }
 
     /** The stand-in's clock (ISO-8601). */
     get now(): string {
@@ -637,7 +650,7 @@ export class SecurityHubStandIn {
             this.findings.set(identifier.Id, stored);
             const event = this.event(identifier.Id, stored);
             events.push(event);
-            this.updates.push({
+            this.record(this.updates, {
                 id: identifier.Id,
                 productArn: identifier.ProductArn,
                 ...(request.Workflow ? { status: request.Workflow.Status } : {}),
@@ -770,7 +783,7 @@ export class SecurityHubStandIn {
 
         if (stored === undefined) {
             this.findings.set(id, result);
-            this.imports.push({ id, after: inputStatus, input: inputStatus, reason: "first-import", time: this.clock });
+            this.record(this.imports, { id, after: inputStatus, input: inputStatus, reason: "first-import", time: this.clock });
             return result;
         }
 
@@ -808,7 +821,7 @@ export class SecurityHubStandIn {
         }
 
         this.findings.set(id, result);
-        this.imports.push({ id, before, after, input: inputStatus, reason, time: this.clock });
+        this.record(this.imports, { id, before, after, input: inputStatus, reason, time: this.clock });
         return result;
     }
 
@@ -835,7 +848,7 @@ export class SecurityHubStandIn {
 
         if (stored === undefined) {
             this.ocsfFindings.set(uid, copy(result));
-            this.importsV2.push({ uid, after: inputStatus, input: inputStatus, reason: "first-import", time: this.clock });
+            this.record(this.importsV2, { uid, after: inputStatus, input: inputStatus, reason: "first-import", time: this.clock });
             return result;
         }
 
@@ -877,7 +890,7 @@ export class SecurityHubStandIn {
         }
 
         this.ocsfFindings.set(uid, copy(result));
-        this.importsV2.push({ uid, before, after, input: inputStatus, reason, time: this.clock });
+        this.record(this.importsV2, { uid, before, after, input: inputStatus, reason, time: this.clock });
         return result;
     }
 
@@ -932,7 +945,7 @@ export class SecurityHubStandIn {
             const event = this.eventV2(uid, stored);
             events.push(event);
             const metadataUid = ocsfString(stored, OCSF_FINDING_PATHS.metadataUid);
-            this.updatesV2.push({
+            this.record(this.updatesV2, {
                 uid,
                 ...(metadataUid !== undefined ? { metadataUid } : {}),
                 ...(request.StatusId !== undefined ? { statusId: request.StatusId } : {}),

@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import { Settings, stackPrefix, workflowSettingsOf } from "../lib/settings";
 import { responsePlanArnBySeverity, responsePlanLayout } from "../lib/responsePlans";
 import { buildEventPattern, buildLifecyclePattern, buildOcsfEventPattern, buildOcsfLifecyclePattern } from "../lib/eventPattern";
@@ -285,6 +286,8 @@ async function replay(
         const automationRules = compileSuppressions(settings.suppressions, { formats: settings.findingFormats ?? ["ASFF"], followIncidents: settings.notifyFindings, now: options.now ?? new Date() });
         const account = new ReplayAccount({ definition, patterns, dynamoDb, incidents: incidentManager, automationRules, automationRuleTiming: options.automationRuleTiming });
         for (const fault of faults) account.workflow.faults.arm(fault);
+        // The stand-in's call records are for tests: a month of events keeps only the latest.
+        account.securityHub.historyLimit = 1000;
         const startIncidentStates = taskStates(definition).filter(t => TASK_INTEGRATIONS[t.state.Resource]?.operation === "startIncident").map(t => t.name);
         const report: SimulationReport = {
             events: totalEvents, matched: 0, filtered: {}, writeBackEvents: { events: 0, matched: 0 }, incidents: [], duplicates: 0, droppedDeliveries: 0,
@@ -297,7 +300,11 @@ async function replay(
         let lastTime = "";
         const seen = new Set<string>();
         const attachedTo: Array<{ incidentArn: string; findingId: string }> = [];
-        const once = (key: string) => !seen.has(key) && Boolean(seen.add(key));
+        // Keys of effects counted once, by their hash: a month holds one per finding and effect, and the keys are long (notes, ARNs).
+        const once = (key: string) => {
+            const digest = crypto.createHash("sha1").update(key).digest("base64");
+            return !seen.has(digest) && Boolean(seen.add(digest));
+        };
 
         /** Counts one delivery's executions and what they did. */
         const tally = (delivery: Delivery, order: number, item: ReplayEvent, state: FindingState) => {
