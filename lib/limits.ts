@@ -97,6 +97,19 @@ export const SECURITY_HUB_LIMITS = {
     findingIdLength: 512,
 } as const;
 
+/**
+ * Documented request rates of the APIs the workflow calls, per account and Region: a sustained
+ * rate and a burst (a token bucket). BatchUpdateFindings: 10 requests per second, burst 30
+ * (Security Hub API reference, BatchUpdateFindings; shared/reference/aws-facts.md). Incident
+ * Manager documents no per-operation rates (its quotas page lists none; its rate errors are
+ * ThrottlingException), nor does BatchUpdateFindingsV2: bench:storm prints their measured rates
+ * without a limit. Keyed by the IAM action TASK_INTEGRATIONS names, so BatchUpdateFindingsV2
+ * (the same action) is not counted against this one.
+ */
+export const API_RATES: Readonly<Record<string, { perSecond: number; burst: number; operation: string }>> = {
+    "securityhub:BatchUpdateFindings": { perSecond: 10, burst: 30, operation: "batchUpdateFindings" },
+};
+
 /** ASFF workflow statuses, and the error codes BatchUpdateFindings reports per unprocessed finding. */
 export const WORKFLOW_STATUS_VALUES = ["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"] as const;
 export const UNPROCESSED_FINDING_ERROR_CODES = [

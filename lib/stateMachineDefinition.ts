@@ -35,6 +35,17 @@ export const REOPEN_GRACE_SECONDS = 3600;
 export const REOPEN_LOCK_SECONDS = 86400;
 
 /**
+ * RecordClosed locks the close of a finding to its execution (ClosingUntil) for this long: a
+ * redelivery of the event within it stops at AlreadyClosed, a later attempt closes the finding
+ * again (the same Note), which makes good an execution that could write neither the Note nor the
+ * record back. Longer than the close path runs after RecordClosed (every write-back attempt with
+ * its retries, the waits between attempts and RestoreOpenNote's retries: checked against the
+ * rendered definition in tests/stateMachineDefinition.test.ts), and shorter than the default delay
+ * of the retry of failed executions (15 min, lib/config/retry.ts), so that the retry finds it lapsed.
+ */
+export const CLOSING_LOCK_SECONDS = 600;
+
+/**
  * A write-back (NotifyFinding, CloseNote and their OCSF twins) that Security Hub answers with the
  * finding in `UnprocessedFindings` is made again by the state machine itself (a Choice and a Wait,
  * not the Retry field: Step Functions does not document whether a state's Output is evaluated
@@ -209,6 +220,7 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         maxTimelineEventDataLength: INCIDENT_LIMITS.timelineEventDataLength,
         reopenGraceMillis: REOPEN_GRACE_SECONDS * 1000,
         reopenLockSeconds: REOPEN_LOCK_SECONDS,
+        closingLockSeconds: CLOSING_LOCK_SECONDS,
         maxWriteBackAttempts: WRITE_BACK_ATTEMPTS,
         writeBackRetrySeconds: WRITE_BACK_RETRY_SECONDS,
         incidentsConsolePath: "/systems-manager/incidents/home",

@@ -99,6 +99,8 @@ export class OfflineWorkflow {
      * state sees it, after being carried out when the fault loses only the response.
      */
     readonly faults = new FaultInjector();
+    /** Told of every Task state's service call (each retry too), at its execution's start in the events' time (bench:storm's call rates). */
+    onTaskCall?: (call: { state: string; resource: string; at: string }) => void;
 
     constructor(readonly definition: Record<string, any>, private readonly services: OfflineServices) {
         if ((definition.QueryLanguage ?? "JSONPath") !== "JSONPath") {
@@ -206,6 +208,7 @@ export class OfflineWorkflow {
                     inputs.set(name, input);
                     const states = { input, context: { ...context, State: { Name: name, EnteredTime: new Date().toISOString() } } };
                     const request = await evaluateTemplate(state.Arguments ?? {}, states);
+                    this.onTaskCall?.({ state: name, resource: state.Resource, at: startTime });
                     const result = await this.callTask(name, state.Resource, request, startTime);
                     taskResults[name] = result;
                     const output = "Output" in state ? await evaluateTemplate(state.Output, { ...states, result }) : result;
@@ -213,6 +216,7 @@ export class OfflineWorkflow {
                     return output;
                 }
                 : async (request) => {
+                    this.onTaskCall?.({ state: name, resource: state.Resource, at: startTime });
                     const result = await this.callTask(name, state.Resource, request, startTime);
                     taskResults[name] = result;
                     taskOutputs[name] = result;

@@ -13,6 +13,7 @@ import { MOCK_ACCOUNT } from "./pulumiMocks";
 import { ReplayEvent } from "./findingInput";
 import { compileSuppressions } from "../lib/suppressions";
 import { AutomationRuleTiming } from "./securityHubStandIn";
+import { OfflineWorkflow } from "./offlineWorkflow";
 
 export interface SimulatedIncident {
     /** `finding`: the finding's own incident; `rollup`: a storm's roll-up (findingId is the finding that opened it). */
@@ -139,6 +140,8 @@ export interface SimulationOptions {
     signal?: AbortSignal;
     /** Handed every DynamoDB call and its outcome (the differential test records the workflow's calls). */
     onDynamoDbCall?: LocalDynamoDb["onCall"];
+    /** Handed every Task state's service call with its time in the events' clock (bench:storm measures the rates). */
+    onTaskCall?: OfflineWorkflow["onTaskCall"];
     /** The Incident Manager stand-in to replay against (tests use it to inject faults). */
     incidentManager?: (responsePlanArn: string, allResponsePlanArns: string[]) => IncidentManagerStandIn;
     /**
@@ -288,6 +291,7 @@ async function replay(
         for (const fault of faults) account.workflow.faults.arm(fault);
         // The stand-in's call records are for tests: a month of events keeps only the latest.
         account.securityHub.historyLimit = 1000;
+        account.workflow.onTaskCall = options.onTaskCall;
         const startIncidentStates = taskStates(definition).filter(t => TASK_INTEGRATIONS[t.state.Resource]?.operation === "startIncident").map(t => t.name);
         const report: SimulationReport = {
             events: totalEvents, matched: 0, filtered: {}, writeBackEvents: { events: 0, matched: 0 }, incidents: [], duplicates: 0, droppedDeliveries: 0,

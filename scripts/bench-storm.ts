@@ -15,6 +15,7 @@ import { generatedFinding as generated } from "./support/generatedFinding";
 import { eventForFinding, ReplayEvent } from "../offline/findingInput";
 import { simulate } from "../offline/simulation";
 import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
+import { callRates, TaskCall } from "../offline/callRates";
 
 function option(name: string, fallback: number): number {
     const i = process.argv.indexOf(`--${name}`);
@@ -80,7 +81,8 @@ async function main() {
     const perFinding = new Map<string, { executions: number; transitions: number }>();
 
     const started = process.hrtime.bigint();
-    const report = await simulate({ settings, stack: "dev", events, concurrency, perFinding });
+    const calls: TaskCall[] = [];
+    const report = await simulate({ settings, stack: "dev", events, concurrency, perFinding, onTaskCall: call => calls.push(call) });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 
     // The invariant: every finding is on its own incident or on exactly one roll-up, never both.
@@ -129,6 +131,12 @@ async function main() {
         ok ? "  result              every finding is on its own incident or on exactly one roll-up"
             : `  result              BROKEN: ${broken.length} finding(s) not on exactly one incident, ${report.failures.length} failure(s)`,
     ];
+    // Each API's calls per second in the events' time, against its documented rate (lib/limits.ts API_RATES).
+    lines.push("  API calls per second (events' time; every call of an execution at its start)");
+    for (const r of callRates(calls)) {
+        const limit = r.limit ? `documented ${r.limit.perSecond}/s, burst ${r.limit.burst}: ${r.overLimit} call(s) over it` : "no documented rate";
+        lines.push(`    ${r.operation.padEnd(22)} ${String(r.calls).padStart(6)} calls, peak ${r.peakPerSecond}/s, busiest minute ${r.peakMinutePerSecond.toFixed(1)}/s; ${limit}`);
+    }
     for (const line of broken.slice(0, 10)) lines.push(`    ${line}`);
     if (broken.length > 10) lines.push(`    and ${broken.length - 10} more`);
     for (const f of report.failures.slice(0, 10)) lines.push(`    ${f.source}: ${f.findingId}: ${f.error}${f.cause ? `: ${f.cause}` : ""}`);

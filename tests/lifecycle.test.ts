@@ -5,7 +5,7 @@ import { NOTE_AUTHOR, NOTE_CLOSED_PREFIX, NOTE_OPEN_PREFIX, renderStateMachineDe
 import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
 import { LocalDynamoDb } from "../offline/localDynamoDb";
 import { IncidentManagerStandIn } from "../offline/incidentManagerStandIn";
-import { Delivery, ReplayAccount } from "../offline/replayAccount";
+import { Delivery, failedExecutions, ReplayAccount, retryFailedExecutions } from "../offline/replayAccount";
 import { PROJECT_DIR } from "../offline/stackConfig";
 import { ACCOUNT, at, findingEvent } from "./support/findings";
 
@@ -159,15 +159,32 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         expect(sh.finding(id)!.Note.Text).to.include(next.incidentRecordArn);
     });
 
-    it("opens a new linked incident when the old incident's status cannot be read", async () => {
+    it("fails without a second incident when the old incident's status cannot be read, and the retry re-opens on it", async () => {
         const { replay, incidents } = await account();
         const first = findingEvent();
         await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
         await replay.deliverFromInput(at(first, "2026-11-02T00:00:00Z", { compliance: "PASSED" }));
         incidents.failAlways("InternalServerException", "getIncidentRecord");
         const reopened = await replay.deliverFromInput(at(first, "2026-11-03T00:00:00Z", { compliance: "FAILED" }));
-        expect(reopened.runs[0].status).to.equal("SUCCEEDED");
+        expect(reopened.runs[0].status).to.equal("FAILED");
+        expect(reopened.runs[0].states).not.to.include("ReclaimForReopen");
         expect(incidents.callsOf.getIncidentRecord).to.equal(7);
+        expect(incidents.incidents).to.have.length(1);
+        incidents.recover();
+        const retried = await retryFailedExecutions(replay, failedExecutions(reopened), { attempts: 3, delaySeconds: 900 });
+        expect(retried.retries).to.equal(1);
+        expect(incidents.incidents).to.have.length(1);
+        expect(incidents.incidents[0].timeline.map(e => e.eventData)).to.satisfy((data: string[]) => data.some(d => d.includes("was re-opened")));
+    });
+
+    it("opens a new linked incident when the old incident no longer exists", async () => {
+        const { replay, incidents } = await account();
+        const first = findingEvent();
+        await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
+        await replay.deliverFromInput(at(first, "2026-11-02T00:00:00Z", { compliance: "PASSED" }));
+        incidents.failNext("ResourceNotFoundException", 1, "getIncidentRecord");
+        const reopened = await replay.deliverFromInput(at(first, "2026-11-03T00:00:00Z", { compliance: "FAILED" }));
+        expect(reopened.runs[0].status).to.equal("SUCCEEDED");
         expect(incidents.incidents).to.have.length(2);
     });
 

@@ -2,9 +2,11 @@ import { expect } from "chai";
 import aslValidator from "asl-validator";
 import { StateMachine } from "aws-local-stepfunctions";
 import {
-    applyToggles, DEDUP_EXPIRY_ATTRIBUTE, DEDUP_KEY_ATTRIBUTE, loadWorkflowTemplates, NOTE_CLOSED_PREFIX, NOTE_OPEN_PREFIX, renderStateMachineDefinition,
+    applyToggles, CLOSING_LOCK_SECONDS, DEDUP_EXPIRY_ATTRIBUTE, DEDUP_KEY_ATTRIBUTE, loadWorkflowTemplates, NOTE_CLOSED_PREFIX, NOTE_OPEN_PREFIX, renderStateMachineDefinition,
     requiredTaskPermissions, TASK_INTEGRATIONS, taskStates, TemplateError, toOneLine, WorkflowInputs, WorkflowTemplates,
+    WRITE_BACK_ATTEMPTS, WRITE_BACK_RETRY_SECONDS,
 } from "../lib/stateMachineDefinition";
+import { RETRY_SETTINGS } from "../lib/config/retry";
 import { buildLifecyclePattern } from "../lib/eventPattern";
 import { matchEventPattern } from "../offline/eventPatternMatcher";
 import { findingEvent } from "./support/findings";
@@ -219,5 +221,17 @@ describe("state machine definition", () => {
 
     it("joins a commented JSONata program into one line without touching strings", () => {
         expect(toOneLine("/* note\n   more */\n(\n  $a := 'x  y';\n  /* inline */\n  $a\n)\n")).to.equal("( $a := 'x  y'; $a )");
+    });
+
+    it("the close lock outlasts the close path after RecordClosed and lapses before the retry of failed executions comes", () => {
+        const full = renderStateMachineDefinition({ ...INPUTS, notifyFindings: true, resolveIncidentsWithFindings: true, findingFormats: ["ASFF", "OCSF"] });
+        // Worst case of a state's retriers: every attempt at its capped interval (FULL jitter waits at most that).
+        const worst = (name: string) => Math.max(...full.States[name].Retry.map((r: any) =>
+            Array.from({ length: r.MaxAttempts ?? 3 }, (_, k) => Math.min((r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** k, r.MaxDelaySeconds ?? Infinity))
+                .reduce((a: number, b: number) => a + b, 0)));
+        const closing = WRITE_BACK_ATTEMPTS * Math.max(worst("CloseNote"), worst("CloseNoteV2")) + (WRITE_BACK_ATTEMPTS - 1) * WRITE_BACK_RETRY_SECONDS + worst("RestoreOpenNote");
+        expect(closing).to.be.below(CLOSING_LOCK_SECONDS);
+        expect(CLOSING_LOCK_SECONDS).to.be.below(RETRY_SETTINGS.failedExecutionRetryDelayMinutes.default * 60);
+        expect(full.States.RecordClosed.Arguments.ExpressionAttributeValues[":until"].N).to.include(`+ ${CLOSING_LOCK_SECONDS})`);
     });
 });

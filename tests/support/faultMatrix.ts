@@ -199,13 +199,33 @@ export const RETRY_POLICY = retryPolicyOf(SETTINGS);
 
 /** What the finding ended with, comparable between two accounts (incidents by their order). */
 export interface EndState {
-    incidents: Array<{ rollup: boolean; status: string; timeline: number; relatedItems: number }>;
+    incidents: Array<{ rollup: boolean; status: string; timeline: number; relatedItems: number; refusedRelatedItems: number }>;
     record: { incident: number | null; closedAs?: string; notifiedFormats?: string[]; stuck: boolean } | null;
     asff?: { status: string; note: "open" | "closed" | "none" };
     ocsf?: { statusId: number; comment: "open" | "closed" | "none" };
 }
 
-export type Outcome = "ok" | "stuck" | "silent" | "lost" | "double";
+/**
+ * `noted`: a documented, visible skip, which holds: Incident Manager refused a related item as
+ * invalid, the finding is on its roll-up without it and the roll-up's timeline says so
+ * (AddRelatedItem, docs/failures.md). Every other difference from the fault-free end is `lost`.
+ */
+export type Outcome = "ok" | "noted" | "stuck" | "silent" | "lost" | "double";
+
+/** What the attached finding's timeline event says when its related item was refused (timeline-event-arguments.jsonata). */
+const REFUSED_RELATED_ITEM = "refused its related item";
+
+/** The end is the fault-free end but for related items refused and named on the timeline instead. */
+function onlyRefusedRelatedItems(end: EndState, base: EndState): boolean {
+    if (end.incidents.length !== base.incidents.length) return false;
+    const refused = end.incidents.reduce((n, i) => n + i.refusedRelatedItems, 0);
+    if (refused === 0) return false;
+    const asBase = { ...end, incidents: end.incidents.map(i => ({ ...i, relatedItems: i.relatedItems + i.refusedRelatedItems, refusedRelatedItems: 0 })) };
+    return JSON.stringify(asBase) === JSON.stringify(base);
+}
+
+/** Outcomes under which the invariant holds and the finding ends as it should. */
+export const HOLDS: ReadonlySet<Outcome> = new Set<Outcome>(["ok", "noted"]);
 
 export interface CellResult {
     state: string;
@@ -244,7 +264,7 @@ export class FaultMatrix {
         const ocsf = replay.securityHub.ocsfFinding(finding);
         const prefix = (text?: string) => (text?.startsWith(NOTE_OPEN_PREFIX) ? "open" : text?.startsWith(NOTE_CLOSED_PREFIX) ? "closed" : "none");
         return {
-            incidents: incidents.incidentsAt(now).map(i => ({ rollup: (i.request.Title ?? "").startsWith("[storm]"), status: i.status, timeline: i.timeline.length, relatedItems: i.relatedItems.length })),
+            incidents: incidents.incidentsAt(now).map(i => ({ rollup: (i.request.Title ?? "").startsWith("[storm]"), status: i.status, timeline: i.timeline.length, relatedItems: i.relatedItems.length, refusedRelatedItems: i.timeline.filter(e => e.eventData.includes(REFUSED_RELATED_ITEM)).length })),
             record: item ? {
                 incident: item.IncidentArn ? index(item.IncidentArn.S) : null,
                 ...(item.ClosedAs ? { closedAs: item.ClosedAs.S } : {}),
@@ -306,6 +326,7 @@ export class FaultMatrix {
         if (end.record?.stuck) return { ...result, outcome: "stuck", detail: "a live claim without an incident after the retries and a re-import" };
         if (end.incidents.length > base.end.incidents.length) return { ...result, outcome: "double", detail: `${end.incidents.length} incidents, ${base.end.incidents.length} without the fault` };
         const same = JSON.stringify(end) === JSON.stringify(base.end);
+        if (!same && onlyRefusedRelatedItems(end, base.end)) return { ...result, outcome: "noted", detail: "the related item was refused; the roll-up's timeline names the finding instead" };
         if (!same) return { ...result, outcome: "lost", detail: `ends ${JSON.stringify(end)}; without the fault ${JSON.stringify(base.end)}` };
         return { ...result, outcome: "ok" };
     }
