@@ -104,8 +104,15 @@ export function checkStateInput(t: CheckTarget): Record<string, any> {
         RollupImpact: 3,
         TokenSince: t.now,
         NoteText: `[verify] ${CHECK_MARKER}`,
+        // StopRunbook: an execution ID no execution has (all zeros, 36 characters).
+        Runbooks: [CHECK_AUTOMATION_EXECUTION_ID],
+        RunbookIndex: 0,
+        RunbooksLeft: 1,
     };
 }
+
+/** The automation execution StopRunbook is checked with: no execution has this ID, so the call can only fail with AutomationExecutionNotFoundException. */
+export const CHECK_AUTOMATION_EXECUTION_ID = "00000000-0000-0000-0000-000000000000";
 
 /** The context object of an execution started with `input` (for rendering offline and for mocked TestState). */
 export function checkContext(t: CheckTarget, input: unknown, stateName: string, stateMachineArn: string, roleArn: string): Record<string, any> {
@@ -144,6 +151,7 @@ export function planTaskChecks(definition: Record<string, any>): TaskPlan[] {
         }
         const expect = integration.service === "dynamoDb" ? "the call succeeds on a check item, or its condition fails (DynamoDB.ConditionalCheckFailedException)"
             : integration.service === "securityHub" ? "Security Hub reports the check finding unprocessed (FindingNotFound), not an error about the integration or the permission"
+            : integration.service === "ssmAutomation" ? "SSM Automation answers AutomationExecutionNotFoundException for the check execution"
             : "Incident Manager answers ResourceNotFoundException for the check incident";
         return { state: name, kind: "test", resource, service: integration.service, operation: integration.operation, expect };
     });
@@ -173,6 +181,10 @@ export function unsafeRequest(plan: Extract<TaskPlan, { kind: "test" }>, request
             if (typeof value !== "string" || !value.includes(CHECK_MARKER)) return `it names finding ${JSON.stringify(value)}, which is not the check finding`;
         }
         if (r.MetadataUids !== undefined) return "it names findings by MetadataUids, which the check cannot reserve";
+        return undefined;
+    }
+    if (plan.service === "ssmAutomation") {
+        if (r.AutomationExecutionId !== CHECK_AUTOMATION_EXECUTION_ID) return `it names automation execution ${JSON.stringify(r.AutomationExecutionId)}, not the reserved check execution`;
         return undefined;
     }
     const arn = r.Arn ?? r.IncidentRecordArn;
@@ -229,6 +241,10 @@ export function judgeTestState(plan: Extract<TaskPlan, { kind: "test" }>, answer
         }
         if (Array.isArray(result?.ProcessedFindings) && result.ProcessedFindings.length > 0) return { pass: false, detail: "Security Hub processed the check finding: a finding with the reserved id exists" };
         return { pass: false, detail: `expected the check finding unprocessed, got ${error || answer.status}: ${answer.cause ?? ""}` };
+    }
+    if (plan.service === "ssmAutomation") {
+        if (error === "Ssm.AutomationExecutionNotFoundException" || /AutomationExecutionNotFoundException/.test(text)) return { pass: true, detail: "SSM Automation answered AutomationExecutionNotFoundException for the check execution" };
+        return { pass: false, detail: `expected Ssm.AutomationExecutionNotFoundException, got ${error || answer.status}: ${answer.cause ?? ""}` };
     }
     if (error === "SsmIncidents.ResourceNotFoundException" || /SsmIncidents\.ResourceNotFoundException/.test(answer.output ?? "")) {
         return { pass: true, detail: "Incident Manager answered ResourceNotFoundException for the check incident" };
