@@ -319,6 +319,20 @@ describe("recurring activity and other tools' Notes, replayed offline (real publ
         expect(incidents.callsOf.updateIncidentRecord).to.equal(updates + 1);
         expect(incidents.incidents[0].timeline).to.have.length(1);
         expect((await record(guardDuty.Id))!.Impact.N).to.equal("2");
+
+        // Derived: new activity two hours later, now CRITICAL, on the open incident: the re-open's
+        // activity event, then the escalation to impact 1.
+        const critical = { ...guardDuty, Severity: { ...guardDuty.Severity, Label: "CRITICAL", Normalized: 90 } };
+        const recurred = await replay.deliverFromInput(update(critical, "2026-11-01T02:00:00Z"));
+        expect(recurred.runs[0].status, recurred.runs[0].cause).to.equal("SUCCEEDED");
+        expect(states(recurred)[0].slice(0, 11)).to.deep.equal(["Route", "ReadRecord", "Decide", "CheckIncident", "IncidentStillOpen", "AddReopenedTimeline", "ReopenEscalates", "EscalateIncident", "AddEscalatedTimeline", "RecordEscalation", "EscalatedThen"]);
+        expect(states(recurred)[0]).to.include("RecordIncident");
+        expect(incidents.incidents).to.have.length(1);
+        expect(incidents.incidents[0].request.Impact).to.equal(1);
+        expect(incidents.callsOf.updateIncidentRecord).to.equal(updates + 2);
+        expect(incidents.incidents[0].timeline.map(t => t.eventData).join(" ")).to.include("reported new activity").and.include("raised from 2 to 1");
+        expect(incidents.incidents[0].timeline).to.have.length(3);
+        expect((await record(guardDuty.Id))!.Impact.N).to.equal("1");
     });
 
     it("re-opens GuardDuty's recurring activity: one timeline event per hour while open, a new linked incident after resolution, and the record expires", async () => {
