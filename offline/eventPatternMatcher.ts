@@ -14,6 +14,13 @@ const SUPPORTED = new Set(["prefix", "anything-but", "exists", "numeric"]);
 
 /** Every value at `key` under the given nodes, arrays flattened. */
 function valuesAt(nodes: unknown[], key: string): unknown[] {
+    // The common case, one object holding a plain value or object: no loop, one small array.
+    if (nodes.length === 1) {
+        const node = nodes[0];
+        if (node === null || typeof node !== "object" || Array.isArray(node) || !(key in node)) return [];
+        const value = (node as Record<string, unknown>)[key];
+        return Array.isArray(value) ? value.flat(Infinity) : [value];
+    }
     const values: unknown[] = [];
     for (const node of nodes) {
         if (node === null || typeof node !== "object" || Array.isArray(node)) continue;
@@ -83,9 +90,19 @@ function matchLeaf(values: unknown[], matchers: unknown[]): boolean {
     return values.some(value => matchers.some(matcher => matchesOne(value, matcher)));
 }
 
+/** A pattern level's fields with their dotted names, worked out once per pattern object and path (patterns are not changed once built). */
+const compiled = new WeakMap<Record<string, unknown>, Map<string, Array<[key: string, expected: unknown, field: string]>>>();
+
+function fieldsOf(pattern: Record<string, unknown>, path: string): Array<[string, unknown, string]> {
+    let byPath = compiled.get(pattern);
+    if (!byPath) compiled.set(pattern, byPath = new Map());
+    let fields = byPath.get(path);
+    if (!fields) byPath.set(path, fields = Object.entries(pattern).map(([key, expected]) => [key, expected, path ? `${path}.${key}` : key]));
+    return fields;
+}
+
 function matchNodes(nodes: unknown[], pattern: Record<string, unknown>, path: string): MatchResult {
-    for (const [key, expected] of Object.entries(pattern)) {
-        const field = path ? `${path}.${key}` : key;
+    for (const [key, expected, field] of fieldsOf(pattern, path)) {
         if (key === "$or") {
             // "$or": a list of patterns, at least one of which must match at this level.
             if (!Array.isArray(expected) || expected.length < 2) throw new Error(`event pattern field ${field} must be a list of at least two patterns`);

@@ -21,6 +21,76 @@ const { countItemSizeInBytes } = require("./dynaliteItemSize");
 // child process (dynalite-process.js) makes the same change, so both answer alike.
 countItemSizeInBytes(dynaliteDb);
 
+/** DynamoDB's attribute value types, in the order dynalite's parsers test them (getImmediateType). */
+const VALUE_TYPES = ["S", "N", "B", "NULL", "BOOL", "SS", "NS", "BS", "L", "M"];
+const PARSE_CACHE_SIZE = 2000;
+
+/**
+ * dynalite's expression parsers (PEG) parse every request's condition and update expressions
+ * again: about an eighth of a replay's CPU. The workflow sends the same few expressions with
+ * different values, and a parse depends on the values only through their types, except in
+ * BETWEEN (compares the bounds) and attribute_type (reads its S value), which are never cached.
+ * So a parse is made once per expression, names and value types, with a stand-in object for each
+ * value, and its tree is reused with the request's own values put in place of the stand-ins (a
+ * fresh tree each time: dynalite's actions may change it), together with the parse's marking of
+ * names and values as used. Errors are cached the same way; a parse that throws is not.
+ * tests/dynamoDbDifferential.test.ts compares this path with dynalite over HTTP (uncached).
+ */
+function cacheParses(parser: { parse: (text: string, options: { context: any }) => unknown }, name: string): void {
+    const parse = parser.parse.bind(parser);
+    const cache = new Map<string, { result: unknown; markers: Map<object, string>; usedNames: string[]; usedValues: string[] }>();
+    parser.parse = (text, options) => {
+        const context = options.context;
+        if (/between|attribute_type/i.test(text)) return parse(text, options);
+        const values: Record<string, any> = context.attrVals ?? {};
+        const types: Record<string, string | null> = {};
+        for (const key of Object.keys(values)) {
+            const value = values[key];
+            types[key] = value && typeof value === "object" && !Array.isArray(value) ? VALUE_TYPES.find(t => value[t] != null) ?? null : typeof value;
+        }
+        const key = JSON.stringify([name, Boolean(context.isKeyCondition), text, context.attrNames ?? null, types, Object.keys(context.unusedAttrNames ?? {}), Object.keys(context.unusedAttrVals ?? {})]);
+        let entry = cache.get(key);
+        if (!entry) {
+            const markers = new Map<object, string>();
+            const stand: Record<string, object> = {};
+            for (const k of Object.keys(values)) {
+                const type = types[k];
+                const marker = type && VALUE_TYPES.includes(type) ? { [type]: true } : {};
+                markers.set(marker, k);
+                stand[k] = marker;
+            }
+            const names = { ...(context.unusedAttrNames ?? {}) };
+            const vals = { ...(context.unusedAttrVals ?? {}) };
+            const result = parse(text, { context: { ...context, attrVals: context.attrVals ? stand : undefined, unusedAttrNames: names, unusedAttrVals: vals } });
+            entry = {
+                result,
+                markers,
+                usedNames: Object.keys(context.unusedAttrNames ?? {}).filter(k => !(k in names)),
+                usedValues: Object.keys(context.unusedAttrVals ?? {}).filter(k => !(k in vals)),
+            };
+            if (cache.size >= PARSE_CACHE_SIZE) cache.clear();
+            cache.set(key, entry);
+        }
+        for (const k of entry.usedNames) delete context.unusedAttrNames[k];
+        for (const k of entry.usedValues) delete context.unusedAttrVals[k];
+        const { markers } = entry;
+        const fill = (node: unknown): unknown => {
+            if (node === null || typeof node !== "object") return node;
+            const k = markers.get(node);
+            if (k !== undefined) return values[k];
+            if (Array.isArray(node)) return node.map(fill);
+            const copy: Record<string, unknown> = Object.create(Object.getPrototypeOf(node));
+            for (const field of Object.keys(node)) copy[field] = fill((node as Record<string, unknown>)[field]);
+            return copy;
+        };
+        return fill(entry.result);
+    };
+}
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+cacheParses(require("dynalite/db/conditionParser"), "condition");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+cacheParses(require("dynalite/db/updateParser"), "update");
+
 /**
  * The operations answered in process: the item operations of Step Functions' optimized integration,
  * tables for the replay, and Scan for the replay's count of stuck claims (offline/claims.ts).

@@ -8,6 +8,34 @@ import { OpsCenterOperation, OpsCenterStandIn } from "./opsCenterStandIn";
 import { MOCK_ACCOUNT } from "./pulumiMocks";
 import { FaultInjector } from "./faults";
 
+/**
+ * jsonpath-plus, which the engine calls as `JSONPath({ path, json, wrap: false })` for every
+ * JSONPath of a state, returns a scalar result by throwing it inside an Error and catching it
+ * (so that `new JSONPath` is refused): an Error with its stack trace per scalar, a few percent of
+ * a replay's CPU. Called that way, the same evaluation is made without the throw: the instance
+ * built without autostart, then evaluated with the same arguments, returning the same value.
+ * Any other call (with `new`, a string path, more arguments) goes to jsonpath-plus unchanged.
+ */
+function evaluateJsonPathWithoutThrowing(): void {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const module = require("jsonpath-plus");
+    const original = module.JSONPath;
+    if (original.withoutThrowing) return;
+    const wrapper = function (this: unknown, opts: any, ...rest: unknown[]) {
+        if (new.target || rest.length > 0 || opts === null || typeof opts !== "object" || opts.autostart === false) {
+            return new.target ? Reflect.construct(original, [opts, ...rest], new.target) : original.call(this, opts, ...rest);
+        }
+        const instance = new original({ ...opts, autostart: false });
+        const args: Record<string, unknown> = { path: opts.path };
+        if ("json" in opts) args.json = opts.json;
+        return instance.evaluate(args);
+    };
+    Object.assign(wrapper, original, { withoutThrowing: true });
+    wrapper.prototype = original.prototype;
+    module.JSONPath = wrapper;
+}
+evaluateJsonPathWithoutThrowing();
+
 /** What one offline execution did. */
 export interface ExecutionReport {
     executionArn: string;
@@ -38,6 +66,12 @@ export interface OfflineServices {
     /** Systems Manager OpsCenter, for the OpsCenter backend's states. */
     opsCenter?: OpsCenterStandIn;
     securityHub?: SecurityHubService;
+    /**
+     * Wraps every service call with the start time of the execution making it (the replay's
+     * clock: offline/replayAccount.ts). The stand-ins read their clock synchronously, before their
+     * first await, so a value set for the synchronous part of the call is the one they see.
+     */
+    atExecutionTime?: <T>(startTime: string, call: () => T) => T;
 }
 
 /** Longest timer Node keeps (2^31 - 1 ms): a Task's timeout offline, which no replay reaches. */
@@ -118,13 +152,19 @@ export class OfflineWorkflow {
     }
 
     /** A Task state's service call, through the fault hook. */
-    private async callTask(state: string, resource: string, request: any): Promise<unknown> {
+    private async callTask(state: string, resource: string, request: any, startTime: string): Promise<unknown> {
         const fault = this.faults.take(state);
-        if (!fault) return this.callService(resource, request);
+        if (!fault) return this.callAt(startTime, resource, request);
         this.calledResources.add(resource);
-        if (fault.afterApplying) await this.callService(resource, request).catch(() => undefined);
+        if (fault.afterApplying) await this.callAt(startTime, resource, request).catch(() => undefined);
         const code = fault.error.slice(fault.error.indexOf(".") + 1);
         throw new StatesError(fault.error, `injected ${code}${fault.afterApplying ? " after the call was applied (response lost)" : ""} (Error Code: ${code})`);
+    }
+
+    /** A service call at the execution's start time (see OfflineServices.atExecutionTime). */
+    private callAt(startTime: string, resource: string, request: any): Promise<unknown> {
+        const at = this.services.atExecutionTime;
+        return at ? at(startTime, () => this.callService(resource, request)) : this.callService(resource, request);
     }
 
     /** Routes a task to the stand-in of the service its integration calls (TASK_INTEGRATIONS). */
@@ -175,7 +215,7 @@ export class OfflineWorkflow {
                     const states = { input, context: { ...context, State: { Name: name, EnteredTime: new Date().toISOString() } } };
                     const request = await evaluateTemplate(state.Arguments ?? {}, states);
                     this.onTaskCall?.({ state: name, resource: state.Resource, at: startTime });
-                    const result = await this.callTask(name, state.Resource, request);
+                    const result = await this.callTask(name, state.Resource, request, startTime);
                     taskResults[name] = result;
                     const output = "Output" in state ? await evaluateTemplate(state.Output, { ...states, result }) : result;
                     taskOutputs[name] = output;
@@ -183,7 +223,7 @@ export class OfflineWorkflow {
                 }
                 : async (request) => {
                     this.onTaskCall?.({ state: name, resource: state.Resource, at: startTime });
-                    const result = await this.callTask(name, state.Resource, request);
+                    const result = await this.callTask(name, state.Resource, request, startTime);
                     taskResults[name] = result;
                     taskOutputs[name] = result;
                     return result;

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "async_hooks";
 import * as crypto from "crypto";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE, OCSF_EVENT_DETAIL_TYPE } from "../lib/eventPattern";
 import { isOcsfFinding, ocsfFindingUid } from "../lib/ocsf";
@@ -90,7 +89,12 @@ function executionTime(value: unknown): string | undefined {
 export class ReplayAccount {
     readonly workflow: OfflineWorkflow;
     readonly securityHub: SecurityHubStandIn;
-    private readonly now = new AsyncLocalStorage<string>();
+    /**
+     * The start time of the execution whose service call is being made, set for the synchronous
+     * part of each call (OfflineServices.atExecutionTime); undefined between calls. Not an
+     * AsyncLocalStorage: that turns on promise hooks for every promise of the replay.
+     */
+    private callTime: string | undefined;
     /** Echo events per finding Id, waiting for the execution that caused them to finish. */
     private readonly echoes = new Map<string, Array<Record<string, any>>>();
 
@@ -102,12 +106,12 @@ export class ReplayAccount {
             this.echoes.get(key)!.push(event);
         });
         if (options.automationRules) this.securityHub.setAutomationRules(options.automationRules, options.automationRuleTiming);
-        options.incidents.clock = () => this.now.getStore() ?? new Date().toISOString();
-        if (options.opsCenter) options.opsCenter.clock = () => this.now.getStore() ?? new Date().toISOString();
+        options.incidents.clock = () => this.callTime ?? new Date().toISOString();
+        if (options.opsCenter) options.opsCenter.clock = () => this.callTime ?? new Date().toISOString();
         const securityHub = this.securityHub;
         // Security Hub applies an update at the time of the execution that made it.
         const atExecutionTime = () => {
-            const at = this.now.getStore();
+            const at = this.callTime;
             if (at) securityHub.setTime(at);
         };
         const securityHubService = {
@@ -126,6 +130,15 @@ export class ReplayAccount {
             incidents: options.incidents,
             opsCenter: options.opsCenter,
             securityHub: securityHubService,
+            atExecutionTime: <T>(startTime: string, call: () => T): T => {
+                const outer = this.callTime;
+                this.callTime = startTime;
+                try {
+                    return call();
+                } finally {
+                    this.callTime = outer;
+                }
+            },
         });
     }
 
@@ -151,7 +164,7 @@ export class ReplayAccount {
      */
     async startExecution(event: Record<string, any>, startTime: string): Promise<Delivery> {
         const delivery: Delivery = { event, origin: "retry", startTime, runs: [], echoes: [] };
-        delivery.runs = [await this.now.run(startTime, () => this.workflow.run(event, crypto.randomUUID(), { startTime }))];
+        delivery.runs = [await this.workflow.run(event, crypto.randomUUID(), { startTime })];
         await this.deliverEchoes(delivery);
         return delivery;
     }
@@ -174,7 +187,10 @@ export class ReplayAccount {
         filteredBy ??= envelope;
         if (!delivery.rule && filteredBy) {
             delivery.filteredBy = filteredBy.field;
-            delivery.filteredFields = failingFields(filteredBy.pattern, event);
+            // Every failing field, worked out when asked for (a month's filtered re-imports never are).
+            const { pattern } = filteredBy;
+            let fields: string[] | undefined;
+            Object.defineProperty(delivery, "filteredFields", { enumerable: true, configurable: true, get: () => (fields ??= failingFields(pattern, event)) });
         }
         if (delivery.rule) {
             // Up to DELIVERIES_IN_FLIGHT of them run at a time, the next starting as one ends: they
@@ -184,7 +200,7 @@ export class ReplayAccount {
             const lane = async () => {
                 while (next < deliveries) {
                     const i = next++;
-                    runs[i] = await this.now.run(startTime, () => this.workflow.run(event, crypto.randomUUID(), { startTime }));
+                    runs[i] = await this.workflow.run(event, crypto.randomUUID(), { startTime });
                 }
             };
             await Promise.all(Array.from({ length: Math.min(deliveries, DELIVERIES_IN_FLIGHT) }, lane));

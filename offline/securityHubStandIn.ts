@@ -207,6 +207,31 @@ function copy<T>(value: T): T {
     return structuredClone(value);
 }
 
+/**
+ * Stored findings kept as their JSON text (Security Hub stores JSON): a fraction of the memory
+ * of the objects, which matters when a replay holds 100,000 of them, and every read is a fresh
+ * copy that the caller may change (and `set` back).
+ */
+class JsonStore<T> {
+    private readonly texts = new Map<string, string>();
+
+    get(key: string): T | undefined {
+        const text = this.texts.get(key);
+        return text === undefined ? undefined : JSON.parse(text);
+    }
+
+    set(key: string, value: T): void {
+        this.texts.set(key, JSON.stringify(value));
+    }
+}
+
+/** A copy of an event without its `detail.findings` (which the caller replaces). */
+function envelopeCopy(event: Record<string, any>): Record<string, any> {
+    const { detail, ...envelope } = event;
+    const { findings: _findings, ...rest } = detail ?? {};
+    return { ...JSON.parse(JSON.stringify(envelope)), detail: JSON.parse(JSON.stringify(rest)) };
+}
+
 /** OCSF compliance Pass (`compliance.status_id` 1, or `compliance.status` "Pass"; ocsf-v2.md compliance row). */
 function compliancePassed(finding: OcsfFinding): boolean {
     return finding.compliance?.status_id === OCSF_COMPLIANCE_STATUS_IDS.Pass || finding.compliance?.status === "Pass";
@@ -445,7 +470,7 @@ export class SecurityHubStandIn {
     readonly updates: AppliedUpdate[] = [];
     /** What every provider import did to each finding's workflow status, in order. */
     readonly imports: ImportOutcome[] = [];
-    private readonly findings = new Map<string, Finding>();
+    private readonly findings = new JsonStore<Finding>();
     /** Account and Region of the events each finding arrived in (the hub that stores it). */
     private readonly origin = new Map<string, { account: string; region: string }>();
     /** Top-level fields a customer set with BatchUpdateFindings, per finding. */
@@ -477,10 +502,23 @@ export class SecurityHubStandIn {
     readonly automationUpdates: AutomationUpdate[] = [];
 
     /**
+     * How many of the latest records `updates`, `imports`, `updatesV2` and `importsV2` keep
+     * (default: all). A month-long replay keeps a window, so that memory does not grow with every
+     * event; `lastImport` is always the latest.
+     */
+    historyLimit = Infinity;
+
+    /**
      * @param onEvent receives each Imported event BatchUpdateFindings emits, synchronously, before
      * the call returns. It should queue the event rather than run the workflow on it.
      */
     constructor(private readonly onEvent: (event: SecurityHubEvent) => void = () => undefined) {}
+
+    /** Appends a record, dropping the oldest beyond twice historyLimit (amortised: one splice per historyLimit records). */
+    private record<T>(records: T[], entry: T): void {
+        records.push(entry);
+        if (records.length > 2 * this.historyLimit) records.splice(0, records.length - this.historyLimit);
+    }
 
     /** The stand-in's clock (ISO-8601). */
     get now(): string {
@@ -569,8 +607,7 @@ export class SecurityHubStandIn {
 
     /** A copy of the stored finding with this Id, if the stand-in has imported it. */
     finding(id: string): Finding | undefined {
-        const stored = this.findings.get(id);
-        return stored === undefined ? undefined : copy(stored);
+        return this.findings.get(id);
     }
 
     /** The outcome of the most recent provider import (the last finding of the last event). */
@@ -610,9 +647,10 @@ export class SecurityHubStandIn {
                 continue;
             }
             this.apply(stored, request);
+            this.findings.set(identifier.Id, stored);
             const event = this.event(identifier.Id, stored);
             events.push(event);
-            this.updates.push({
+            this.record(this.updates, {
                 id: identifier.Id,
                 productArn: identifier.ProductArn,
                 ...(request.Workflow ? { status: request.Workflow.Status } : {}),
@@ -671,7 +709,7 @@ export class SecurityHubStandIn {
             throw new Error("importEvent: the event has no detail.findings list of findings with an Id");
         }
         if (typeof event.time === "string" && TIMESTAMP.test(event.time)) this.clock = event.time;
-        const output = copy(event) as SecurityHubEvent;
+        const output = envelopeCopy(event) as SecurityHubEvent;
         output.detail.findings = findings.map(finding => this.withAutomationRules("ASFF", finding.Id, this.importFinding(finding, event)));
         return output;
     }
@@ -683,8 +721,11 @@ export class SecurityHubStandIn {
      * BatchUpdateFindings).
      */
     private withAutomationRules(format: "ASFF" | "OCSF", key: string, imported: Record<string, any>): Record<string, any> {
+        // The stored finding holds what was just imported: when no rule's criteria match that, none changes it.
+        if (format === "ASFF" ? !this.automationRules.asff.some(rule => asffCriteriaMatch(rule.args.criteria, imported)) : this.automationRules.ocsf.length === 0) return imported;
         const stored = format === "ASFF" ? this.findings.get(key) : this.ocsfFindings.get(key);
         if (!stored || !this.applyAutomationRules(format, key, stored)) return imported;
+        if (format === "ASFF") this.findings.set(key, stored as Finding);
         if (this.automationTiming === "in-import") return copy(stored);
         const event = format === "ASFF" ? this.event(key, stored) : this.eventV2(key, stored);
         for (const update of this.automationUpdates.filter(u => u.key === key && u.eventId === undefined)) update.eventId = event.id;
@@ -734,14 +775,15 @@ export class SecurityHubStandIn {
 
     private importFinding(input: Finding, event: Record<string, any>): Finding {
         const id: string = input.Id;
-        const result = copy(input);
+        // As Security Hub receives it: JSON (and faster to copy than structuredClone).
+        const result: Finding = JSON.parse(JSON.stringify(input));
         const stored = this.findings.get(id);
         const inputStatus: string | undefined = input.Workflow?.Status;
         if (typeof event.account === "string" && typeof event.region === "string") this.origin.set(id, { account: event.account, region: event.region });
 
         if (stored === undefined) {
-            this.findings.set(id, copy(result));
-            this.imports.push({ id, after: inputStatus, input: inputStatus, reason: "first-import", time: this.clock });
+            this.findings.set(id, result);
+            this.record(this.imports, { id, after: inputStatus, input: inputStatus, reason: "first-import", time: this.clock });
             return result;
         }
 
@@ -778,8 +820,8 @@ export class SecurityHubStandIn {
             else result[field] = copy(stored[field]);
         }
 
-        this.findings.set(id, copy(result));
-        this.imports.push({ id, before, after, input: inputStatus, reason, time: this.clock });
+        this.findings.set(id, result);
+        this.record(this.imports, { id, before, after, input: inputStatus, reason, time: this.clock });
         return result;
     }
 
@@ -806,7 +848,7 @@ export class SecurityHubStandIn {
 
         if (stored === undefined) {
             this.ocsfFindings.set(uid, copy(result));
-            this.importsV2.push({ uid, after: inputStatus, input: inputStatus, reason: "first-import", time: this.clock });
+            this.record(this.importsV2, { uid, after: inputStatus, input: inputStatus, reason: "first-import", time: this.clock });
             return result;
         }
 
@@ -848,7 +890,7 @@ export class SecurityHubStandIn {
         }
 
         this.ocsfFindings.set(uid, copy(result));
-        this.importsV2.push({ uid, before, after, input: inputStatus, reason, time: this.clock });
+        this.record(this.importsV2, { uid, before, after, input: inputStatus, reason, time: this.clock });
         return result;
     }
 
@@ -903,7 +945,7 @@ export class SecurityHubStandIn {
             const event = this.eventV2(uid, stored);
             events.push(event);
             const metadataUid = ocsfString(stored, OCSF_FINDING_PATHS.metadataUid);
-            this.updatesV2.push({
+            this.record(this.updatesV2, {
                 uid,
                 ...(metadataUid !== undefined ? { metadataUid } : {}),
                 ...(request.StatusId !== undefined ? { statusId: request.StatusId } : {}),

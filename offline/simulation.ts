@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import { Settings, stackPrefix, workflowSettingsOf } from "../lib/settings";
 import { responsePlanArnBySeverity, responsePlanLayout } from "../lib/responsePlans";
 import { buildEventPattern, buildLifecyclePattern, buildOcsfEventPattern, buildOcsfLifecyclePattern } from "../lib/eventPattern";
@@ -10,7 +11,7 @@ import { Fault, parseFault } from "./faults";
 import { stuckClaims } from "./claims";
 import { retryPolicyOf } from "../lib/failedExecutionRetry";
 import { MOCK_ACCOUNT } from "./pulumiMocks";
-import { eventMillis, eventsSource, ReplayEvent, ReplayFinding, ReplaySource } from "./findingInput";
+import { eventMillis, eventsSource, ReplayEvent, ReplaySource } from "./findingInput";
 import { compileSuppressions } from "../lib/suppressions";
 import { AutomationRuleTiming } from "./securityHubStandIn";
 import { OfflineWorkflow } from "./offlineWorkflow";
@@ -215,7 +216,8 @@ interface FindingState {
     incidentArn?: string;
     rollup?: boolean;
     matched: boolean;
-    filteredBy?: string[];
+    /** The finding's last delivery no rule matched (its failing fields are worked out at the end, once). */
+    lastFiltered?: Delivery;
     runs: number;
     failedRuns: number;
     duplicateRuns: number;
@@ -228,9 +230,65 @@ interface FindingState {
  * execution starts at its event's time; different findings run side by side.
  */
 export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
-    const { settings, stack } = options;
     // One finding's events in time order (file order for equal or missing times), findings by their first event.
     const source = options.input ?? eventsSource(options.events ?? []);
+    const findings = source.findings();
+    let next = 0;
+    const pending: AsyncIterator<FindingQueue> = {
+        async next() {
+            return next < findings.length ? { done: false, value: source.eventsOf(findings[next++]) } : { done: true, value: undefined };
+        },
+    };
+    try {
+        return await replay(options, pending, source.events);
+    } finally {
+        source.close?.();
+    }
+}
+
+/** One finding's events in time order, each with its input order. */
+type FindingQueue = Array<{ order: number; item: ReplayEvent }>;
+
+/** What simulateFindings replays: the options of simulate, the events given one finding at a time. */
+export interface FindingStreamOptions extends Omit<SimulationOptions, "events" | "input"> {
+    /**
+     * Each finding's events (all of one finding, in any order: they are sorted by time), the
+     * findings in the order of their first event's time, as they would reach the account. Read
+     * lazily, `concurrency` findings ahead at most: memory holds the findings being replayed, not
+     * the whole input.
+     */
+    findings: AsyncIterable<ReplayEvent[]> | Iterable<ReplayEvent[]>;
+    /** Events in all, when known (handed to onProgress as its total; 0 when not given). */
+    totalEvents?: number;
+}
+
+/**
+ * simulate for input generated on the fly (bench:month): the same replay, fed one finding at a
+ * time. The report's `events` counts the events read.
+ */
+export async function simulateFindings(options: FindingStreamOptions): Promise<SimulationReport> {
+    const source = Symbol.asyncIterator in options.findings
+        ? (options.findings as AsyncIterable<ReplayEvent[]>)[Symbol.asyncIterator]()
+        : (options.findings as Iterable<ReplayEvent[]>)[Symbol.iterator]();
+    let order = 0;
+    const queues: AsyncIterator<FindingQueue> = {
+        async next() {
+            const next = await source.next();
+            if (next.done) return { done: true, value: undefined };
+            const queue = next.value.map(item => ({ order: order++, item }));
+            queue.sort((a, b) => (eventMillis(a.item.event) - eventMillis(b.item.event)) || a.order - b.order);
+            return { done: false, value: queue };
+        },
+    };
+    return replay({ ...options, events: [] }, queues, options.totalEvents ?? 0, () => order);
+}
+
+/**
+ * The replay behind simulate and simulateFindings: `pending` gives one finding's queue at a time,
+ * in the order findings start.
+ */
+async function replay(options: SimulationOptions, pending: AsyncIterator<FindingQueue>, totalEvents: number, eventsRead?: () => number): Promise<SimulationReport> {
+    const { settings, stack } = options;
     const deliveries = options.deliveries ?? 1;
     const tableName = settings.tableName ?? `${stackPrefix(stack)}-dedup`;
     // The stack's plans as the program declares them (lib/responsePlans.ts): the default one and, with responsePlans, one per severity group.
@@ -265,11 +323,13 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         const automationRules = compileSuppressions(settings.suppressions, { formats: settings.findingFormats ?? ["ASFF"], followIncidents: settings.notifyFindings, now: options.now ?? new Date() });
         const account = new ReplayAccount({ definition, patterns, dynamoDb, incidents: incidentManager, opsCenter, automationRules, automationRuleTiming: options.automationRuleTiming });
         for (const fault of faults) account.workflow.faults.arm(fault);
+        // The stand-in's call records are for tests: a month of events keeps only the latest.
+        account.securityHub.historyLimit = 1000;
         account.workflow.onTaskCall = options.onTaskCall;
         const startIncidentStates = taskStates(definition).filter(t => ["startIncident", "createOpsItem"].includes(TASK_INTEGRATIONS[t.state.Resource]?.operation)).map(t => t.name);
         const report: SimulationReport = {
             backend,
-            events: source.events, matched: 0, filtered: {}, writeBackEvents: { events: 0, matched: 0 }, incidents: [], duplicates: 0, droppedDeliveries: 0,
+            events: totalEvents, matched: 0, filtered: {}, writeBackEvents: { events: 0, matched: 0 }, incidents: [], duplicates: 0, droppedDeliveries: 0,
             failures: [], executions: 0, transitions: 0, notified: 0, timelineEvents: [], reopened: { timeline: 0, newIncident: 0 }, incidentsResolved: 0, resolvedByResponders: 0, attached: 0, suppressedByRule: {},
             retries: 0, findings: [], stuckClaims: 0,
         };
@@ -279,7 +339,11 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         let lastTime = "";
         const seen = new Set<string>();
         const attachedTo: Array<{ incidentArn: string; findingId: string }> = [];
-        const once = (key: string) => !seen.has(key) && Boolean(seen.add(key));
+        // Keys of effects counted once, by their hash: a month holds one per finding and effect, and the keys are long (notes, ARNs).
+        const once = (key: string) => {
+            const digest = crypto.createHash("sha1").update(key).digest("base64");
+            return !seen.has(digest) && Boolean(seen.add(digest));
+        };
 
         /** Counts one delivery's executions and what they did. */
         const tally = (delivery: Delivery, order: number, item: ReplayEvent, state: FindingState) => {
@@ -379,8 +443,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         let done = 0;
         let endMillis = 0;
         const outcomes: Array<{ order: number; outcome: FindingOutcome }> = [];
-        const replayQueue = async (finding: ReplayFinding) => {
-            const queue = source.eventsOf(finding);
+        const replayQueue = async (queue: FindingQueue) => {
             // Whether this finding has an incident yet: only then is a duplicate a suppressed one.
             const state: FindingState = { hasIncident: false, matched: false, runs: 0, failedRuns: 0, duplicateRuns: 0 };
             // The retry of this finding's failed executions, on the events' clock (lib/failedExecutionRetry.ts).
@@ -412,14 +475,14 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                     state.matched = true;
                 } else if (delivery.filteredBy) {
                     report.filtered[delivery.filteredBy] = (report.filtered[delivery.filteredBy] ?? 0) + 1;
-                    state.filteredBy = delivery.filteredFields;
+                    state.lastFiltered = delivery;
                 }
                 const time = item.event.time;
                 if (typeof time === "string" && time > lastTime && !Number.isNaN(Date.parse(time))) lastTime = time;
                 if (!Number.isNaN(millis)) endMillis = Math.max(endMillis, millis);
                 tally(delivery, order, item, state);
                 scheduleRetries(delivery, order, item, 1);
-                options.onProgress?.(++done, source.events);
+                options.onProgress?.(++done, totalEvents);
             }
             await retryUntil(Infinity);
             const [{ order, item }] = queue;
@@ -435,18 +498,25 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
                     source: item.source,
                     outcome,
                     ...(state.incidentArn ? { incidentArn: state.incidentArn } : {}),
-                    ...(outcome === "filtered" ? { filteredBy: state.filteredBy ?? [] } : {}),
+                    ...(outcome === "filtered" ? { filteredBy: state.lastFiltered?.filteredFields ?? [] } : {}),
                 },
             });
         };
         // Findings start in the order of their first event's time, as they would reach the account
-        // (storm counting depends on it); up to `concurrency` of them run side by side.
-        const pending = source.findings();
-        let next = 0;
-        const workers = Array.from({ length: Math.min(options.concurrency ?? 16, pending.length) }, async () => {
-            while (next < pending.length && !options.signal?.aborted) await replayQueue(pending[next++]);
+        // (storm counting depends on it); up to `concurrency` of them run side by side, each
+        // worker taking the next finding as its last one ends.
+        let exhausted = false;
+        const take = async () => {
+            if (exhausted || options.signal?.aborted) return undefined;
+            const next = await pending.next();
+            if (next.done) exhausted = true;
+            return next.done ? undefined : next.value;
+        };
+        const workers = Array.from({ length: options.concurrency ?? 16 }, async () => {
+            for (let queue = await take(); queue; queue = await take()) if (queue.length > 0) await replayQueue(queue);
         });
         await Promise.all(workers);
+        if (eventsRead) report.events = eventsRead();
 
         if (lastTime) {
             const at = new Date(Date.parse(lastTime)).toISOString();
@@ -468,10 +538,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         report.findings = outcomes.sort((a, b) => a.order - b.order).map(o => o.outcome);
         // Claims left live without an incident, as the table holds them when the last execution ended.
         report.stuckClaims = (await stuckClaims(dynamoDb, tableName, new Date(endMillis || Date.now()).toISOString())).length;
-        if (options.signal?.aborted && next < pending.length) report.interrupted = true;
+        if (options.signal?.aborted && !exhausted && !(await pending.next()).done) report.interrupted = true;
         return report;
     } finally {
         await dynamoDb.stop();
-        source.close?.();
     }
 }

@@ -153,6 +153,15 @@ describe("in-process DynamoDB against dynalite over HTTP", function () {
             { operation: "PutItem", request: { TableName: TABLE, Item: key("") } },
             { operation: "PutItem", request: { TableName: TABLE, Item: { ...key("x"), Bad: { S: 1 } } } },
             { operation: "PutItem", request: { TableName: TABLE, Item: { ...key("x") }, ReturnValues: "ALL_NEW" } },
+            // One expression again with other values and other value types (the in-process parser
+            // reuses a parse per expression and value types: the request's values must be the ones used).
+            ...["2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z"].map(t => ({ operation: "UpdateItem", request: { TableName: TABLE, Key: key("c"), UpdateExpression: "SET Seen = :t ADD Counter :v", ExpressionAttributeValues: { ":t": { S: t }, ":v": { N: "2" } }, ReturnValues: "ALL_NEW" } })),
+            { operation: "UpdateItem", request: { TableName: TABLE, Key: key("c"), UpdateExpression: "SET Seen = :t ADD Counter :v", ExpressionAttributeValues: { ":t": { S: "2026-11-03T00:00:00Z" }, ":v": { S: "2" } }, ReturnValues: "ALL_NEW" } },
+            { operation: "UpdateItem", request: { TableName: TABLE, Key: key("c"), UpdateExpression: "SET Seen = :t ADD Counter :v", ExpressionAttributeValues: { ":t": { N: "3" }, ":v": { N: "3" } }, ReturnValues: "UPDATED_NEW" } },
+            ...["1", "5"].map(n => ({ operation: "UpdateItem", request: { TableName: TABLE, Key: key("c"), UpdateExpression: "SET Counter = Counter + :n", ConditionExpression: "Counter < :limit", ExpressionAttributeValues: { ":n": { N: n }, ":limit": { N: "9" } }, ReturnValues: "UPDATED_NEW" } })),
+            ...[["1", "9"], ["9", "1"], ["a", "1"]].map(([lo, hi]) => ({ operation: "DeleteItem", request: { TableName: TABLE, Key: key("absent"), ConditionExpression: "Counter BETWEEN :lo AND :hi", ExpressionAttributeValues: { ":lo": { N: lo }, ":hi": lo === "a" ? { S: hi } : { N: hi } } } })),
+            ...["S", "Z", "N"].map(t => ({ operation: "DeleteItem", request: { TableName: TABLE, Key: key("c"), ConditionExpression: "attribute_type(Seen, :t)", ExpressionAttributeValues: { ":t": { S: t } }, ReturnValues: "ALL_OLD" } })),
+            ...[{ N: "1" }, { BOOL: true }].map((n, i) => ({ operation: "PutItem", request: { TableName: TABLE, Item: key(`s${i}`), ConditionExpression: "size(#s) > :n OR attribute_not_exists(#s)", ExpressionAttributeNames: { "#s": "Seen" }, ExpressionAttributeValues: { ":n": n } } })),
         ];
         const answers = await expectSameAnswers(calls);
         const errors = answers.map(a => a.error?.name).filter(Boolean);
