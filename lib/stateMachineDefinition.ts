@@ -379,6 +379,17 @@ export const OPSCENTER_STATES: Readonly<Record<string, { Resource: string; Argum
         Resource: "arn:aws:states:::aws-sdk:ssm:updateOpsItem",
         Arguments: { OpsItemId: "{% $substringAfter($states.input.IncidentArn, 'opsitem/') %}", Status: "Resolved" },
     },
+    // A more severe copy of the finding raises the OpsItem's Severity and Priority to its label's
+    // (the decision compares impactBySeverity, as for incidents); AddEscalatedTimeline adds the note.
+    EscalateIncident: {
+        Resource: "arn:aws:states:::aws-sdk:ssm:updateOpsItem",
+        Arguments: {
+            OpsItemId: "{% $substringAfter($states.input.IncidentArn, 'opsitem/') %}",
+            Severity: "{% $lookup(${opsItemSeverityBySeverity}, ${finding}.Severity.Label) %}",
+            Priority: "{% $lookup(${opsItemPriorityBySeverity}, ${finding}.Severity.Label) %}",
+        },
+    },
+    AddEscalatedTimeline: { Resource: "arn:aws:states:::aws-sdk:ssm:updateOpsItem", Arguments: "{% ${opsItemNoteArguments} %}" },
 };
 
 /**

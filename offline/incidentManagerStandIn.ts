@@ -232,6 +232,8 @@ export class IncidentManagerStandIn {
         if (request.ClientToken !== undefined && (typeof request.ClientToken !== "string" || length(request.ClientToken) > L.clientTokenLength)) problems.push(`clientToken must be at most ${L.clientTokenLength} characters`);
         if (problems.length > 0) throw this.error("ValidationException", problems.join("; "));
         const incident = this.existing(request.Arn, "arn");
+        // The incident's impact is what GetIncidentRecord reports (kept on its request).
+        if (request.Impact !== undefined) incident.request = { ...incident.request, Impact: request.Impact };
         if (request.Status === "RESOLVED" && incident.status !== "RESOLVED") {
             this.resolve(incident.incidentRecordArn);
             incident.resolvedBy = "workflow";

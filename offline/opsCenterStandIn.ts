@@ -177,8 +177,13 @@ export class OpsCenterStandIn {
         if (request.Title !== undefined && !this.lengthWithin(request.Title, 1, OPSCENTER_LIMITS.titleLength)) problems.push(`Title must be 1-${OPSCENTER_LIMITS.titleLength} characters`);
         if (request.Description !== undefined && !this.lengthWithin(request.Description, 1, OPSCENTER_LIMITS.descriptionLength)) problems.push(`Description must be 1-${OPSCENTER_LIMITS.descriptionLength} characters`);
         if (request.OperationalData !== undefined) problems.push(...this.operationalDataProblems(request.OperationalData));
+        const L = OPSCENTER_LIMITS;
+        if (request.Severity !== undefined && !(L.severities as readonly string[]).includes(request.Severity)) problems.push(`Severity ${JSON.stringify(request.Severity)} is not one of ${L.severities.join(", ")}`);
+        if (request.Priority !== undefined && !(Number.isInteger(request.Priority) && request.Priority >= L.minPriority && request.Priority <= L.maxPriority)) problems.push(`Priority ${JSON.stringify(request.Priority)} is not ${L.minPriority}-${L.maxPriority}`);
         if (problems.length > 0) throw this.error("OpsItemInvalidParameterException", problems.join("; "));
         const now = this.clock();
+        if (request.Severity !== undefined) item.request.Severity = request.Severity;
+        if (request.Priority !== undefined) item.request.Priority = request.Priority;
         Object.assign(item.operationalData, JSON.parse(JSON.stringify(request.OperationalData ?? {})));
         if (request.Status !== undefined && request.Status !== item.status) {
             item.status = request.Status;

@@ -201,7 +201,7 @@ describe("IncidentStateMachine", () => {
         expect(derived).to.deep.equal({
             dedupTable: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
             responsePlan: ["ssm-incidents:StartIncident"],
-            incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord", "ssm-incidents:UpdateRelatedItems"],
+            incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord", "ssm-incidents:UpdateIncidentRecord", "ssm-incidents:UpdateRelatedItems"],
             securityHub: ["securityhub:BatchUpdateFindings"],
             securityHubV2: [],
             anyResource: [],

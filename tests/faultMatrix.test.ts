@@ -25,7 +25,7 @@ describe("the fault matrix: every Task state of the rendered definition fails, a
         expect(plan.unreached, "Task states no scenario reaches: add a scenario to tests/support/faultMatrix.ts").to.deep.equal([]);
         expect(plan.cells.map(c => c.state)).to.deep.equal(matrixStates());
         // Every scenario's fault-free run ends without a stuck claim and with the finding's incident.
-        expect(SCENARIOS.map(s => s.name)).to.include.members(["new", "duplicate", "close", "reopen-open", "reopen-resolved", "storm-open", "storm-attach", "ocsf-new", "ocsf-twin"]);
+        expect(SCENARIOS.map(s => s.name)).to.include.members(["new", "duplicate", "close", "reopen-open", "reopen-resolved", "storm-open", "storm-attach", "ocsf-new", "ocsf-twin", "escalate"]);
     });
 
     it("holds the invariant and recovers in every cell not listed as known to fail; every listed cell still fails", async () => {

@@ -132,7 +132,7 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         const reopened = await replay.deliverFromInput(at(first, "2026-11-01T01:00:00Z", { compliance: "FAILED" }));
         expect(sh.lastImport!.reason).to.equal("reset-compliance");
         expect(reopened.rule).to.equal("findings");
-        expect(statesOf(reopened)).to.deep.equal([["Route", "ClaimFinding", "ReadRecord", "Decide", "CheckIncident", "IncidentStillOpen", "AddReopenedTimeline", "NotifyFinding", "Notified", "RecordIncident"]]);
+        expect(statesOf(reopened)).to.deep.equal([["Route", "ClaimFinding", "ReadRecord", "Decide", "CheckIncident", "IncidentStillOpen", "AddReopenedTimeline", "ReopenEscalates", "NotifyFinding", "Notified", "RecordIncident"]]);
         expect(incidents.incidents).to.have.length(1);
         const [incident] = incidents.incidents;
         expect(incident.timeline.map(e => e.eventData.split(" was ")[1].split(/[.:]/)[0])).to.deep.equal(["resolved", "re-opened"]);

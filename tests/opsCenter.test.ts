@@ -10,11 +10,13 @@ import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
 import { stateMachineTaskPolicy, taskResources } from "../lib/policies";
 import { LocalDynamoDb } from "../offline/localDynamoDb";
 import { OpsCenterStandIn } from "../offline/opsCenterStandIn";
-import { simulate } from "../offline/simulation";
+import { simulate, stackRules } from "../offline/simulation";
+import { ReplayAccount } from "../offline/replayAccount";
+import { IncidentManagerStandIn } from "../offline/incidentManagerStandIn";
 import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
 import { cellKey, FaultMatrix, HOLDS, SCENARIOS } from "./support/faultMatrix";
 import { FAULT_CLASSES } from "../offline/faults";
-import { at, findingEvent, findingId } from "./support/findings";
+import { at, findingEvent, findingId, ocsfFindingEvent } from "./support/findings";
 
 const IM_INPUTS: WorkflowInputs = { tableName: "t", responsePlanArn: "arn:aws:ssm-incidents::111122223333:response-plan/p", dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY }, resolveIncidentsWithFindings: true, findingFormats: ["ASFF", "OCSF"] };
 const OPS_INPUTS: WorkflowInputs = {
@@ -181,6 +183,34 @@ describe("the OpsCenter backend (incidentBackend: opscenter)", function () {
             expect(reopenedOnOpen?.request.OperationalData?.["securityhub-incidents:finding-id"].Value).to.equal(b.detail.findings[0].Id);
         });
 
+        it("raises the OpsItem's Severity and Priority once when the finding's OCSF twin arrives more severe, with a note; never lowers them", async () => {
+            const table = `escalate-${Date.now()}`;
+            await dynamoDb.createDedupTable(table);
+            const opsCenter = new OpsCenterStandIn("111122223333", "us-east-1");
+            const account = new ReplayAccount({
+                definition: renderStateMachineDefinition({ ...OPS_INPUTS, tableName: table, notifyFindings: true }),
+                patterns: stackRules(settings({ findingFormats: '["ASFF","OCSF"]' })),
+                dynamoDb, incidents: new IncidentManagerStandIn([]), opsCenter,
+            });
+            const id = findingId();
+            const opened = await account.deliverFromInput(at(findingEvent({ id }), "2026-11-27T00:00:00Z"));
+            expect(opened.runs[0].status, opened.runs[0].cause).to.equal("SUCCEEDED");
+            // The same finding in OCSF (same uid), Critical: raised once; redelivered, and again at High: nothing more.
+            const critical = { ...ocsfFindingEvent({ uid: id, severityId: 5, time: "2026-11-27T00:05:00.000Z" }), time: "2026-11-27T00:05:00Z" };
+            const raised = await account.deliverFromInput(critical);
+            expect(raised.runs[0].states, raised.runs[0].cause).to.include.members(["EscalateIncident", "AddEscalatedTimeline", "RecordEscalation", "NotifyFindingV2"]);
+            const updates = opsCenter.callsOf.updateOpsItem;
+            await account.redeliver(raised.event);
+            await account.deliverFromInput({ ...ocsfFindingEvent({ uid: id, severityId: 4, time: "2026-11-27T00:10:00.000Z" }), time: "2026-11-27T00:10:00Z" });
+            expect(opsCenter.callsOf.updateOpsItem).to.equal(updates);
+            expect(opsCenter.opsItems).to.have.length(1);
+            const [item] = opsCenter.opsItems;
+            expect([item.request.Severity, item.request.Priority]).to.deep.equal([DEFAULT_OPS_ITEM_SEVERITY.CRITICAL, DEFAULT_OPS_ITEM_PRIORITY.CRITICAL]);
+            const notes = Object.keys(item.operationalData).filter(k => k.startsWith("securityhub-incidents:escalated:"));
+            expect(notes).to.have.length(1);
+            expect(item.operationalData[notes[0]].Value).to.include("arrived with a higher severity (CRITICAL)");
+        });
+
         it("rolls a storm up into one OpsItem and attaches the further findings to it", async () => {
             const events = Array.from({ length: 5 }, (_, i) => {
                 const e = findingEvent({ id: findingId() });
@@ -232,7 +262,7 @@ describe("the OpsCenter backend (incidentBackend: opscenter)", function () {
         it("holds the invariant and recovers when an OpsCenter call fails, one error class per state in turn, and after a lost create", async () => {
             const reached = await matrix.reach();
             const states = Object.keys(OPSCENTER_STATES).filter(s => reached.has(s));
-            expect(states).to.include.members(["OpenIncident", "CheckIncident", "AddClosedTimeline", "ResolveIncident", "OpenRollup", "AddRelatedItem", "AddAttachedTimeline"]);
+            expect(states).to.include.members(["OpenIncident", "CheckIncident", "AddClosedTimeline", "ResolveIncident", "OpenRollup", "AddRelatedItem", "AddAttachedTimeline", "EscalateIncident", "AddEscalatedTimeline"]);
             const cells = states.map((state, i) => ({ state, faultClass: FAULT_CLASSES[i % FAULT_CLASSES.length], scenario: reached.get(state)![0] }));
             const rollupScenario = SCENARIOS.find(s => s.name === "storm-open")!;
             cells.push({ state: "OpenIncident", faultClass: "lostResponse", scenario: SCENARIOS[0] }, { state: "OpenRollup", faultClass: "lostResponse", scenario: rollupScenario });

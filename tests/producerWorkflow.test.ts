@@ -284,6 +284,57 @@ describe("recurring activity and other tools' Notes, replayed offline (real publ
         expect(on.incidents.incidents).to.have.length(1);
     });
 
+    it("raises the incident's impact once for a re-import whose severity rose, never lowers it, and a redelivery repeats nothing (item 7)", async () => {
+        // awsdocs-service-guides/guardduty-typical-finding.current-docs.json (MEDIUM, NEW, no compliance):
+        // opens at MEDIUM's impact 3. Derived: GuardDuty updates the same finding within the hour, first
+        // raising it to HIGH, then reporting it at MEDIUM again.
+        const [guardDuty] = corpusFindings("awsdocs-service-guides/guardduty-typical-finding.current-docs.json");
+        expect(guardDuty.Severity.Label).to.equal("MEDIUM");
+        const { replay, incidents, record } = await account();
+        const opened = await replay.deliverFromInput(eventOf(guardDuty, "2026-11-01T00:00:00Z"));
+        expect(opened.runs[0].status, opened.runs[0].cause).to.equal("SUCCEEDED");
+        expect(incidents.incidents).to.have.length(1);
+        expect(incidents.incidents[0].request.Impact).to.equal(3);
+        expect((await record(guardDuty.Id))!.Impact.N).to.equal("3");
+        const updates = incidents.callsOf.updateIncidentRecord;
+
+        const high = { ...guardDuty, Severity: { ...guardDuty.Severity, Label: "HIGH", Normalized: 70 } };
+        const raised = await replay.deliverFromInput(update(high, "2026-11-01T00:10:00Z"));
+        expect(raised.runs[0].status, raised.runs[0].cause).to.equal("SUCCEEDED");
+        expect(states(raised)).to.deep.equal([["Route", "ReadRecord", "Decide", "EscalateIncident", "AddEscalatedTimeline", "RecordEscalation", "EscalatedThen", "DuplicateFinding"]]);
+        expect(incidents.incidents).to.have.length(1);
+        expect(incidents.incidents[0].request.Impact).to.equal(2);
+        expect(incidents.callsOf.updateIncidentRecord).to.equal(updates + 1);
+        expect(incidents.incidents[0].timeline).to.have.length(1);
+        expect(incidents.incidents[0].timeline[0].eventData).to.include(`${guardDuty.Id} arrived with a higher severity (HIGH)`).and.include("raised from 3 to 2");
+        expect((await record(guardDuty.Id))!.Impact.N).to.equal("2");
+
+        // The same event again: the record holds impact 1, nothing to raise.
+        const again = await replay.redeliver(raised.event);
+        expect(states(again)).to.deep.equal([["Route", "ReadRecord", "Decide", "DuplicateFinding"]]);
+        // A less severe copy: nothing lowered.
+        const lowered = await replay.deliverFromInput(update(guardDuty, "2026-11-01T00:20:00Z"));
+        expect(states(lowered)).to.deep.equal([["Route", "ReadRecord", "Decide", "DuplicateFinding"]]);
+        expect(incidents.incidents[0].request.Impact).to.equal(2);
+        expect(incidents.callsOf.updateIncidentRecord).to.equal(updates + 1);
+        expect(incidents.incidents[0].timeline).to.have.length(1);
+        expect((await record(guardDuty.Id))!.Impact.N).to.equal("2");
+
+        // Derived: new activity two hours later, now CRITICAL, on the open incident: the re-open's
+        // activity event, then the escalation to impact 1.
+        const critical = { ...guardDuty, Severity: { ...guardDuty.Severity, Label: "CRITICAL", Normalized: 90 } };
+        const recurred = await replay.deliverFromInput(update(critical, "2026-11-01T02:00:00Z"));
+        expect(recurred.runs[0].status, recurred.runs[0].cause).to.equal("SUCCEEDED");
+        expect(states(recurred)[0].slice(0, 11)).to.deep.equal(["Route", "ReadRecord", "Decide", "CheckIncident", "IncidentStillOpen", "AddReopenedTimeline", "ReopenEscalates", "EscalateIncident", "AddEscalatedTimeline", "RecordEscalation", "EscalatedThen"]);
+        expect(states(recurred)[0]).to.include("RecordIncident");
+        expect(incidents.incidents).to.have.length(1);
+        expect(incidents.incidents[0].request.Impact).to.equal(1);
+        expect(incidents.callsOf.updateIncidentRecord).to.equal(updates + 2);
+        expect(incidents.incidents[0].timeline.map(t => t.eventData).join(" ")).to.include("reported new activity").and.include("raised from 2 to 1");
+        expect(incidents.incidents[0].timeline).to.have.length(3);
+        expect((await record(guardDuty.Id))!.Impact.N).to.equal("1");
+    });
+
     it("re-opens GuardDuty's recurring activity: one timeline event per hour while open, a new linked incident after resolution, and the record expires", async () => {
         // awsdocs-service-guides/guardduty-typical-finding.current-docs.json (HIGH, NEW, no compliance); the updates are derived.
         const [guardDuty] = corpusFindings("awsdocs-service-guides/guardduty-typical-finding.current-docs.json");

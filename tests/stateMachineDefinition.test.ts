@@ -84,7 +84,7 @@ describe("state machine definition", () => {
         const resolving = renderStateMachineDefinition({ ...INPUTS, resolveIncidentsWithFindings: true });
         const all = taskStates(resolving).filter(t => t.state.Resource.startsWith("arn:aws:states:::dynamodb:"));
         // The finding's record, and the storm items (counters and roll-ups, "#storm|…").
-        const recordStates = ["ClaimFinding", "ReadRecord", "ReclaimForReopen", "RecordIncident", "RecordIncidentNotNotified", "ReleaseReopen", "ReleaseClaim", "ReadLinkedRecord", "RecordClosed", "ReadClosedRecord", "RestoreOpenNote"];
+        const recordStates = ["ClaimFinding", "ReadRecord", "ReclaimForReopen", "RecordIncident", "RecordIncidentNotNotified", "ReleaseReopen", "ReleaseClaim", "ReadLinkedRecord", "RecordClosed", "ReadClosedRecord", "RestoreOpenNote", "RecordEscalation"];
         const stormStates = ["ReserveSlot", "ReserveGlobalSlot", "ReadStorm", "ElectOpener", "RecordRollup", "AttachFinding", "DetachFromRollup", "RejoinRollup", "LeaveRollup"];
         expect(all.map(t => t.name)).to.have.members([...recordStates, ...stormStates]);
         const states = all.filter(t => recordStates.includes(t.name));
@@ -103,7 +103,8 @@ describe("state machine definition", () => {
         expect(requiredTaskPermissions(definition)).to.deep.equal({
             dedupTable: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
             responsePlan: ["ssm-incidents:StartIncident"],
-            incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord", "ssm-incidents:UpdateRelatedItems"],
+            // UpdateIncidentRecord: the escalation (EscalateIncident) even without resolveIncidentsWithFindings.
+            incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord", "ssm-incidents:UpdateIncidentRecord", "ssm-incidents:UpdateRelatedItems"],
             securityHub: ["securityhub:BatchUpdateFindings"],
             securityHubV2: [],
             anyResource: [],

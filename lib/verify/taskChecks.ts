@@ -102,6 +102,9 @@ export function checkStateInput(t: CheckTarget): Record<string, any> {
         // A roll-up this finding leaves (LeaveRollup): the same reserved storm item.
         LeaveRollup: stormItem,
         RollupImpact: 3,
+        // An escalation (EscalateIncident, RecordEscalation): the impact raised to, and the one before.
+        Impact: 3,
+        PreviousImpact: 3,
         TokenSince: t.now,
         NoteText: `[verify] ${CHECK_MARKER}`,
         // StopRunbook: an execution ID no execution has (all zeros, 36 characters).

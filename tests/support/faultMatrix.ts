@@ -182,6 +182,16 @@ export const SCENARIOS: Scenario[] = [
             return { setup: [{ event: at(control(id, ownControl()), iso(T0)) }], act: [{ event: ocsfAt(id, T0 + MINUTE) }], finding: id };
         },
     },
+    {
+        // The OCSF twin of a HIGH finding arrives CRITICAL: the incident's impact is raised (issue 16 item 7).
+        name: "escalate",
+        inputs: {},
+        build() {
+            const id = findingId();
+            const first = at(control(id, ownControl()), iso(T0));
+            return { setup: [{ event: first }], act: [{ event: ocsfAt(id, T0 + MINUTE, { severityId: 5 }) }], finding: id };
+        },
+    },
 ];
 
 const COMMON_INPUTS = { dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY }, notifyFindings: true, findingFormats: ["ASFF", "OCSF"] };
