@@ -125,8 +125,8 @@ function matchNodes(nodes: unknown[], pattern: Record<string, unknown>, path: st
 /** Every field of a pattern the nodes fail, in the pattern's order (a failed `$or` is named as one field). */
 function failingNodes(nodes: unknown[], pattern: Record<string, unknown>, path: string): string[] {
     const failing: string[] = [];
-    for (const [key, expected] of Object.entries(pattern)) {
-        const field = path ? `${path}.${key}` : key;
+    // The compiled dotted names: every filtered finding of a replay lists the same few strings, shared.
+    for (const [key, expected, field] of fieldsOf(pattern, path)) {
         if (key === "$or" || Array.isArray(expected)) {
             if (!matchNodes(nodes, { [key]: expected }, path).matched) failing.push(field);
         } else if (expected !== null && typeof expected === "object") {

@@ -2,6 +2,7 @@ import * as crypto from "crypto";
 import { INCIDENT_ARN_PATTERN, INCIDENT_LIMITS, ISO_TIMESTAMP_PATTERN, RELATED_ITEM_TYPES } from "../lib/limits";
 import { StatesError } from "./stepFunctionsJsonata";
 import { SsmAutomationStandIn } from "./ssmAutomationStandIn";
+import { TextPacker } from "./packedText";
 
 /** One incident the stand-in opened, with the request that opened it and what happened since. */
 export interface OpenedIncident {
@@ -56,6 +57,87 @@ function length(text: string): number {
 }
 
 /**
+ * The same text as one flat string. Strings built from parts (template literals, `+`) are ropes of
+ * their parts until V8 flattens them; a map key or a field kept for a month of incidents should
+ * not keep the parts (a heap snapshot of bench:month found about 170 bytes of rope per ARN).
+ */
+function flat(text: string): string {
+    return JSON.parse(JSON.stringify(text));
+}
+
+/** A short, fixed-length key for an idempotency token (incident ARN and client token): a month holds one per timeline event. */
+function tokenKey(incidentRecordArn: string, clientToken: string): string {
+    return crypto.createHash("sha1").update(incidentRecordArn).update("|").update(clientToken).digest("base64");
+}
+
+/** What an incident holds that only tests and the report read back: kept packed once the incident is retired. */
+interface IncidentDetail {
+    request: StartIncidentRequest;
+    timeline: TimelineEvent[];
+    relatedItems: RelatedItem[];
+}
+
+/**
+ * An incident as the stand-in keeps it. Its request, timeline and related items are packed
+ * (offline/packedText.ts) when the replay retires it (the finding it was opened for has no more
+ * events) and unpacked by the first read after: retiring changes how memory holds them, not what
+ * any call or reader sees. The rest (status, times, ARNs) stays as it is: the workflow's calls and
+ * the end of a replay read it.
+ */
+class StoredIncident implements OpenedIncident {
+    status: "OPEN" | "RESOLVED" = "OPEN";
+    resolvedTime?: string;
+    resolvedBy?: "workflow" | "responder";
+    readonly automationExecutionArns: string[] = [];
+    private detail?: IncidentDetail;
+    private packed?: string;
+
+    constructor(readonly incidentRecordArn: string, readonly creationTime: string, detail: IncidentDetail, private readonly packer: TextPacker) {
+        this.detail = detail;
+    }
+
+    private open(): IncidentDetail {
+        if (!this.detail) {
+            this.detail = JSON.parse(this.packer.unpack(this.packed!)) as IncidentDetail;
+            this.packed = undefined;
+        }
+        return this.detail;
+    }
+
+    get request(): StartIncidentRequest { return this.open().request; }
+    set request(request: StartIncidentRequest) { this.open().request = request; }
+    get timeline(): TimelineEvent[] { return this.open().timeline; }
+    get relatedItems(): RelatedItem[] { return this.open().relatedItems; }
+
+    /** Packs the detail; false when it is packed already. */
+    retire(): boolean {
+        if (!this.detail) return false;
+        this.packed = this.packer.pack(JSON.stringify(this.detail));
+        this.detail = undefined;
+        return true;
+    }
+
+    get retired(): boolean {
+        return this.detail === undefined;
+    }
+
+    /** Characters of the packed detail (0 when unpacked). */
+    get packedLength(): number {
+        return this.packed?.length ?? 0;
+    }
+
+    toJSON(): OpenedIncident {
+        const { request, timeline, relatedItems } = this.open();
+        return {
+            incidentRecordArn: this.incidentRecordArn, request, status: this.status, creationTime: this.creationTime,
+            ...(this.resolvedTime !== undefined ? { resolvedTime: this.resolvedTime } : {}),
+            ...(this.resolvedBy !== undefined ? { resolvedBy: this.resolvedBy } : {}),
+            timeline, relatedItems, automationExecutionArns: this.automationExecutionArns,
+        };
+    }
+}
+
+/**
  * Incident Manager offline: StartIncident, GetIncidentRecord, CreateTimelineEvent and
  * UpdateIncidentRecord. It enforces the documented request constraints (ssm-incidents service
  * model) and fails the way the Step Functions SDK integration reports service errors
@@ -64,6 +146,7 @@ function length(text: string): number {
  */
 export class IncidentManagerStandIn {
     readonly incidents: OpenedIncident[] = [];
+    private readonly packer = new TextPacker();
     /** StartIncident calls, accepted or not: for counting retries. */
     calls = 0;
     /** Calls of every operation, accepted or not. */
@@ -77,9 +160,10 @@ export class IncidentManagerStandIn {
      * the replay asks in. Default: responders never resolve.
      */
     respondersResolveAfterMs?: number;
-    private readonly byToken = new Map<string, OpenedIncident>();
-    private readonly byArn = new Map<string, OpenedIncident>();
-    private readonly timelineTokens = new Map<string, TimelineEvent>();
+    private readonly byToken = new Map<string, StoredIncident>();
+    private readonly byArn = new Map<string, StoredIncident>();
+    /** Event IDs of timeline events by their idempotency token (tokenKey). */
+    private readonly timelineTokens = new Map<string, string>();
     private readonly faults: Array<{ operation: IncidentOperation; errorName: string }> = [];
     private readonly permanentFaults = new Map<IncidentOperation, string>();
 
@@ -134,24 +218,23 @@ export class IncidentManagerStandIn {
         const planName = request.ResponsePlanArn.split("/").pop();
         const account = request.ResponsePlanArn.split(":")[4];
         const partition = request.ResponsePlanArn.split(":")[1];
-        const incident: OpenedIncident = {
-            incidentRecordArn: `arn:${partition}:ssm-incidents::${account}:incident-record/${planName}/${crypto.randomUUID()}`,
-            request: JSON.parse(JSON.stringify(request)),
-            status: "OPEN",
-            creationTime: this.clock(),
+        const incidentRecordArn = flat(`arn:${partition}:ssm-incidents::${account}:incident-record/${planName}/${crypto.randomUUID()}`);
+        const copied: StartIncidentRequest = JSON.parse(JSON.stringify(request));
+        const incident = new StoredIncident(incidentRecordArn, this.clock(), {
+            request: copied,
             timeline: [],
-            relatedItems: JSON.parse(JSON.stringify(request.RelatedItems ?? [])),
-            automationExecutionArns: [],
-        };
-        incident.automationExecutionArns.push(this.automation.start(incident.incidentRecordArn).automationExecutionArn);
+            // The request's items, not another copy of them: neither list's items are changed.
+            relatedItems: [...(copied.RelatedItems ?? [])],
+        }, this.packer);
+        incident.automationExecutionArns.push(flat(this.automation.start(incident.incidentRecordArn).automationExecutionArn));
         this.incidents.push(incident);
         this.byArn.set(incident.incidentRecordArn, incident);
-        if (request.ClientToken) this.byToken.set(request.ClientToken, incident);
+        if (request.ClientToken) this.byToken.set(flat(request.ClientToken), incident);
         return { IncidentRecordArn: incident.incidentRecordArn };
     }
 
     /** The incident an ARN names, or ResourceNotFoundException as the service answers. */
-    private existing(arn: unknown, field: string): OpenedIncident {
+    private existing(arn: unknown, field: string): StoredIncident {
         if (typeof arn !== "string" || length(arn) > INCIDENT_LIMITS.identifierArnLength || !ARN.test(arn)) {
             throw this.error("ValidationException", `${field} ${JSON.stringify(arn)} does not match the ARN pattern`);
         }
@@ -211,12 +294,12 @@ export class IncidentManagerStandIn {
         if (request.EventReferences !== undefined && (!Array.isArray(request.EventReferences) || request.EventReferences.length > L.timelineEventReferences)) problems.push(`eventReferences must be a list of at most ${L.timelineEventReferences}`);
         if (problems.length > 0) throw this.error("ValidationException", problems.join("; "));
         const incident = this.existing(request.IncidentRecordArn, "incidentRecordArn");
-        const token = request.ClientToken ? `${incident.incidentRecordArn}|${request.ClientToken}` : undefined;
+        const token = request.ClientToken ? tokenKey(incident.incidentRecordArn, request.ClientToken) : undefined;
         const repeated = token ? this.timelineTokens.get(token) : undefined;
-        if (repeated) return { IncidentRecordArn: incident.incidentRecordArn, EventId: repeated.eventId };
+        if (repeated) return { IncidentRecordArn: incident.incidentRecordArn, EventId: repeated };
         const event: TimelineEvent = { eventId: crypto.randomUUID(), eventTime: request.EventTime, eventType: request.EventType, eventData: request.EventData };
         incident.timeline.push(event);
-        if (token) this.timelineTokens.set(token, event);
+        if (token) this.timelineTokens.set(token, event.eventId);
         return { IncidentRecordArn: incident.incidentRecordArn, EventId: event.eventId };
     }
 
@@ -262,7 +345,7 @@ export class IncidentManagerStandIn {
         if (request.ClientToken !== undefined && (typeof request.ClientToken !== "string" || length(request.ClientToken) > INCIDENT_LIMITS.clientTokenLength)) problems.push(`clientToken must be at most ${INCIDENT_LIMITS.clientTokenLength} characters`);
         if (problems.length > 0) throw this.error("ValidationException", problems.join("; "));
         const incident = this.existing(request.IncidentRecordArn, "incidentRecordArn");
-        const token = request.ClientToken ? `${incident.incidentRecordArn}|${request.ClientToken}` : undefined;
+        const token = request.ClientToken ? tokenKey(incident.incidentRecordArn, request.ClientToken) : undefined;
         if (token && this.relatedTokens.has(token)) return {};
         if (token) this.relatedTokens.add(token);
         if (update.ItemToAdd) incident.relatedItems.push(JSON.parse(JSON.stringify(update.ItemToAdd)));
@@ -281,6 +364,30 @@ export class IncidentManagerStandIn {
     /** The incident with this ARN, if the stand-in opened it. */
     incident(incidentRecordArn: string): OpenedIncident | undefined {
         return this.byArn.get(incidentRecordArn);
+    }
+
+    /**
+     * Tells the stand-in that nothing more is expected of an incident (the replay calls it for a
+     * finding's own incident once the finding's events are over): its request, timeline and related
+     * items are kept packed until something reads them again. Calls on it answer as before.
+     * Returns whether anything was packed.
+     */
+    retire(incidentRecordArn: string): boolean {
+        return this.byArn.get(incidentRecordArn)?.retire() ?? false;
+    }
+
+    /** Incidents retired and not read since. */
+    get retired(): number {
+        let n = 0;
+        for (const incident of this.byArn.values()) if (incident.retired) n++;
+        return n;
+    }
+
+    /** Bytes the packed details of retired incidents hold (one byte per character of their packed text). */
+    get packedBytes(): number {
+        let n = 0;
+        for (const incident of this.byArn.values()) n += incident.packedLength;
+        return n;
     }
 
     private error(name: string, message: string): StatesError {

@@ -1,4 +1,5 @@
 import * as crypto from "crypto";
+import { TextPacker } from "./packedText";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE, OCSF_EVENT_DETAIL_TYPE } from "../lib/eventPattern";
 import {
     BATCH_UPDATE_FINDINGS_V2_ERRORS, BATCH_UPDATE_V2_SEVERITY_IDS, BATCH_UPDATE_V2_STATUS_IDS, ISO_TIMESTAMP_PATTERN, OCSF_COMPLIANCE_STATUS_IDS,
@@ -210,18 +211,30 @@ function copy<T>(value: T): T {
 /**
  * Stored findings kept as their JSON text (Security Hub stores JSON): a fraction of the memory
  * of the objects, which matters when a replay holds 100,000 of them, and every read is a fresh
- * copy that the caller may change (and `set` back).
+ * copy that the caller may change (and `set` back). A finding `retire`d (its replayed events are
+ * over) is kept packed (offline/packedText.ts, about a sixth of the text); reading it unpacks it,
+ * so retiring changes how it is held, never what is read.
  */
 class JsonStore<T> {
-    private readonly texts = new Map<string, string>();
+    private readonly texts = new Map<string, string | { packed: string }>();
+    readonly packer = new TextPacker();
 
     get(key: string): T | undefined {
         const text = this.texts.get(key);
-        return text === undefined ? undefined : JSON.parse(text);
+        if (text === undefined) return undefined;
+        return JSON.parse(typeof text === "string" ? text : this.packer.unpack(text.packed));
     }
 
     set(key: string, value: T): void {
         this.texts.set(key, JSON.stringify(value));
+    }
+
+    /** Packs one stored value; false when there is none or it is packed already. */
+    retire(key: string): boolean {
+        const text = this.texts.get(key);
+        if (typeof text !== "string") return false;
+        this.texts.set(key, { packed: this.packer.pack(text) });
+        return true;
     }
 }
 
@@ -473,6 +486,8 @@ export class SecurityHubStandIn {
     private readonly findings = new JsonStore<Finding>();
     /** Account and Region of the events each finding arrived in (the hub that stores it). */
     private readonly origin = new Map<string, { account: string; region: string }>();
+    /** One shared origin object per account and Region (a month holds 100,000 findings of a few hundred). */
+    private readonly places = new Map<string, { account: string; region: string }>();
     /** Top-level fields a customer set with BatchUpdateFindings, per finding. */
     private readonly customerSet = new Map<string, Set<string>>();
     /** Every BatchUpdateFindingsV2 call, accepted or not. */
@@ -603,6 +618,28 @@ export class SecurityHubStandIn {
     ocsfFinding(uid: string): OcsfFinding | undefined {
         const stored = this.ocsfFindings.get(uid);
         return stored === undefined ? undefined : copy(stored);
+    }
+
+    private place(account: string, region: string): { account: string; region: string } {
+        const key = `${account}|${region}`;
+        let place = this.places.get(key);
+        if (!place) this.places.set(key, place = { account, region });
+        return place;
+    }
+
+    /**
+     * Tells the stand-in that a finding's replayed events are over (the replay calls it once a
+     * finding's last event, retries and write-backs have run): its stored ASFF finding is kept
+     * packed. A later read or update of it unpacks it and answers as before; this is only how
+     * memory holds it. Returns whether anything was packed.
+     */
+    retire(id: string): boolean {
+        return this.findings.retire(id);
+    }
+
+    /** Findings retired so far (offline/packedText.ts). */
+    get retired(): number {
+        return this.findings.packer.packed;
     }
 
     /** A copy of the stored finding with this Id, if the stand-in has imported it. */
@@ -779,7 +816,7 @@ export class SecurityHubStandIn {
         const result: Finding = JSON.parse(JSON.stringify(input));
         const stored = this.findings.get(id);
         const inputStatus: string | undefined = input.Workflow?.Status;
-        if (typeof event.account === "string" && typeof event.region === "string") this.origin.set(id, { account: event.account, region: event.region });
+        if (typeof event.account === "string" && typeof event.region === "string") this.origin.set(id, this.place(event.account, event.region));
 
         if (stored === undefined) {
             this.findings.set(id, result);
@@ -842,7 +879,7 @@ export class SecurityHubStandIn {
         const result = copy(input);
         const stored = this.ocsfFindings.get(uid);
         const inputStatus = typeof input.status_id === "number" ? input.status_id : undefined;
-        if (typeof event.account === "string" && typeof event.region === "string") this.ocsfOrigin.set(uid, { account: event.account, region: event.region });
+        if (typeof event.account === "string" && typeof event.region === "string") this.ocsfOrigin.set(uid, this.place(event.account, event.region));
         const metadataUid = ocsfString(input, OCSF_FINDING_PATHS.metadataUid);
         if (metadataUid !== undefined) this.ocsfByMetadataUid.set(metadataUid, uid);
 

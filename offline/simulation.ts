@@ -6,7 +6,7 @@ import { renderStateMachineDefinition, TASK_INTEGRATIONS, taskStates } from "../
 import { DynamoDbBackend, LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn } from "./incidentManagerStandIn";
 import { OpsCenterStandIn } from "./opsCenterStandIn";
-import { Delivery, failedExecutions, PendingRetry, ReplayAccount } from "./replayAccount";
+import { Delivery, failedExecutions, findingKey, PendingRetry, ReplayAccount } from "./replayAccount";
 import { Fault, parseFault } from "./faults";
 import { stuckClaims } from "./claims";
 import { retryPolicyOf } from "../lib/failedExecutionRetry";
@@ -229,6 +229,8 @@ interface FindingState {
     runs: number;
     failedRuns: number;
     duplicateRuns: number;
+    /** The finding's own incidents (not roll-ups), retired with it when its events are over. */
+    ownIncidents: string[];
 }
 
 /**
@@ -377,6 +379,7 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
                     state.hasIncident = true;
                     state.incidentArn = openedArn;
                     state.rollup = Boolean(outputs.OpenRollup ?? outputs.FindRollupOpsItem);
+                    if (!state.rollup && !state.ownIncidents.includes(openedArn)) state.ownIncidents.push(openedArn);
                 }
                 // Racing roll-up openers get the same incident (one client token): count it once.
                 if (openedArn && opsCenter && once(`incident|${openedArn}`)) {
@@ -453,7 +456,7 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
         const outcomes: Array<{ order: number; outcome: FindingOutcome }> = [];
         const replayQueue = async (queue: FindingQueue) => {
             // Whether this finding has an incident yet: only then is a duplicate a suppressed one.
-            const state: FindingState = { hasIncident: false, matched: false, runs: 0, failedRuns: 0, duplicateRuns: 0 };
+            const state: FindingState = { hasIncident: false, matched: false, runs: 0, failedRuns: 0, duplicateRuns: 0, ownIncidents: [] };
             // The retry of this finding's failed executions, on the events' clock (lib/failedExecutionRetry.ts).
             const retries: Array<PendingRetry & { order: number; item: ReplayEvent; due: number }> = [];
             const scheduleRetries = (delivery: Delivery, order: number, item: ReplayEvent, attempt: number) => {
@@ -493,6 +496,13 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
                 options.onProgress?.(++done, totalEvents);
             }
             await retryUntil(Infinity);
+            // The finding's events are over: what the stand-ins keep of it (its stored finding, its own
+            // incidents) is packed until something reads it again. Roll-ups serve other findings and
+            // are left as they are. How memory holds them, not what they answer (docs/performance.md).
+            for (const key of new Set(queue.map(q => findingKey(q.item.event)))) {
+                if (key?.startsWith("ASFF|")) account.securityHub.retire(key.slice("ASFF|".length));
+            }
+            if (!opsCenter) for (const arn of state.ownIncidents) incidentManager.retire(arn);
             const [{ order, item }] = queue;
             const outcome: FindingOutcome["outcome"] = state.incidentArn ? (state.rollup ? "rollup" : "incident")
                 : !state.matched && item.findingId !== undefined ? "filtered"
