@@ -1,8 +1,8 @@
 // Runs dynalite (in-memory DynamoDB) in its own process on loopback and reports its port to the
 // parent over IPC; it exits when the parent goes away. Plain JavaScript so it starts fast.
 "use strict";
-// Keys and items in buffers of their own length, as in process (dynaliteStore.js).
-require("./dynaliteStore").storeInExactBuffers();
+// Keys and items as strings of their own, as in process (dynaliteStore.js).
+require("./dynaliteStore").storeAsText();
 const dynalite = require("dynalite");
 // Item sizes in UTF-8 bytes, as DynamoDB counts them (the in-process DynamoDB does the same).
 require("./dynaliteItemSize").countItemSizeInBytes(require("dynalite/db"));

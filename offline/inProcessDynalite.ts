@@ -9,10 +9,10 @@
  * Only the operations the workflow, the replay and the tests use are offered; any other is refused
  * with an error that says so (replay with `--dynamodb dynalite` to reach the rest).
  */
-// Each stored key and item in a buffer of its own length, not a slice of a shared pool
+// Each stored key and item as a string of its own, not a slice of a shared Buffer pool
 // (offline/dynaliteStore.js); before dynalite/db is loaded.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-require("./dynaliteStore").storeInExactBuffers();
+require("./dynaliteStore").storeAsText();
 // dynalite is plain JavaScript without type declarations.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const validations = require("dynalite/validations");

@@ -226,7 +226,7 @@ export class IncidentManagerStandIn {
             // The request's items, not another copy of them: neither list's items are changed.
             relatedItems: [...(copied.RelatedItems ?? [])],
         }, this.packer);
-        incident.automationExecutionArns.push(flat(this.automation.start(incident.incidentRecordArn).automationExecutionArn));
+        incident.automationExecutionArns.push(this.automation.start(incident.incidentRecordArn).automationExecutionArn);
         this.incidents.push(incident);
         this.byArn.set(incident.incidentRecordArn, incident);
         if (request.ClientToken) this.byToken.set(flat(request.ClientToken), incident);

@@ -355,6 +355,16 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
             return !seen.has(digest) && Boolean(seen.add(digest));
         };
 
+        // Texts every incident of the report repeats (plan ARNs, related items' titles and types):
+        // one copy each, not one per incident of a month.
+        const commonTexts = new Map<string, string>();
+        const common = (text: string) => {
+            const known = commonTexts.get(text);
+            if (known !== undefined) return known;
+            if (commonTexts.size < 1000) commonTexts.set(text, text);
+            return text;
+        };
+
         /** Counts one delivery's executions and what they did. */
         const tally = (delivery: Delivery, order: number, item: ReplayEvent, state: FindingState) => {
             const findingId = item.findingId ?? "(none)";
@@ -399,11 +409,11 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
                             title: incident.request.Title ?? "",
                             impact: incident.request.Impact ?? 0,
                             relatedItems: (incident.request.RelatedItems ?? []).map(r => ({
-                                title: r.Title ?? "",
-                                type: r.Identifier.Type,
+                                title: common(r.Title ?? ""),
+                                type: common(r.Identifier.Type),
                                 value: String(Object.values(r.Identifier.Value)[0]),
                             })),
-                            responsePlanArn: incident.request.ResponsePlanArn,
+                            responsePlanArn: common(incident.request.ResponsePlanArn),
                             incidentArn: openedArn,
                             ...(previousIncidentArn ? { previousIncidentArn } : {}),
                             ...(storm ? { findingIds: [], stormKey: storm.StormKey, stormItem: storm.StormItem } : {}),

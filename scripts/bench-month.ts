@@ -12,6 +12,8 @@
  */
 import * as fs from "fs";
 import * as os from "os";
+import * as v8 from "v8";
+import { PerformanceObserver } from "perf_hooks";
 import { loadSettings } from "../lib/settings";
 import { simulateFindings } from "../offline/simulation";
 import { DYNAMODB_BACKENDS, DynamoDbBackend } from "../offline/localDynamoDb";
@@ -107,6 +109,16 @@ async function main() {
         }
     }
 
+    // Time spent in garbage collection (what a tighter heap limit costs), from V8's own GC entries.
+    let gcSeconds = 0;
+    let gcCount = 0;
+    const gcObserver = new PerformanceObserver(list => {
+        for (const entry of list.getEntries()) {
+            gcSeconds += entry.duration / 1000;
+            gcCount++;
+        }
+    });
+    gcObserver.observe({ entryTypes: ["gc"] });
     const memory = memorySampler(200);
     const load = os.loadavg()[0];
     const started = process.hrtime.bigint();
@@ -123,6 +135,10 @@ async function main() {
     const peak = memory.peak();
     memory.stop();
     const usage = process.resourceUsage();
+    const { heapUsed: heapAfter, heapTotal: heapTotalAfter } = process.memoryUsage();
+    // GC entries arrive asynchronously: let the last ones in.
+    await new Promise(resolve => setImmediate(resolve));
+    gcObserver.disconnect();
 
     const replayed = report.findings.length;
     const outcomes: Record<string, number> = {};
@@ -131,6 +147,7 @@ async function main() {
     const ok = report.events === generated && replayed === findings && report.failures.length === 0 && report.stuckClaims === 0;
     const lines = [
         `bench:month on ${os.cpus().length} CPU(s), Node ${process.version}, stack prod, concurrency ${concurrency}, DynamoDB ${dynamoDb ?? "in-process"}, load average ${load.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end`,
+        `heap limit  ${mb(v8.getHeapStatistics().heap_size_limit)} (node --max-old-space-size, set in package.json's bench:month)`,
         `wall time  ${seconds.toFixed(1)} s`,
         `CPU time  ${cpu.toFixed(1)} s`,
         `events  ${number(report.events)}`,
@@ -150,6 +167,7 @@ async function main() {
         `outcomes  ${Object.entries(outcomes).map(([k, n]) => `${k} ${number(n)}`).join(", ")}`,
         `failures  ${number(report.failures.length)}`,
         `stuck claims  ${number(report.stuckClaims)}`,
+        `heap after the replay  ${mb(heapAfter)} used of ${mb(heapTotalAfter)}; garbage collection ${gcSeconds.toFixed(1)} s (${gcCount} collections)`,
         `peak memory  ${mb(peak)} (this process and its children, sampled; this process's own peak ${mb(peakRss("self") ?? 0)}, maxRSS ${mb(usage.maxRSS * 1024)})`,
         ok ? "result  every event replayed, no failure, no stuck claim" : "result  UNEXPECTED: see the counts above",
     ];
