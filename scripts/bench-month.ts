@@ -109,7 +109,7 @@ async function main() {
         }
     }
 
-    // Time spent in garbage collection (what a tighter heap limit costs), from V8's own GC entries.
+    // Garbage collection pauses (what a tighter heap limit costs), from V8's own GC entries: wall time.
     let gcSeconds = 0;
     let gcCount = 0;
     const gcObserver = new PerformanceObserver(list => {
@@ -167,7 +167,7 @@ async function main() {
         `outcomes  ${Object.entries(outcomes).map(([k, n]) => `${k} ${number(n)}`).join(", ")}`,
         `failures  ${number(report.failures.length)}`,
         `stuck claims  ${number(report.stuckClaims)}`,
-        `heap after the replay  ${mb(heapAfter)} used of ${mb(heapTotalAfter)}; garbage collection ${gcSeconds.toFixed(1)} s (${gcCount} collections)`,
+        `heap after the replay  ${mb(heapAfter)} used of ${mb(heapTotalAfter)}; garbage collection pauses ${gcSeconds.toFixed(1)} s of wall time (${gcCount} collections; on a loaded machine a pause includes waiting for a CPU)`,
         `peak memory  ${mb(peak)} (this process and its children, sampled; this process's own peak ${mb(peakRss("self") ?? 0)}, maxRSS ${mb(usage.maxRSS * 1024)})`,
         ok ? "result  every event replayed, no failure, no stuck claim" : "result  UNEXPECTED: see the counts above",
     ];
