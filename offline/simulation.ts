@@ -383,7 +383,8 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
                 if (run.states.includes("DuplicateFinding")) duplicateRuns++;
                 const outputs = run.taskOutputs as Record<string, Record<string, any> | undefined>;
                 // opsItemStartRunbook: a runbook the workflow could not start, once per OpsItem.
-                const notStarted = [outputs.StartRunbook, outputs.StartRollupRunbook].find(o => o?.RunbookNotStarted);
+                // (A caught error's output is not a task output: RecordRunbook's input, or the execution's output, carries it.)
+                const notStarted = [outputs.RecordRunbook, outputs.RecordRollupRunbook, run.output as Record<string, any> | undefined].find(o => o?.RunbookNotStarted);
                 if (notStarted && once(`runbook-not-started|${notStarted.IncidentArn}`)) report.runbooksNotStarted = (report.runbooksNotStarted ?? 0) + 1;
                 const results = run.taskResults as Record<string, Record<string, any> | undefined>;
                 // Whatever state started the incident (the seed's workflow names it differently).
