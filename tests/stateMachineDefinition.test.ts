@@ -110,6 +110,7 @@ describe("state machine definition", () => {
             anyResource: [],
             opsItems: [],
             automationExecutions: [],
+            runbookDocument: [],
         });
         // Without the write-back, only storm roll-ups read the table and touch incidents after opening them.
         expect(requiredTaskPermissions(renderStateMachineDefinition({ ...INPUTS, notifyFindings: false }))).to.deep.equal({
@@ -121,6 +122,7 @@ describe("state machine definition", () => {
             anyResource: [],
             opsItems: [],
             automationExecutions: [],
+            runbookDocument: [],
         });
     });
 
