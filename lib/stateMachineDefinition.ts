@@ -556,6 +556,47 @@ export function withOpsCenterStates(template: Record<string, any>, source = STAT
     return { ...template, States: { ...states, ...opsCenterExtraStates({ ...template, States: states }, options.startRunbook === true, { OpenIncident: template.States.OpenIncident.Next, OpenRollup: template.States.OpenRollup.Next }) } };
 }
 
+/** What an incident's ARN of each backend contains (the other backend's ARN never does). */
+export const INCIDENT_ARN_MARK: Readonly<Record<IncidentBackend, string>> = { "incident-manager": ":incident-record/", opscenter: ":opsitem/" };
+
+/**
+ * A stack moved from one backend to the other (docs/opscenter.md, "Moving a stack between
+ * backends") keeps its records, so a finding may close while its record links an incident of the
+ * other backend, which this stack neither may nor can call. ReadLinkedRecord then also works out
+ * the closure's facts (lifecycle-facts.jsonata) and names the old incident
+ * (`IncidentOfOtherBackend`), and Linked goes past the incident's states straight to RecordClosed:
+ * the record and the finding's Note are closed as for any closure, so the finding's later
+ * re-imports match no rule, and the execution's output names the old incident, which a responder
+ * resolves in the old backend. No state is added: a closure of this backend's incident takes the
+ * same transitions as before.
+ */
+function withOtherBackendGuard(template: Record<string, any>, backend: IncidentBackend): Record<string, any> {
+    const read = template.States.ReadLinkedRecord;
+    const linked = template.States.Linked;
+    if (!read || !linked || typeof read.Output !== "string") return template;
+    const expression = /^\{%([\s\S]*)%\}$/.exec(read.Output.trim());
+    if (!expression) throw new TemplateError(`state ReadLinkedRecord: its Output is not one JSONata expression`);
+    const output = `{% ( $r := ${expression[1].trim()}; $i := $states.result.Item; $exists($i.IncidentArn.S) and $r.Linked and $not($contains($i.IncidentArn.S, '${INCIDENT_ARN_MARK[backend]}')) ? $merge([$r, \${lifecycleFacts}, {'IncidentOfOtherBackend': $i.IncidentArn.S}]) : $r ) %}`;
+    // The re-open of a finding linked to an OpsItem, with Incident Manager: CheckIncident asks for
+    // an incident record of the stack's plan that no incident has (the IAM policy allows the plan's
+    // records only), ResourceNotFoundException counts as closed, and the re-open gets a new incident
+    // naming the OpsItem. The OpsCenter row of CheckIncident does the same with an OpsItem ID
+    // (OPSCENTER_STATES). Not checked against AWS (it could refuse the request instead: alarm).
+    const check = template.States.CheckIncident;
+    const checkIncident = backend === "incident-manager" && check?.Arguments?.Arn === "{% $states.input.IncidentArn %}"
+        ? { CheckIncident: { ...check, Arguments: { ...check.Arguments, Arn: `{% $contains($states.input.IncidentArn, '${INCIDENT_ARN_MARK["incident-manager"]}') ? $states.input.IncidentArn : $replace('\${responsePlanArn}', ':response-plan/', ':incident-record/') & '/00000000-0000-0000-0000-000000000000' %}` } } }
+        : {};
+    return {
+        ...template,
+        States: {
+            ...template.States,
+            ...checkIncident,
+            ReadLinkedRecord: { ...read, Output: output },
+            Linked: { ...linked, Choices: [{ Variable: "$.IncidentOfOtherBackend", IsPresent: true, Next: "RecordClosed" }, ...linked.Choices] },
+        },
+    };
+}
+
 /**
  * Renders the state machine definition: JSONata programs first (their own placeholders filled),
  * then the ASL template. Every placeholder must have a value and every value must be used.
@@ -588,6 +629,7 @@ export function renderStateMachineDefinition(inputs: WorkflowInputs, templates: 
     }
     const startRunbook = backend === "opscenter" && inputs.opsCenter?.startRunbook === true;
     if (backend === "opscenter") parsed = withOpsCenterStates(parsed as Record<string, any>, templates.template.name, { startRunbook });
+    parsed = withOtherBackendGuard(parsed as Record<string, any>, backend);
     const definition = fillJson(parsed, values, templates.template.name, used) as Record<string, any>;
     const unused = Object.keys(values).filter(name => !used.has(name));
     if (unused.length > 0) {

@@ -225,7 +225,7 @@ describe("state machine definition", () => {
     });
 
     it("throws on a placeholder left without a value", () => {
-        expect(() => renderStateMachineDefinition({ ...INPUTS, responsePlanArn: "" })).to.throw(TemplateError, /start-(incident|rollup)-arguments\.jsonata: placeholder \$\{responsePlanArn\} has no value/);
+        expect(() => renderStateMachineDefinition({ ...INPUTS, responsePlanArn: "" })).to.throw(TemplateError, /(start-(incident|rollup)-arguments\.jsonata|incident-workflow\.asl\.json): placeholder \$\{responsePlanArn\} has no value/);
     });
 
     it("throws when a value is never used by any placeholder", () => {
