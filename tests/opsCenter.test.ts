@@ -119,6 +119,33 @@ describe("the OpsCenter backend (incidentBackend: opscenter)", function () {
         });
     });
 
+    describe("the program with the opscenter stack and opsItemStartRunbook (Pulumi mocks)", () => {
+        let mine: typeof declared;
+        before(async () => {
+            const first = declared.length;
+            pulumi.runtime.setAllConfig({ ...readStackConfig("opscenter").values, "securityhub-incidents:opsItemStartRunbook": "true" });
+            delete require.cache[require.resolve("../index")];
+            const program = require("../index");
+            await valueOf(program.stateMachineArn);
+            await settled(declared, 20);
+            mine = declared.slice(first);
+        });
+        after(() => {
+            delete require.cache[require.resolve("../index")];
+        });
+        it("grants the workflow StartAutomationExecution on the stack's runbook document only, and StopAutomationExecution", () => {
+            const document = mine.find(r => r.type === "aws:ssm/document:Document")!;
+            const policy = json(mine.find(r => r.name === "incidents-tasks")!.inputs.policy);
+            const start = policy.Statement.find((s: any) => s.Sid === "StartRunbooks");
+            expect(start.Action).to.deep.equal(["ssm:StartAutomationExecution"]);
+            expect(start.Resource).to.have.length(3);
+            expect(start.Resource[0]).to.match(new RegExp(`:automation-definition/${document.name}[^:/]*:\\*$`));
+            expect(policy.Statement.find((s: any) => s.Sid === "StopRunbooks").Action).to.deep.equal(["ssm:StopAutomationExecution"]);
+            const definition = json(mine.find(r => r.type === "aws:sfn/stateMachine:StateMachine" && r.name === "incidents-workflow")!.inputs.definition);
+            expect(definition.States.StartRunbook.Arguments.DocumentName).to.equal(start.Resource[0].split("automation-definition/")[1].replace(/:\*$/, ""));
+        });
+    });
+
     describe("replayed offline", () => {
         let dynamoDb: LocalDynamoDb;
         before(async () => {
