@@ -87,11 +87,14 @@ export const AUTOMATION_LIMITS = {
     /**
      * Automation runs at most 100 executions at once per account and Region by default (Systems
      * Manager user guide, "Allowing Automation to adapt to your concurrency needs",
-     * docs.aws.amazon.com/systems-manager/latest/userguide/adaptive-concurrency.html); more are
-     * queued as Pending, up to 5,000 (shared/reference/aws-facts.md, "SSM documents"), and past the
-     * queue StartAutomationExecution fails with AutomationExecutionLimitExceededException (its
-     * model: "The number of simultaneously running Automation executions exceeded the allowable
-     * limit"). A runbook of this project waits in aws:pause, so it holds its slot until stopped.
+     * docs.aws.amazon.com/systems-manager/latest/userguide/adaptive-concurrency.html; up to 500
+     * with its opt-in adaptive concurrency); more are queued as Pending. The queue's size is not
+     * confirmed: shared/reference/aws-facts.md ("SSM documents") says 5,000, which the current user
+     * guide does not state, and an older copy of its Automation concepts page said 1,000; the
+     * replay uses 5,000. Past the queue we take StartAutomationExecution to fail with
+     * AutomationExecutionLimitExceededException (its model: "The number of simultaneously running
+     * Automation executions exceeded the allowable limit"; which of the two limits raises it is not
+     * documented). A runbook of this project waits in aws:pause, so it holds its slot until stopped.
      */
     concurrentExecutions: 100,
     queuedExecutions: 5000,
@@ -108,6 +111,12 @@ export const AUTOMATION_LIMITS = {
  * stays within them and the offline stand-in (offline/opsCenterStandIn.ts) enforces them.
  */
 export const OPSCENTER_LIMITS = {
+    // Title 1-1,024, Description 1-2,048, Source 1-128 (not containing aws, amazon, amzn), Priority
+    // 1-5, operational-data key 1-128 and value 20 KB, its key prefixes and Types: the ssm model
+    // (botocore ssm 2014-11-06, CreateOpsItemRequest, OpsItemDataKey, OpsItemDataType) and the
+    // CreateOpsItem API reference. Severity and Category are free strings of 1-64 there; the values
+    // below are the ones the OpsItem shape documents ("Severity options range from 1 to 4";
+    // "Category options include: Availability, Cost, Performance, Recovery, Security").
     titleLength: 1024,
     descriptionLength: 2048,
     sourceLength: 128,
@@ -127,10 +136,17 @@ export const OPSCENTER_LIMITS = {
     /** The reserved keys a request may set although they start with /aws. */
     reservedKeys: ["/aws/resources", "/aws/automations", "/aws/dedup"],
     operationalDataTypes: ["SearchableString", "String"],
+    /** "Each OpsItem can list a maximum of 100 related resource ARNs" (user guide, "Working with OpsItems"). */
     resourceArns: 100,
+    /** Not confirmed in AWS's docs (neither the model nor "Managing duplicate OpsItems" gives one): the stand-in assumes 512. */
     dedupStringLength: 512,
+    /** Not confirmed in AWS's docs (the model sets no maximum): the stand-in assumes 10. The workflow sends at most one. */
     relatedOpsItems: 10,
-    /** OpsItems created per account per calendar month (OpsItemLimitExceededException past it). */
+    /**
+     * OpsItems created per account per calendar month, and kept per account and Region
+     * (OpsItemLimitExceededException past either: user guide, "Troubleshooting issues with
+     * OpsCenter"; OpsItems the built-in Security Hub integration creates do not count, ours do).
+     */
     opsItemsPerMonth: 10_000,
     /** OpsItems kept (open and resolved) per account and Region. */
     opsItemsTotal: 500_000,

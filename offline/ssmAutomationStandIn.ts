@@ -5,10 +5,13 @@ import { StatesError } from "./stepFunctionsJsonata";
 /**
  * The errors StopAutomationExecution and StartAutomationExecution declare (API reference,
  * docs.aws.amazon.com/systems-manager/latest/APIReference/API_StopAutomationExecution.html and
- * API_StartAutomationExecution.html; the model's StartAutomationExecution errors:
+ * API_StartAutomationExecution.html; botocore ssm 2014-11-06: AutomationExecutionNotFoundException,
+ * InvalidAutomationStatusUpdateException, InternalServerError for the stop;
  * AutomationDefinitionNotFoundException, AutomationExecutionLimitExceededException,
- * IdempotentParameterMismatch, InvalidAutomationExecutionParametersException, …), plus the common
- * throttling, access and validation errors, by their model names.
+ * IdempotentParameterMismatch, InvalidAutomationExecutionParametersException, … for the start),
+ * plus the common throttling, access and validation errors the model does not declare; as Step
+ * Functions names them (`Ssm.<Name>`, the Exception suffix added: the model's InternalServerError
+ * is `Ssm.InternalServerErrorException`).
  */
 export const SSM_AUTOMATION_ERRORS = [
     "AutomationExecutionNotFoundException", "InvalidAutomationStatusUpdateException", "InternalServerErrorException",
