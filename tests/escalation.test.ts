@@ -12,6 +12,9 @@
  * severity_id 4 High (the copy that arrives more severe).
  */
 import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { loadSettings, workflowSettingsOf } from "../lib/settings";
 import { ESCALATION_WAITS, renderStateMachineDefinition } from "../lib/stateMachineDefinition";
 import { DEFAULT_OPS_ITEM_PRIORITY, DEFAULT_OPS_ITEM_SEVERITY } from "../lib/config/backend";
@@ -22,6 +25,7 @@ import { ReplayAccount } from "../offline/replayAccount";
 import { simulate, stackRules } from "../offline/simulation";
 import { PROJECT_DIR } from "../offline/stackConfig";
 import { corpusFindings, eventOf } from "./support/corpus";
+import { runScript } from "./support/scripts";
 
 const PLAN = "arn:aws:ssm-incidents::123456789012:response-plan/securityhub-incidents-test";
 const BACKENDS = ["incident-manager", "opscenter"] as const;
@@ -215,6 +219,28 @@ describe("escalation races (a more severe copy while the incident is opened or c
                 ...(backend === "opscenter" ? { severity: DEFAULT_OPS_ITEM_SEVERITY.HIGH } : {}),
             });
             expect(report.timelineEvents.map(e => e.kind), backend).to.deep.equal(["escalated"]);
+        }
+    });
+
+    it("npm run simulate prints the escalation in the summary and under the incident", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "simulate-escalation-"));
+        try {
+            // The corpus' GuardDuty finding and its OCSF twin (derived, see the top), as two event files.
+            fs.writeFileSync(path.join(dir, "asff.json"), JSON.stringify(eventOf(guardDuty, "2026-11-01T00:00:00Z")));
+            fs.writeFileSync(path.join(dir, "ocsf.json"), JSON.stringify(eventOf(ocsfTwin(), "2026-11-01T00:05:00Z")));
+            const stack = path.join(dir, "Pulumi.escalation.yaml");
+            fs.writeFileSync(stack, [
+                "config:", "  securityhub-incidents:findingFormats: [ASFF, OCSF]", "  securityhub-incidents:productNames: [Security Hub, GuardDuty]",
+                "  securityhub-incidents:severityLabels: [CRITICAL, HIGH, MEDIUM]", "",
+            ].join("\n"));
+            const run = runScript("simulate", ["--stack-file", stack, path.join(dir, "asff.json"), path.join(dir, "ocsf.json")]);
+            expect(run.status, run.stderr).to.equal(0);
+            expect(run.stdout).to.match(/^ {2}escalated {13}1 incident \(impact raised by a more severe copy of a finding\)$/m);
+            expect(run.stdout).to.include("  impact 3  ");
+            expect(run.stdout).to.include("escalated: impact 2 (from 3; once, last at 2026-11-01T00:05:00Z; the plan stays)");
+            expect(run.stdout).to.match(/^ {2}2026-11-01T00:05:00Z {2}escalated {2}/m);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 });
