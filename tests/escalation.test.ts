@@ -172,6 +172,52 @@ describe("escalation races (a more severe copy while the incident is opened or c
         expect(incident()).to.deep.include({ count: 1, impact: 2 });
     });
 
+    it("incident-manager: when the copy opening the incident gives its claim back (StartIncident refused), the waiting twin claims and opens it at its own severity; the retry adds no second", async () => {
+        const { replay, incidents, incident } = await account("incident-manager");
+        incidents.failNext("AccessDeniedException");
+        // The ASFF copy claims; its next calls wait until the twin has read the claim; the twin's
+        // next read waits until the ASFF copy gave its claim back.
+        const claimed = signal(), twinRead = signal(), released = signal();
+        let claims = 0, reads = 0;
+        dynamoDb.call = async (op, r) => {
+            if (op === "GetItem") {
+                const n = ++reads;
+                if (n > 1) await released.promise;
+                const result = await call(op, r);
+                if (n === 1) twinRead.fire();
+                return result;
+            }
+            if (isClaim(op, r)) {
+                const n = ++claims;
+                try {
+                    return await call(op, r);
+                } finally {
+                    if (n === 1) claimed.fire();
+                }
+            }
+            await twinRead.promise;
+            try {
+                return await call(op, r);
+            } finally {
+                if (String((r as Record<string, any>).UpdateExpression).startsWith("REMOVE ClaimedBy")) released.fire();
+            }
+        };
+        const first = replay.deliverFromInput(eventOf(guardDuty, "2026-11-01T00:00:00Z"));
+        await claimed.promise;
+        const second = replay.deliverFromInput(eventOf(ocsfTwin(), "2026-11-01T00:00:00Z"));
+        const [asff, ocsf] = await Promise.all([first, second]);
+        expect([asff.runs[0].status, asff.runs[0].error]).to.deep.equal(["FAILED", "SsmIncidents.AccessDeniedException"]);
+        expect(asff.runs[0].states).to.include("ReleaseClaim");
+        expect(ocsf.runs[0].status, ocsf.runs[0].cause).to.equal("SUCCEEDED");
+        expect(ocsf.runs[0].states.slice(0, 8)).to.deep.equal(["Route", "ClaimFinding", "ReadRecord", "Decide", "WaitForOpener", "ReadRecord", "Decide", "ClaimFinding"]);
+        expect(incident()).to.deep.include({ count: 1, impact: 2 });
+        // The retry of the failed ASFF execution finds the incident and only writes its copy back.
+        const retry = await replay.startExecution(asff.event, "2026-11-01T00:15:00.000Z");
+        expect(retry.runs[0].status, retry.runs[0].cause).to.equal("SUCCEEDED");
+        expect(retry.runs[0].states).to.include("NotifyFinding").and.not.include("OpenIncident");
+        expect(incident()).to.deep.include({ count: 1, impact: 2 });
+    });
+
     for (const backend of BACKENDS) {
         it(`${backend}: a more severe update read while its finding is being closed raises nothing on the record, opens nothing, and the close completes`, async () => {
             const { replay, incident, record, incidents, opsCenter } = await account(backend, { resolveIncidentsWithFindings: "true" });
