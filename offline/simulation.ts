@@ -6,6 +6,7 @@ import { renderStateMachineDefinition, TASK_INTEGRATIONS, taskStates } from "../
 import { DynamoDbBackend, LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn } from "./incidentManagerStandIn";
 import { OpsCenterStandIn } from "./opsCenterStandIn";
+import { loadRunbook } from "../lib/runbook";
 import { Delivery, failedExecutions, findingKey, PendingRetry, ReplayAccount } from "./replayAccount";
 import { Fault, parseFault } from "./faults";
 import { stuckClaims } from "./claims";
@@ -31,6 +32,13 @@ export interface SimulatedIncident {
     previousIncidentArn?: string;
     /** Backend opscenter: the OpsItem (incidentArn is its ARN; impact is its Priority; responsePlanArn is empty). */
     opsItem?: { id: string; arn: string; severity: string; priority: number };
+    /**
+     * Set when a more severe copy of a finding raised the incident's impact (escalation,
+     * docs/lifecycle.md): `impact` (Incident Manager: the incident's impact; OpsCenter: the OpsItem's
+     * Priority, with its `severity`) as it is at the replay's end, how many times it was raised and
+     * when it was last (the event's time). `impact` and `opsItem` above keep what it was started with.
+     */
+    escalated?: { impact: number; severity?: string; times: number; at: string };
     /** Roll-ups: every finding on it (the one that opened it included), the group and the storm item. */
     findingIds?: string[];
     stormKey?: string;
@@ -44,7 +52,7 @@ export interface SimulatedFailure {
     cause?: string;
 }
 
-export type TimelineKind = "resolved" | "suppressed" | "archived" | "reopened" | "activity";
+export type TimelineKind = "resolved" | "suppressed" | "archived" | "reopened" | "activity" | "escalated";
 
 export interface SimulatedTimelineEvent {
     findingId: string;
@@ -58,6 +66,15 @@ export interface SimulationReport {
     backend: "incident-manager" | "opscenter";
     /** Backend opscenter: CreateOpsItem calls refused for the monthly quota (OpsItemLimitExceededException). */
     opsItemQuotaRefusals?: number;
+    /**
+     * Backend opscenter with opsItemStartRunbook: OpsItems whose runbook the workflow could not start
+     * (throttled or refused for Automation's concurrency limit past the state's retries, or any
+     * other error). Each OpsItem still exists, lists the runbook and says so in its
+     * `securityhub-incidents:runbook-not-started` entry; the execution's output has RunbookNotStarted.
+     */
+    runbooksNotStarted?: number;
+    /** Backend opscenter with opsItemStartRunbook: StartAutomationExecution calls refused with AutomationExecutionLimitExceededException. */
+    runbookLimitRefusals?: number;
     /** Input events read. */
     events: number;
     /** Input events a rule sent to the workflow. */
@@ -82,6 +99,12 @@ export interface SimulationReport {
     /** Times the workflow marked a finding NOTIFIED (a re-open marks it again). */
     notified: number;
     timelineEvents: SimulatedTimelineEvent[];
+    /**
+     * Incidents whose impact a more severe copy of a finding raised (each counted once, however
+     * many times it was raised; see SimulatedIncident.escalated). Each raise also adds an
+     * `escalated` timeline event.
+     */
+    escalated: number;
     /** Re-opened findings: told on their open incident's timeline, or given a new linked incident. */
     reopened: { timeline: number; newIncident: number };
     /** Incidents the workflow resolved with their findings (resolveIncidentsWithFindings). */
@@ -105,8 +128,8 @@ export interface SimulationReport {
      * Runbook executions still running when the replay ends (Incident Manager backend: each
      * incident's plan starts one, the workflow stops it when it resolves the incident). Each holds
      * one of Automation's concurrent executions (100 by default) until it is stopped or its pauses
-     * time out (runbookPauseTimeoutDays, which the replay does not apply). OpsCenter: 0 (the
-     * workflow starts no runbook there).
+     * time out (runbookPauseTimeoutDays, which the replay does not apply). OpsCenter: the runbooks
+     * the workflow started (opsItemStartRunbook), else 0.
      */
     runbooksRunning: number;
     /** Set when the replay was stopped (options.signal) before every finding was replayed: the report covers the findings begun. */
@@ -326,6 +349,10 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
         await dynamoDb.createDedupTable(tableName);
         const incidentManager = options.incidentManager?.(responsePlanArn, layout.plans.map(planArn)) ?? new IncidentManagerStandIn(layout.plans.map(planArn));
         incidentManager.respondersResolveAfterMs = options.resolveIncidentsAfterMs;
+        // The account has the stack's runbook (named as the Pulumi mocks name it): StartAutomationExecution checks its parameters.
+        if (backend === "opscenter" && settings.opsItemStartRunbook) {
+            incidentManager.automation.registerDocument(`${layout.defaultPlan.runbookComponentName}-document`, (loadRunbook(settings.runbookPath).document.parameters ?? {}) as Record<string, { type?: string; default?: unknown }>);
+        }
         // The offline engine's state machine is in us-east-1 of the mock account: so are its OpsItems.
         const opsCenter = backend === "opscenter" ? options.opsCenter?.() ?? new OpsCenterStandIn(MOCK_ACCOUNT, "us-east-1") : undefined;
         if (opsCenter) opsCenter.respondersResolveAfterMs = options.resolveIncidentsAfterMs;
@@ -340,7 +367,7 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
         const report: SimulationReport = {
             backend,
             events: totalEvents, matched: 0, filtered: {}, writeBackEvents: { events: 0, matched: 0 }, incidents: [], duplicates: 0, droppedDeliveries: 0,
-            failures: [], executions: 0, transitions: 0, notified: 0, timelineEvents: [], reopened: { timeline: 0, newIncident: 0 }, incidentsResolved: 0, resolvedByResponders: 0, attached: 0, suppressedByRule: {},
+            failures: [], executions: 0, transitions: 0, notified: 0, timelineEvents: [], escalated: 0, reopened: { timeline: 0, newIncident: 0 }, incidentsResolved: 0, resolvedByResponders: 0, attached: 0, suppressedByRule: {},
             retries: 0, findings: [], stuckClaims: 0, runbooksRunning: 0,
         };
         const opened: Array<{ order: number; incident: SimulatedIncident }> = [];
@@ -349,6 +376,8 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
         let lastTime = "";
         const seen = new Set<string>();
         const attachedTo: Array<{ incidentArn: string; findingId: string }> = [];
+        // Escalations applied (AddEscalatedTimeline ran), per incident: how many, and the last one's time.
+        const escalations = new Map<string, { times: number; at: string }>();
         // Keys of effects counted once, by their hash: a month holds one per finding and effect, and the keys are long (notes, ARNs).
         const once = (key: string) => {
             const digest = crypto.createHash("sha1").update(key).digest("base64");
@@ -380,6 +409,10 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
                 }
                 if (run.states.includes("DuplicateFinding")) duplicateRuns++;
                 const outputs = run.taskOutputs as Record<string, Record<string, any> | undefined>;
+                // opsItemStartRunbook: a runbook the workflow could not start, once per OpsItem.
+                // (A caught error's output is not a task output: RecordRunbook's input, or the execution's output, carries it.)
+                const notStarted = [outputs.RecordRunbook, outputs.RecordRollupRunbook, run.output as Record<string, any> | undefined].find(o => o?.RunbookNotStarted);
+                if (notStarted && once(`runbook-not-started|${notStarted.IncidentArn}`)) report.runbooksNotStarted = (report.runbooksNotStarted ?? 0) + 1;
                 const results = run.taskResults as Record<string, Record<string, any> | undefined>;
                 // Whatever state started the incident (the seed's workflow names it differently).
                 // With OpsCenter, a create refused as a duplicate (a retry after a lost response) finds the OpsItem instead.
@@ -432,6 +465,13 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
                 if (reopened && once(`timeline|${reopened.IncidentArn}|reopened|${reopened.ReopenedAt}`)) {
                     timeline.push({ order, event: { findingId, incidentArn: reopened.IncidentArn, time: reopened.ReopenedAt, kind: reopened.Kind === "activity" ? "activity" : "reopened" } });
                     report.reopened.timeline++;
+                }
+                const escalated = outputs.AddEscalatedTimeline;
+                if (escalated && once(`escalated|${escalated.IncidentArn}|${escalated.Impact}`)) {
+                    const at = typeof delivery.event.time === "string" ? delivery.event.time : delivery.startTime;
+                    timeline.push({ order, event: { findingId, incidentArn: escalated.IncidentArn, time: at, kind: "escalated" } });
+                    const seenBefore = escalations.get(escalated.IncidentArn);
+                    escalations.set(escalated.IncidentArn, { times: (seenBefore?.times ?? 0) + 1, at: seenBefore && seenBefore.at > at ? seenBefore.at : at });
                 }
                 if (outputs.ResolveIncident) report.incidentsResolved++;
                 const attached = outputs.AttachFinding;
@@ -553,8 +593,21 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
                 : incidentManager.incidentsAt(at).filter(i => i.resolvedBy === "responder").length;
         }
         if (opsCenter) report.opsItemQuotaRefusals = opsCenter.limitExceeded;
+        if (opsCenter && incidentManager.automation.callsOf.startAutomationExecution > 0) {
+            report.runbookLimitRefusals = incidentManager.automation.limitExceeded;
+            report.runbooksNotStarted ??= 0;
+        }
         // Report in input order, whatever order the concurrent replay finished in.
         report.incidents = opened.sort((a, b) => a.order - b.order).map(o => o.incident);
+        // The impact an escalation raised an incident to, as the backend holds it at the end.
+        for (const incident of report.incidents) {
+            const raised = escalations.get(incident.incidentArn);
+            if (!raised) continue;
+            const item = opsCenter?.opsItem(incident.incidentArn);
+            const impact = item ? item.request.Priority ?? 0 : incidentManager.incident(incident.incidentArn)?.request.Impact ?? incident.impact;
+            incident.escalated = { impact, ...(item ? { severity: item.request.Severity ?? "" } : {}), ...raised };
+        }
+        report.escalated = report.incidents.filter(i => i.escalated).length;
         const rollups = new Map(report.incidents.filter(i => i.kind === "rollup").map(i => [i.incidentArn, i]));
         for (const { incidentArn, findingId } of attachedTo) rollups.get(incidentArn)?.findingIds!.push(findingId);
         report.failures = failed.sort((a, b) => a.order - b.order).map(f => f.failure);
@@ -566,7 +619,8 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
         report.findings = outcomes.sort((a, b) => a.order - b.order).map(o => o.outcome);
         // Claims left live without an incident, as the table holds them when the last execution ended.
         report.stuckClaims = (await stuckClaims(dynamoDb, tableName, new Date(endMillis || Date.now()).toISOString())).length;
-        report.runbooksRunning = backend === "opscenter" ? 0 : incidentManager.automation.running();
+        // OpsCenter: the runbooks the workflow started itself (opsItemStartRunbook) run in the same Automation.
+        report.runbooksRunning = incidentManager.automation.running();
         if (options.signal?.aborted && !exhausted && !(await pending.next()).done) report.interrupted = true;
         return report;
     } finally {

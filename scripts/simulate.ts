@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { bundledRunbookPath, ConfigurationError, loadSettings, RUNBOOK_LANGUAGES, settingWarnings, Settings } from "../lib/settings";
-import { stackRunbookProblems } from "../lib/runbook";
+import { stackRunbookProblems, opsCenterRunbookProblems } from "../lib/runbook";
 import { PLAN_DYNAMIC_PARAMETERS } from "../lib/runbookParameters";
 import { responsePlanLayout } from "../lib/responsePlans";
 import { indexFindingInputs, InputProblem, InputProblems } from "../offline/findingInput";
@@ -216,6 +216,7 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
     lines.push(pad("incidents opened", `${report.incidents.length}${rollups.length > 0 ? ` (${rollups.length} storm roll-ups, ${report.attached} findings on them)` : ""}`));
     lines.push(pad("findings notified", report.notified));
     lines.push(pad("timeline events", report.timelineEvents.length));
+    lines.push(pad("escalated", `${report.escalated} incident${report.escalated === 1 ? "" : "s"} (impact raised by a more severe copy of a finding)`));
     lines.push(pad("re-opened", `${report.reopened.timeline + report.reopened.newIncident} (${report.reopened.timeline} on their open incident's timeline, ${report.reopened.newIncident} as a new linked incident)`));
     lines.push(pad("incidents resolved", `${report.incidentsResolved} by the workflow, ${report.resolvedByResponders} by responders`));
     lines.push(pad("duplicates suppressed", report.duplicates));
@@ -229,7 +230,8 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
     const failedFindings = report.findings.filter(f => f.outcome === "failed").length;
     if (failedFindings > 0) lines.push(pad("findings failed", `${failedFindings} (still failing after the last retry: the failed-findings queue)`));
     lines.push(pad("stuck claims", `${report.stuckClaims}${report.stuckClaims > 0 ? " (live claims without an incident: later deliveries stop as duplicates)" : ""}`));
-    if (report.backend !== "opscenter") lines.push(pad("runbooks running", `${report.runbooksRunning} (each holds one of Automation's 100 concurrent executions until it is stopped: resolveIncidentsWithFindings stops a resolved incident's)`));
+    if (report.backend !== "opscenter" || report.runbooksNotStarted !== undefined) lines.push(pad("runbooks running", `${report.runbooksRunning} (each holds one of Automation's 100 concurrent executions until it is stopped: resolveIncidentsWithFindings stops a resolved incident's)`));
+    if (report.runbooksNotStarted !== undefined) lines.push(pad("runbooks not started", `${report.runbooksNotStarted} OpsItems (opsItemStartRunbook: the start failed past its retries, ${report.runbookLimitRefusals ?? 0} calls refused for Automation's concurrency limit; each OpsItem lists the runbook and has a runbook-not-started entry)`));
     lines.push(pad("executions", `${report.executions} (${report.transitions} state transitions)`));
     if (report.opsItemQuotaRefusals) lines.push(pad("OpsItem quota", `${report.opsItemQuotaRefusals} creates refused (OpsItemLimitExceededException: 10,000 OpsItems per account and month; the claims were given back and the findings retried)`));
     if (report.incidents.length > 0 && report.backend === "opscenter") {
@@ -239,6 +241,7 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
             lines.push(`  ${t(o.id)}  severity ${t(o.severity)}, priority ${o.priority}  ${t(incident.title)}`);
             lines.push(`            ${t(o.arn)}`);
             lines.push(`            finding: ${t(shortFindingId(incident.findingId))}  from ${t(shownSource(incident.source))}`);
+            if (incident.escalated) lines.push(`            escalated: severity ${t(incident.escalated.severity ?? "")}, priority ${incident.escalated.impact} (from ${t(o.severity)}, ${o.priority}; ${escalations(incident.escalated)})`);
             if (incident.previousIncidentArn) lines.push(`            re-opened: follows ${t(incident.previousIncidentArn)}`);
         }
     } else if (report.incidents.length > 0) {
@@ -248,6 +251,8 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
             lines.push(`            finding: ${t(shortFindingId(incident.findingId))}  from ${t(shownSource(incident.source))}`);
             lines.push(`            plan: ${t(incident.responsePlanArn.split("/").pop() ?? incident.responsePlanArn)}`);
             lines.push(`            related: ${incident.relatedItems.map(r => t(r.title)).join(", ") || "none"}`);
+            // The plan stays the first severity's: UpdateIncidentRecord changes the impact only.
+            if (incident.escalated) lines.push(`            escalated: impact ${incident.escalated.impact} (from ${incident.impact}; ${escalations(incident.escalated)}; the plan stays)`);
             if (incident.previousIncidentArn) lines.push(`            re-opened: follows ${t(incident.previousIncidentArn)}`);
         }
     }
@@ -274,6 +279,11 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
     return lines.join("\n") + "\n";
 }
 
+/** How often and when an incident was raised, for the human report. */
+function escalations(e: NonNullable<SimulationReport["incidents"][number]["escalated"]>): string {
+    return `${e.times === 1 ? "once" : `${e.times} times`}, last at ${forTerminal(e.at)}`;
+}
+
 /** The --json document (documented in the README). */
 function jsonReport(report: SimulationReport, input: InputProblems, productsExcluded: Array<{ format: string; product: string; findings: number }>) {
     return {
@@ -287,6 +297,7 @@ function jsonReport(report: SimulationReport, input: InputProblems, productsExcl
             kind: i.kind, findingId: i.findingId, source: i.source, title: i.title, impact: i.impact, relatedItems: i.relatedItems, responsePlanArn: i.responsePlanArn, incidentArn: i.incidentArn,
             ...(i.previousIncidentArn ? { previousIncidentArn: i.previousIncidentArn } : {}),
             ...(i.opsItem ? { opsItem: i.opsItem } : {}),
+            ...(i.escalated ? { escalated: i.escalated } : {}),
             ...(i.kind === "rollup" ? { findingIds: i.findingIds, stormKey: i.stormKey } : {}),
         })),
         duplicates: report.duplicates,
@@ -296,6 +307,7 @@ function jsonReport(report: SimulationReport, input: InputProblems, productsExcl
         transitions: report.transitions,
         notified: report.notified,
         timelineEvents: report.timelineEvents,
+        escalated: report.escalated,
         reopened: report.reopened,
         incidentsResolved: report.incidentsResolved,
         resolvedByResponders: report.resolvedByResponders,
@@ -306,6 +318,7 @@ function jsonReport(report: SimulationReport, input: InputProblems, productsExcl
         findings: report.findings,
         stuckClaims: report.stuckClaims,
         runbooksRunning: report.runbooksRunning,
+        ...(report.runbooksNotStarted !== undefined ? { runbooksNotStarted: report.runbooksNotStarted, runbookLimitRefusals: report.runbookLimitRefusals ?? 0 } : {}),
         skipped: input.skipped,
         warnings: input.warnings,
         // Findings of the input whose product productNames drops (any severity), per format and product.
@@ -363,6 +376,7 @@ async function run(args: Args, output: OutputTarget): Promise<number> {
         const layout = responsePlanLayout(settings, stack);
         // The runbooks, checked as the program checks them before `pulumi preview` declares anything.
         const runbookProblems = stackRunbookProblems(layout.plans, PLAN_DYNAMIC_PARAMETERS, { pauseTimeoutSeconds: settings.runbookPauseTimeoutDays * 86400 });
+        if (settings.incidentBackend === "opscenter" && settings.opsItemStartRunbook) runbookProblems.push(...opsCenterRunbookProblems(layout.defaultPlan.runbookPath, { pauseTimeoutSeconds: settings.runbookPauseTimeoutDays * 86400 }));
         if (runbookProblems.length > 0) throw new ConfigurationError(runbookProblems);
     } catch (err) {
         const message = escapeLines((err as Error).message);

@@ -70,7 +70,9 @@ describe("state machine definition", () => {
         // ReadLinkedRecord and ReadRecord also read for the lifecycle rule's events (a closed finding's link, a NOTIFIED finding's activity).
         expect(reads).to.deep.equal(["ReadRecord", "ReadStorm", "ReadClosedRecord", "ReadLinkedRecord"]);
         const into = (name: string) => Object.entries<any>(definition.States).filter(([, s]) => JSON.stringify([s.Next, s.Default, s.Choices, s.Catch]).includes(`"${name}"`)).map(([n]) => n);
-        expect(into("ReadRecord")).to.deep.equal(["Route", "ClaimFinding"]);
+        // WaitForOpener: a more severe copy reads again once the execution opening the incident has linked it (after the failed claim's read).
+        expect(into("ReadRecord")).to.deep.equal(["Route", "ClaimFinding", "WaitForOpener"]);
+        expect(into("WaitForOpener")).to.deep.equal(["Decide"]);
         expect(into("ReadLinkedRecord")).to.deep.equal(["Route"]);
         expect(into("ReadStorm")).to.deep.equal(["ReserveSlot", "ReserveGlobalSlot"]);
         expect(into("ReadClosedRecord")).to.deep.equal(["RecordClosed"]);
@@ -110,6 +112,7 @@ describe("state machine definition", () => {
             anyResource: [],
             opsItems: [],
             automationExecutions: [],
+            runbookDocument: [],
         });
         // Without the write-back, only storm roll-ups read the table and touch incidents after opening them.
         expect(requiredTaskPermissions(renderStateMachineDefinition({ ...INPUTS, notifyFindings: false }))).to.deep.equal({
@@ -121,6 +124,7 @@ describe("state machine definition", () => {
             anyResource: [],
             opsItems: [],
             automationExecutions: [],
+            runbookDocument: [],
         });
     });
 
@@ -223,7 +227,7 @@ describe("state machine definition", () => {
     });
 
     it("throws on a placeholder left without a value", () => {
-        expect(() => renderStateMachineDefinition({ ...INPUTS, responsePlanArn: "" })).to.throw(TemplateError, /start-(incident|rollup)-arguments\.jsonata: placeholder \$\{responsePlanArn\} has no value/);
+        expect(() => renderStateMachineDefinition({ ...INPUTS, responsePlanArn: "" })).to.throw(TemplateError, /(start-(incident|rollup)-arguments\.jsonata|incident-workflow\.asl\.json): placeholder \$\{responsePlanArn\} has no value/);
     });
 
     it("throws when a value is never used by any placeholder", () => {
