@@ -96,6 +96,12 @@ export interface WorkflowToggles {
     stormRollUp: boolean;
     /** Read OCSF findings ("Findings Imported V2") and write them back with BatchUpdateFindingsV2. */
     ocsfFindings: boolean;
+    /**
+     * One incident per account, Region, security control and resource for the standards' own
+     * control findings (consolidated control findings off): the problem groups of
+     * problem-facts.jsonata (docs/lifecycle.md, "One problem, several standards").
+     */
+    groupStandardFindings: boolean;
 }
 
 /** How storms are counted (lib/config/storms.ts). */
@@ -336,7 +342,16 @@ function backendValues(inputs: WorkflowInputs): Record<string, PlaceholderValue>
 export const BACKEND_PROGRAMS: Readonly<Record<IncidentBackend, readonly string[]>> = {
     "incident-manager": ["startIncidentArguments", "startRollupArguments"],
     opscenter: ["opsItemRequest", "createOpsItemArguments", "createRollupOpsItemArguments", "opsItemNoteArguments", "opsItemRelatedFindingArguments",
-        "opsItemToken", "rollupOpsItemToken", "findOpsItemArguments", "foundOpsItemOutput"],
+        "opsItemToken", "rollupOpsItemToken", "problemOpsItemToken", "findOpsItemArguments", "foundOpsItemOutput"],
+};
+
+/**
+ * The backend's program for one finding's incident request, as `${incidentRequestArguments}`
+ * (elect-problem-arguments.jsonata stores it for a problem group's members to send).
+ */
+export const INCIDENT_REQUEST_PROGRAM: Readonly<Record<IncidentBackend, string>> = {
+    "incident-manager": "startIncidentArguments",
+    opscenter: "createOpsItemArguments",
 };
 
 /** What the OpsCenter backend names as an OpsItem's Source (1-128, no "aws", "amazon" or "amzn"). */
@@ -362,6 +377,17 @@ export const OPSCENTER_STATES: Readonly<Record<string, { Resource: string; Argum
         Output: `{% $merge([$states.input, {'IncidentStatus': $states.result.OpsItem.Status in ${JSON.stringify(OPS_ITEM_OPEN_STATUSES)} ? 'OPEN' : $uppercase($states.result.OpsItem.Status)}]) %}`,
     },
     AddReopenedTimeline: { Resource: "arn:aws:states:::aws-sdk:ssm:updateOpsItem", Arguments: "{% ${opsItemNoteArguments} %}" },
+    // A problem group's OpsItem: the elected CreateOpsItem request (elect-problem-arguments.jsonata), and its status as CheckIncident reads it.
+    OpenProblemIncident: {
+        Resource: "arn:aws:states:::aws-sdk:ssm:createOpsItem",
+        Arguments: "{% $parse($states.input.ProblemRequest) %}",
+        Output: "{% $merge([$states.input, {'IncidentArn': $states.result.OpsItemArn}]) %}",
+    },
+    CheckProblemIncident: {
+        Resource: "arn:aws:states:::aws-sdk:ssm:getOpsItem",
+        Arguments: { OpsItemId: "{% $contains($states.input.ProblemIncidentArn, /:opsitem\\/oi-[0-9a-f]{12}$/) ? $substringAfter($states.input.ProblemIncidentArn, 'opsitem/') : 'oi-000000000000' %}" },
+        Output: `{% $merge([$states.input, {'ProblemStatus': $states.result.OpsItem.Status in ${JSON.stringify(OPS_ITEM_OPEN_STATUSES)} ? 'OPEN' : $uppercase($states.result.OpsItem.Status), 'IncidentArn': $states.input.ProblemIncidentArn, 'StormItem': $states.input.ProblemItem}]) %}`,
+    },
     OpenRollup: {
         Resource: "arn:aws:states:::aws-sdk:ssm:createOpsItem",
         Arguments: "{% ${createRollupOpsItemArguments} %}",
@@ -422,11 +448,12 @@ function opsCenterExtraStates(template: Record<string, any>): Record<string, any
     return {
         ...find("FindOpsItem", "opsItemToken", "FoundOpsItem", template.States.OpenIncident.Next),
         ...find("FindRollupOpsItem", "rollupOpsItemToken", "FoundRollupOpsItem", template.States.OpenRollup.Next),
+        ...find("FindProblemOpsItem", "problemOpsItemToken", "FoundProblemOpsItem", template.States.OpenProblemIncident.Next),
     };
 }
 
 /** The create states whose refusal as a duplicate goes to the look-up (opsCenterExtraStates). */
-const OPSCENTER_FIND_STATE: Readonly<Record<string, string>> = { OpenIncident: "FindOpsItem", OpenRollup: "FindRollupOpsItem" };
+const OPSCENTER_FIND_STATE: Readonly<Record<string, string>> = { OpenIncident: "FindOpsItem", OpenRollup: "FindRollupOpsItem", OpenProblemIncident: "FindProblemOpsItem" };
 
 /**
  * Incident Manager's error names and OpsCenter's for the same case (Step Functions names SDK errors
@@ -493,6 +520,8 @@ export function renderStateMachineDefinition(inputs: WorkflowInputs, templates: 
             return filled.get(placeholder)!;
         };
     }
+    // The backend's request for one finding's incident, under one name for the states of both backends.
+    (values as Record<string, unknown>).incidentRequestArguments = () => (values[INCIDENT_REQUEST_PROGRAM[backend]] as unknown as () => string)();
     let parsed: unknown;
     try {
         parsed = JSON.parse(templates.template.text);
@@ -512,6 +541,7 @@ export function renderStateMachineDefinition(inputs: WorkflowInputs, templates: 
         stopRunbooks: resolveIncidentsWithFindings && backend === "incident-manager",
         stormRollUp: (inputs.storms?.stormGroupBy ?? DEFAULT_STORMS.stormGroupBy) !== "off",
         ocsfFindings: (inputs.findingFormats ?? ["ASFF"]).includes("OCSF"),
+        groupStandardFindings: inputs.groupStandardFindings ?? true,
     }, templates.template.name);
 }
 

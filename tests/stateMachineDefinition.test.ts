@@ -153,7 +153,7 @@ describe("state machine definition", () => {
         expect(definition.States.AddClosedTimeline.Next).to.equal("RecordClosed");
         expect(definition.States.RecordClosed.Next).to.equal("CloseNote");
         for (const d of [plain, resolving]) expect(aslValidator(d as any).isValid).to.equal(true);
-        expect(() => applyToggles({ StartAt: "A", States: { A: { Type: "Pass", Comment: "[only with nothing]", End: true } } }, { notifyFindings: true, resolveIncidentsWithFindings: true, stormRollUp: true, ocsfFindings: true }))
+        expect(() => applyToggles({ StartAt: "A", States: { A: { Type: "Pass", Comment: "[only with nothing]", End: true } } }, { notifyFindings: true, resolveIncidentsWithFindings: true, stormRollUp: true, ocsfFindings: true, groupStandardFindings: true }))
             .to.throw(TemplateError, /state A names unknown toggle nothing/);
     });
 
