@@ -59,13 +59,20 @@ describe("the OpsCenter backend (incidentBackend: opscenter)", function () {
             const runbookStates = ["ReadRunbooks", "AnyRunbookLeft", "StopRunbook"];
             expect(imCalls).to.deep.equal([...Object.keys(OPSCENTER_STATES), "ReadRunbooks"].sort());
             const extra = Object.keys(ops.States).filter(n => !(n in im.States)).sort();
-            expect(extra).to.deep.equal(["FindOpsItem", "FindRollupOpsItem", "FoundOpsItem", "FoundRollupOpsItem"]);
+            expect(extra).to.deep.equal(["FindOpsItem", "FindProblemOpsItem", "FindRollupOpsItem", "FoundOpsItem", "FoundProblemOpsItem", "FoundRollupOpsItem"]);
             expect(Object.keys(im.States).filter(n => !(n in ops.States))).to.deep.equal(runbookStates);
             // Every other state is the same state: the workflow is shared, not copied.
             for (const [name, state] of Object.entries<Record<string, any>>(im.States)) {
                 if (runbookStates.includes(name)) continue;
                 if (name in OPSCENTER_STATES) {
                     expect(ops.States[name].Next, name).to.equal(name === "ResolveIncident" ? "RecordClosed" : state.Next);
+                    continue;
+                }
+                // A problem group's election stores the backend's own request (INCIDENT_REQUEST_PROGRAM), which OpenProblemIncident sends.
+                if (name === "ElectProblem") {
+                    expect(state.Arguments).to.include("'ResponsePlanArn'").and.not.include("dedupString");
+                    expect(ops.States[name].Arguments).to.include("dedupString").and.not.include("'ResponsePlanArn'");
+                    expect(ops.States[name].Next).to.equal(state.Next);
                     continue;
                 }
                 // The Note's console link is the backend's console (incidentsConsolePath): the one other difference.

@@ -37,7 +37,7 @@ function published(name: string, time = T0): Record<string, any> {
 /** A sample moved onto FSBP's Region and resource (derived, as the header says). */
 function onFsbpResource(name: string, time = T0): Record<string, any> {
     const fsbp = sample("fsbp-cloudtrail2");
-    const finding = { ...sample(name), Region: fsbp.Region, Resources: fsbp.Resources };
+    const finding: Record<string, any> = { ...sample(name), Region: fsbp.Region, Resources: fsbp.Resources };
     finding.Id = finding.Id.replace(/^arn:aws:securityhub:[^:]+:/, `arn:aws:securityhub:${fsbp.Region}:`);
     return at(eventForFinding(finding), time);
 }
