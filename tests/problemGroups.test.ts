@@ -185,6 +185,26 @@ describe("one problem, several standards: one incident per account, Region, secu
         expect(off.incidents.incidents).to.have.length(3);
     });
 
+    it("follows one storm decision for the whole group: refused a slot, all three findings join the storm's roll-up", async () => {
+        // stormThreshold 1: a finding of CloudTrail.2 on another trail (derived: FSBP's sample, resource and ID renamed) takes the control's only slot.
+        const { replay, incidents, record } = await account({ storms: { stormThreshold: 1 } });
+        const other = sample("fsbp-cloudtrail2");
+        other.Id = other.Id.replace("EXAMPLE11111", "EXAMPLE22222");
+        other.Resources = [{ ...other.Resources[0], Id: `${other.Resources[0].Id}-2` }];
+        expect(failed([await replay.deliverFromInput(at(eventForFinding(other), T0))])).to.deep.equal([]);
+        const events = THREE.map(name => published(name, "2026-11-02T09:01:00Z"));
+        expect(failed(await together(replay, events))).to.deep.equal([]);
+        const rollups = incidents.incidents.filter(i => i.request.Title!.startsWith("[storm]"));
+        expect(incidents.incidents).to.have.length(2);
+        expect(rollups).to.have.length(1);
+        for (const event of events) {
+            const r = await record(idOf(event));
+            expect(r.IncidentArn.S).to.equal(rollups[0].incidentRecordArn);
+            expect(r.StormItem.S).to.match(/^#storm\|control\|CloudTrail\.2\|/);
+        }
+        expect(rollups[0].timeline).to.have.length(3);
+    });
+
     it("holds with the OpsCenter backend: one OpsItem for the three findings arriving at once", async () => {
         const { replay, opsCenter, record } = await account({ incidentBackend: "opscenter" });
         const events = THREE.map(name => published(name));
