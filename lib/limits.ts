@@ -95,6 +95,12 @@ export const AUTOMATION_LIMITS = {
  * stays within them and the offline stand-in (offline/opsCenterStandIn.ts) enforces them.
  */
 export const OPSCENTER_LIMITS = {
+    // Title 1-1,024, Description 1-2,048, Source 1-128 (not containing aws, amazon, amzn), Priority
+    // 1-5, operational-data key 1-128 and value 20 KB, its key prefixes and Types: the ssm model
+    // (botocore ssm 2014-11-06, CreateOpsItemRequest, OpsItemDataKey, OpsItemDataType) and the
+    // CreateOpsItem API reference. Severity and Category are free strings of 1-64 there; the values
+    // below are the ones the OpsItem shape documents ("Severity options range from 1 to 4";
+    // "Category options include: Availability, Cost, Performance, Recovery, Security").
     titleLength: 1024,
     descriptionLength: 2048,
     sourceLength: 128,
@@ -114,10 +120,17 @@ export const OPSCENTER_LIMITS = {
     /** The reserved keys a request may set although they start with /aws. */
     reservedKeys: ["/aws/resources", "/aws/automations", "/aws/dedup"],
     operationalDataTypes: ["SearchableString", "String"],
+    /** "Each OpsItem can list a maximum of 100 related resource ARNs" (user guide, "Working with OpsItems"). */
     resourceArns: 100,
+    /** Not confirmed in AWS's docs (neither the model nor "Managing duplicate OpsItems" gives one): the stand-in assumes 512. */
     dedupStringLength: 512,
+    /** Not confirmed in AWS's docs (the model sets no maximum): the stand-in assumes 10. The workflow sends at most one. */
     relatedOpsItems: 10,
-    /** OpsItems created per account per calendar month (OpsItemLimitExceededException past it). */
+    /**
+     * OpsItems created per account per calendar month, and kept per account and Region
+     * (OpsItemLimitExceededException past either: user guide, "Troubleshooting issues with
+     * OpsCenter"; OpsItems the built-in Security Hub integration creates do not count, ours do).
+     */
     opsItemsPerMonth: 10_000,
     /** OpsItems kept (open and resolved) per account and Region. */
     opsItemsTotal: 500_000,

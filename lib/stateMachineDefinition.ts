@@ -464,10 +464,12 @@ const OPSCENTER_FIND_STATE: Readonly<Record<string, string>> = { OpenIncident: "
  */
 export const OPSCENTER_ERRORS: Readonly<Record<string, string>> = {
     "SsmIncidents.ThrottlingException": "Ssm.ThrottlingException",
+    // The model declares it on UpdateOpsItem: "The specified OpsItem is in the process of being deleted."
     "SsmIncidents.ConflictException": "Ssm.OpsItemConflictException",
     "SsmIncidents.InternalServerException": "Ssm.InternalServerErrorException",
     "SsmIncidents.ResourceNotFoundException": "Ssm.OpsItemNotFoundException",
-    // A request the service refuses for its content.
+    // A request the service refuses for its content. Whether AWS sends this or the common
+    // ValidationException for a value past a model limit is not confirmed in its docs (docs/opscenter.md).
     "SsmIncidents.ValidationException": "Ssm.OpsItemInvalidParameterException",
 };
 

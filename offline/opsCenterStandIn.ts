@@ -38,9 +38,14 @@ export type OpsCenterOperation = "createOpsItem" | "getOpsItem" | "updateOpsItem
 export const OPS_CENTER_OPERATIONS: readonly OpsCenterOperation[] = ["createOpsItem", "getOpsItem", "updateOpsItem", "describeOpsItems"];
 
 /**
- * The errors the ssm model declares for the OpsItem operations (shared/reference/aws-facts.md,
- * "Systems Manager Automation and OpsCenter"), plus the common throttling error; as Step Functions
- * names them (`Ssm.<Name>`, with the Exception suffix added where the model has none).
+ * The errors the ssm model declares for the OpsItem operations (botocore ssm 2014-11-06: CreateOpsItem
+ * InternalServerError, OpsItemAlreadyExistsException, OpsItemLimitExceededException,
+ * OpsItemInvalidParameterException, OpsItemAccessDeniedException; UpdateOpsItem adds
+ * OpsItemNotFoundException and OpsItemConflictException; DescribeOpsItems only InternalServerError),
+ * plus the common ThrottlingException (the model declares it on no OpsItem operation); as Step
+ * Functions names them: `Ssm.<Name>`, with the Exception suffix added where the model has none, so
+ * InternalServerError arrives as `Ssm.InternalServerErrorException` ("Learning to use AWS service SDK
+ * integrations in Step Functions", docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html).
  */
 export const OPS_CENTER_ERRORS = [
     "OpsItemAlreadyExistsException", "OpsItemInvalidParameterException", "OpsItemLimitExceededException", "OpsItemAccessDeniedException",
@@ -68,8 +73,10 @@ function length(text: string): number {
  * (the filter the workflow uses). It enforces the documented request limits (lib/limits.ts
  * OPSCENTER_LIMITS: lengths, Source, Severity, Priority, operational-data keys and sizes, the reserved
  * keys' formats, related OpsItems), OpsCenter's deduplication (a `/aws/dedup` string matching an Open
- * or InProgress OpsItem creates nothing: OpsItemAlreadyExistsException, "Managing duplicate OpsItems",
- * Systems Manager user guide) and the monthly quota (OpsItemLimitExceededException past 10,000
+ * or InProgress OpsItem creates nothing: "Managing duplicate OpsItems", Systems Manager user guide,
+ * docs.aws.amazon.com/systems-manager/latest/userguide/OpsCenter-working-deduplication.html. What
+ * CreateOpsItem answers then is not confirmed in AWS's docs: the stand-in assumes
+ * OpsItemAlreadyExistsException, the model's error that carries an OpsItemId) and the monthly quota (OpsItemLimitExceededException past 10,000
  * OpsItems created in a calendar month; `monthlyQuota` lowers it for tests). Errors are named as the
  * Step Functions SDK integration reports them (`Ssm.<Name>`). Time comes from `clock`.
  */

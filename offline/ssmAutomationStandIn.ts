@@ -3,8 +3,11 @@ import { StatesError } from "./stepFunctionsJsonata";
 
 /**
  * The errors StopAutomationExecution declares (API reference, StopAutomationExecution,
- * docs.aws.amazon.com/systems-manager/latest/APIReference/API_StopAutomationExecution.html), plus
- * the common throttling, access and validation errors, by their model names.
+ * docs.aws.amazon.com/systems-manager/latest/APIReference/API_StopAutomationExecution.html; botocore
+ * ssm 2014-11-06: AutomationExecutionNotFoundException, InvalidAutomationStatusUpdateException,
+ * InternalServerError), plus the common throttling, access and validation errors the model does not
+ * declare; as Step Functions names them (`Ssm.<Name>`, the Exception suffix added: the model's
+ * InternalServerError is `Ssm.InternalServerErrorException`).
  */
 export const SSM_AUTOMATION_ERRORS = [
     "AutomationExecutionNotFoundException", "InvalidAutomationStatusUpdateException", "InternalServerErrorException",

@@ -153,6 +153,22 @@ describe("findings of every producer (real published findings)", () => {
             expect(related(fixed, "OTHER")).to.include(patch.SourceUrl);
         });
 
+        it("builds an RDS ARN from a DB instance identifier, never from a resource ID (db-…)", async () => {
+            // awsdocs-service-guides/patch-manager-sample-finding.json, derived: its resource an RDS DB instance named
+            // by identifier, by resource ID (DbiResourceId, as in the RDS user guide's rds-db ARN example), and a Lambda function.
+            const [patch] = corpusFindings("awsdocs-service-guides/patch-manager-sample-finding.json");
+            const withResources = (...resources: Array<{ Type: string; Id: string }>) =>
+                ({ ...patch, Resources: resources.map(r => ({ ...patch.Resources[0], ...r })) });
+            const arns = async (...resources: Array<{ Type: string; Id: string }>) => related(await startIncident(eventOf(withResources(...resources))), "INVOLVED_RESOURCE");
+            const at = `us-east-2:${patch.AwsAccountId}`;
+            expect(await arns({ Type: "AwsRdsDbInstance", Id: "orders-db-1" })).to.deep.equal([`arn:aws:rds:${at}:db:orders-db-1`]);
+            expect(await arns({ Type: "AwsRdsDbInstance", Id: "db-12ABC34DEFG5HIJ6KLMNOP78QR" })).to.deep.equal([]);
+            // Not identifiers: a leading digit, a double hyphen, 64 characters.
+            expect(await arns({ Type: "AwsRdsDbInstance", Id: "1db" }, { Type: "AwsRdsDbInstance", Id: "a--b" }, { Type: "AwsRdsDbInstance", Id: "a".repeat(64) })).to.deep.equal([]);
+            expect(await arns({ Type: "AwsLambdaFunction", Id: "my_function-1" }, { Type: "AwsLambdaFunction", Id: "f".repeat(65) }))
+                .to.deep.equal([`arn:aws:lambda:${at}:function:my_function-1`]);
+        });
+
         it("links GuardDuty's console (SourceUrl) and Inspector's advisory (Vulnerabilities[].Vendor.Url)", async () => {
             // awsdocs-service-guides/guardduty-typical-finding.current-docs.json; ocsf-examples-asff/vulnerability-inspector.raw.json.
             const [guardDuty] = corpusFindings("awsdocs-service-guides/guardduty-typical-finding.current-docs.json");

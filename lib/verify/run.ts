@@ -109,7 +109,7 @@ export async function runVerify(expected: ExpectedStack, d: Deployment, clients:
             const listed = await send<{ replicationSetArns?: string[] }>("ssm-incidents", clients.incidents, new ListReplicationSetsCommand({}));
             const arn = listed.replicationSetArns?.[0];
             if (!arn) {
-                report("backend: Incident Manager", "fail", "the account has no Incident Manager replication set (ListReplicationSets is empty): Incident Manager was never enabled here, so StartIncident cannot open incidents; enable it (or set createReplicationSet) and run pulumi up again");
+                report("backend: Incident Manager", "fail", "the account has no Incident Manager replication set (ListReplicationSets is empty): Incident Manager was never enabled here, so StartIncident cannot open incidents; set createReplicationSet and run pulumi up again, or (AWS takes no new Incident Manager customers since 2025-11-07) set incidentBackend opscenter");
             } else {
                 const set = await send<{ replicationSet?: { status?: string; regionMap?: Record<string, { status?: string }> } }>("ssm-incidents", clients.incidents, new GetReplicationSetCommand({ arn }));
                 const status = set.replicationSet?.status;
