@@ -253,6 +253,7 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         dedupTtlSeconds: inputs.dedupTtlDays * 86400,
         recordRetentionSeconds: (inputs.recordRetentionDays ?? 365) * 86400,
         openNotifiedByOthers: String(inputs.openFindingsNotifiedByOthers === true),
+        groupStandardFindings: String(inputs.groupStandardFindings ?? true),
         noteAuthor: NOTE_AUTHOR,
         noteOpenPrefix: NOTE_OPEN_PREFIX,
         noteClosedPrefix: NOTE_CLOSED_PREFIX,
