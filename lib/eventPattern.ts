@@ -3,7 +3,7 @@ import { NOTE_CLOSED_PREFIX } from "./stateMachineDefinition";
 import { SUPPRESSION_NOTE_AUTHOR } from "./suppressions";
 import { COMPLIANCE_STATUS_VALUES, OCSF_ARCHIVED_STATUS_ID, OCSF_COMPLIANCE_STATUS_BY_ASFF, OCSF_EVENT_DETAIL_TYPE, OCSF_STATUS_ID_BY_WORKFLOW_STATUS } from "./limits";
 import { DEFAULT_COMPLIANCE_STATUSES, FILTER_SETTINGS } from "./config/filter";
-import { ocsfSeverityIdsFor } from "./severity";
+import { DEFAULT_IMPACT_BY_SEVERITY, ocsfSeverityIdsFor, SeverityLabel } from "./severity";
 
 export const EVENT_SOURCE = "aws.securityhub";
 /** Security Hub CSPM's ASFF findings. */
@@ -15,7 +15,7 @@ export const EVENT_DETAIL_TYPE = "Security Hub Findings - Imported";
 export { OCSF_EVENT_DETAIL_TYPE };
 
 /** The subset of settings the EventBridge pattern is built from. */
-export type EventFilterSettings = Pick<Settings, "severityLabels" | "recordStates" | "workflowStatuses" | "productNames"> & Partial<Pick<Settings, "complianceStatuses" | "openFindingsNotifiedByOthers">>;
+export type EventFilterSettings = Pick<Settings, "severityLabels" | "recordStates" | "workflowStatuses" | "productNames"> & Partial<Pick<Settings, "complianceStatuses" | "openFindingsNotifiedByOthers" | "escalateNotifiedControlFindings" | "impactBySeverity">>;
 
 /**
  * The compliance test of the findings rules: a finding with a compliance status (a control
@@ -109,6 +109,21 @@ export function buildOcsfEventPattern(filter: EventFilterSettings): Record<strin
     };
 }
 
+/**
+ * The labels whose NOTIFIED control re-imports may raise an open incident's impact
+ * (escalateNotifiedControlFindings): an incident opens only for a label of severityLabels, so a copy
+ * can raise it only when its label maps to a lower impact number (more severe) than some other label
+ * of severityLabels. With the defaults (CRITICAL 1, HIGH 2) that is CRITICAL alone: a HIGH re-import
+ * could raise nothing and stays out at the rule. Empty when the setting is off, or when
+ * openFindingsNotifiedByOthers lets every NOTIFIED failing control in already.
+ */
+export function escalationLabels(filter: EventFilterSettings): SeverityLabel[] {
+    if (!filter.escalateNotifiedControlFindings || filter.openFindingsNotifiedByOthers) return [];
+    const impact = filter.impactBySeverity ?? DEFAULT_IMPACT_BY_SEVERITY;
+    const least = Math.max(...filter.severityLabels.map(label => impact[label]));
+    return filter.severityLabels.filter(label => impact[label] < least);
+}
+
 /** What the lifecycle rules' patterns are built from: the findings filter, for the activity branch. */
 export type LifecycleFilterSettings = EventFilterSettings;
 /** The default settings' filter (what a stack without filter settings has); read when called, as the modules import each other. */
@@ -118,7 +133,7 @@ const defaultFilter = (): LifecycleFilterSettings => ({
 });
 
 /**
- * The lifecycle rule's pattern (ASFF), for findings already NOTIFIED, in two kinds:
+ * The lifecycle rule's pattern (ASFF), for findings already NOTIFIED, in these kinds:
  * - closing: a finding carrying a Note that is not this project's closed Note (ours, or one another
  *   tool wrote over it: a Jira sync, a findings manager, Automated Security Response) that was
  *   resolved, suppressed or archived. Which incident it belongs to comes from the dedup record, not
@@ -132,11 +147,16 @@ const defaultFilter = (): LifecycleFilterSettings => ({
  *   daily), unless openFindingsNotifiedByOthers asks to open findings other tools marked NOTIFIED.
  *   Every provider update of such a finding, and the event of the workflow's own write-back, starts
  *   one execution (4 transitions when nothing is to be done).
+ * - escalation (only with escalateNotifiedControlFindings): an active NOTIFIED control finding of
+ *   complianceStatuses whose label could raise its open incident's impact (escalationLabels). The
+ *   workflow's ReadRecord escalates, or ends as a duplicate in 4 transitions when the record's
+ *   Impact is already that high (docs/lifecycle.md, "Escalation").
  */
 export function buildLifecyclePattern(filter: LifecycleFilterSettings = defaultFilter()): Record<string, unknown> {
     // Not our closed Note, and not the Note our own suppression rules write (lib/suppressions.ts):
     // those findings never had an incident (a finding with one keeps our Note when suppressed).
     const notClosed = { Text: [{ "anything-but": { prefix: NOTE_CLOSED_PREFIX } }], UpdatedBy: [{ "anything-but": SUPPRESSION_NOTE_AUTHOR }] };
+    const escalation = escalationLabels(filter);
     return {
         source: [EVENT_SOURCE],
         "detail-type": [EVENT_DETAIL_TYPE],
@@ -152,6 +172,13 @@ export function buildLifecyclePattern(filter: LifecycleFilterSettings = defaultF
                         ProductFields: { "aws/securityhub/ProductName": [...filter.productNames] },
                         Compliance: { Status: filter.openFindingsNotifiedByOthers ? [...(filter.complianceStatuses ?? DEFAULT_COMPLIANCE_STATUSES), { exists: false }] : [{ exists: false }] },
                     },
+                    ...(escalation.length > 0 ? [{
+                        Workflow: { Status: ["NOTIFIED"] },
+                        RecordState: ["ACTIVE"],
+                        Severity: { Label: escalation },
+                        ProductFields: { "aws/securityhub/ProductName": [...filter.productNames] },
+                        Compliance: { Status: [...(filter.complianceStatuses ?? DEFAULT_COMPLIANCE_STATUSES)] },
+                    }] : []),
                 ],
             },
         },
@@ -162,11 +189,13 @@ export function buildLifecyclePattern(filter: LifecycleFilterSettings = defaultF
  * The OCSF counterpart of buildLifecyclePattern: the finding's `comment` (where
  * BatchUpdateFindingsV2 writes what ASFF keeps in Note.Text) is not our closed one and its
  * `status_id` is 4 Resolved, 3 Suppressed or 5 Archived; or it is 2 In Progress (NOTIFIED), without
- * compliance (or with the filter's, see above), of the filter's severities and products.
+ * compliance (or with the filter's, see above), of the filter's severities and products; or (with
+ * escalateNotifiedControlFindings) In Progress with compliance of escalationLabels' severity_ids.
  * 6 Deleted is not followed: ASFF has no such state and the workflow has no kind for it.
  */
 export function buildOcsfLifecyclePattern(filter: LifecycleFilterSettings = defaultFilter()): Record<string, unknown> {
     const statuses = (filter.complianceStatuses ?? DEFAULT_COMPLIANCE_STATUSES).map(s => OCSF_COMPLIANCE_STATUS_BY_ASFF[s]).filter(n => n !== undefined);
+    const escalation = escalationLabels(filter);
     return {
         source: [EVENT_SOURCE],
         "detail-type": [OCSF_EVENT_DETAIL_TYPE],
@@ -187,6 +216,12 @@ export function buildOcsfLifecyclePattern(filter: LifecycleFilterSettings = defa
                         metadata: { product: { name: [...filter.productNames] } },
                         compliance: { status: filter.openFindingsNotifiedByOthers ? [...statuses, { exists: false }] : [{ exists: false }] },
                     },
+                    ...(escalation.length > 0 && statuses.length > 0 ? [{
+                        status_id: [numberIs(OCSF_STATUS_ID_BY_WORKFLOW_STATUS.NOTIFIED)],
+                        severity_id: ocsfSeverityIdsForLabels(escalation).map(numberIs),
+                        metadata: { product: { name: [...filter.productNames] } },
+                        compliance: { status: statuses },
+                    }] : []),
                 ],
             },
         },

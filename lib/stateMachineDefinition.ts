@@ -57,6 +57,17 @@ export const WRITE_BACK_ATTEMPTS = 4;
 export const WRITE_BACK_RETRY_SECONDS = 3;
 
 /**
+ * A copy of a finding more severe than the copy whose execution holds the finding's claim (or
+ * re-open lock) and is still opening its incident (OpeningImpact on the record: the twin in the other
+ * format, delivered at the same moment) waits for that incident and then raises it: up to this many
+ * waits, this many seconds apart (StartIncident and the write-back take seconds). Past them the
+ * execution fails (EscalationPending, failed-executions alarm) and the retry of failed executions
+ * raises it once the incident is linked.
+ */
+export const ESCALATION_WAITS = 12;
+export const ESCALATION_WAIT_SECONDS = 5;
+
+/**
  * THE INVARIANT the workflow keeps (docs/workflow.md, "When AWS fails"). When an execution ends,
  * for its finding exactly one of these holds:
  *  (a) the finding's record links its incident (its own, or a roll-up it is attached to); or
@@ -271,6 +282,8 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         closingLockSeconds: CLOSING_LOCK_SECONDS,
         maxWriteBackAttempts: WRITE_BACK_ATTEMPTS,
         writeBackRetrySeconds: WRITE_BACK_RETRY_SECONDS,
+        maxEscalationWaits: ESCALATION_WAITS,
+        escalationWaitSeconds: ESCALATION_WAIT_SECONDS,
         stormGroupBy: storms.stormGroupBy,
         stormThreshold: storms.stormThreshold,
         stormWindowMinutes: storms.stormWindowMinutes,

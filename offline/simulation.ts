@@ -31,6 +31,13 @@ export interface SimulatedIncident {
     previousIncidentArn?: string;
     /** Backend opscenter: the OpsItem (incidentArn is its ARN; impact is its Priority; responsePlanArn is empty). */
     opsItem?: { id: string; arn: string; severity: string; priority: number };
+    /**
+     * Set when a more severe copy of a finding raised the incident's impact (escalation,
+     * docs/lifecycle.md): `impact` (Incident Manager: the incident's impact; OpsCenter: the OpsItem's
+     * Priority, with its `severity`) as it is at the replay's end, how many times it was raised and
+     * when it was last (the event's time). `impact` and `opsItem` above keep what it was started with.
+     */
+    escalated?: { impact: number; severity?: string; times: number; at: string };
     /** Roll-ups: every finding on it (the one that opened it included), the group and the storm item. */
     findingIds?: string[];
     stormKey?: string;
@@ -44,7 +51,7 @@ export interface SimulatedFailure {
     cause?: string;
 }
 
-export type TimelineKind = "resolved" | "suppressed" | "archived" | "reopened" | "activity";
+export type TimelineKind = "resolved" | "suppressed" | "archived" | "reopened" | "activity" | "escalated";
 
 export interface SimulatedTimelineEvent {
     findingId: string;
@@ -82,6 +89,12 @@ export interface SimulationReport {
     /** Times the workflow marked a finding NOTIFIED (a re-open marks it again). */
     notified: number;
     timelineEvents: SimulatedTimelineEvent[];
+    /**
+     * Incidents whose impact a more severe copy of a finding raised (each counted once, however
+     * many times it was raised; see SimulatedIncident.escalated). Each raise also adds an
+     * `escalated` timeline event.
+     */
+    escalated: number;
     /** Re-opened findings: told on their open incident's timeline, or given a new linked incident. */
     reopened: { timeline: number; newIncident: number };
     /** Incidents the workflow resolved with their findings (resolveIncidentsWithFindings). */
@@ -338,7 +351,7 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
         const report: SimulationReport = {
             backend,
             events: totalEvents, matched: 0, filtered: {}, writeBackEvents: { events: 0, matched: 0 }, incidents: [], duplicates: 0, droppedDeliveries: 0,
-            failures: [], executions: 0, transitions: 0, notified: 0, timelineEvents: [], reopened: { timeline: 0, newIncident: 0 }, incidentsResolved: 0, resolvedByResponders: 0, attached: 0, suppressedByRule: {},
+            failures: [], executions: 0, transitions: 0, notified: 0, timelineEvents: [], escalated: 0, reopened: { timeline: 0, newIncident: 0 }, incidentsResolved: 0, resolvedByResponders: 0, attached: 0, suppressedByRule: {},
             retries: 0, findings: [], stuckClaims: 0, runbooksRunning: 0,
         };
         const opened: Array<{ order: number; incident: SimulatedIncident }> = [];
@@ -347,6 +360,8 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
         let lastTime = "";
         const seen = new Set<string>();
         const attachedTo: Array<{ incidentArn: string; findingId: string }> = [];
+        // Escalations applied (AddEscalatedTimeline ran), per incident: how many, and the last one's time.
+        const escalations = new Map<string, { times: number; at: string }>();
         // Keys of effects counted once, by their hash: a month holds one per finding and effect, and the keys are long (notes, ARNs).
         const once = (key: string) => {
             const digest = crypto.createHash("sha1").update(key).digest("base64");
@@ -419,6 +434,13 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
                 if (reopened && once(`timeline|${reopened.IncidentArn}|reopened|${reopened.ReopenedAt}`)) {
                     timeline.push({ order, event: { findingId, incidentArn: reopened.IncidentArn, time: reopened.ReopenedAt, kind: reopened.Kind === "activity" ? "activity" : "reopened" } });
                     report.reopened.timeline++;
+                }
+                const escalated = outputs.AddEscalatedTimeline;
+                if (escalated && once(`escalated|${escalated.IncidentArn}|${escalated.Impact}`)) {
+                    const at = typeof delivery.event.time === "string" ? delivery.event.time : delivery.startTime;
+                    timeline.push({ order, event: { findingId, incidentArn: escalated.IncidentArn, time: at, kind: "escalated" } });
+                    const seenBefore = escalations.get(escalated.IncidentArn);
+                    escalations.set(escalated.IncidentArn, { times: (seenBefore?.times ?? 0) + 1, at: seenBefore && seenBefore.at > at ? seenBefore.at : at });
                 }
                 if (outputs.ResolveIncident) report.incidentsResolved++;
                 const attached = outputs.AttachFinding;
@@ -535,6 +557,15 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
         if (opsCenter) report.opsItemQuotaRefusals = opsCenter.limitExceeded;
         // Report in input order, whatever order the concurrent replay finished in.
         report.incidents = opened.sort((a, b) => a.order - b.order).map(o => o.incident);
+        // The impact an escalation raised an incident to, as the backend holds it at the end.
+        for (const incident of report.incidents) {
+            const raised = escalations.get(incident.incidentArn);
+            if (!raised) continue;
+            const item = opsCenter?.opsItem(incident.incidentArn);
+            const impact = item ? item.request.Priority ?? 0 : incidentManager.incident(incident.incidentArn)?.request.Impact ?? incident.impact;
+            incident.escalated = { impact, ...(item ? { severity: item.request.Severity ?? "" } : {}), ...raised };
+        }
+        report.escalated = report.incidents.filter(i => i.escalated).length;
         const rollups = new Map(report.incidents.filter(i => i.kind === "rollup").map(i => [i.incidentArn, i]));
         for (const { incidentArn, findingId } of attachedTo) rollups.get(incidentArn)?.findingIds!.push(findingId);
         report.failures = failed.sort((a, b) => a.order - b.order).map(f => f.failure);

@@ -5,7 +5,10 @@
  * as `npm run simulate -- --stack prod` would) one finding at a time, so that memory holds the
  * findings being replayed and what the stand-ins keep, not the month.
  * Responders resolve each incident 72 hours after it opened (as in bench:lifecycle).
- *   npm run bench:month -- [--findings N] [--concurrency C] [--dynamodb in-process|dynalite] [--resolve-after-hours H]
+ *   npm run bench:month -- [--findings N] [--concurrency C] [--dynamodb in-process|dynalite] [--resolve-after-hours H] [--config KEY=VALUE]...
+ * `--config` sets one of the prod stack's settings for the run (e.g.
+ * `--config escalateNotifiedControlFindings=true`, to measure what a setting costs), read through the
+ * same settings loader.
  * Prints one figure a line. Peak memory is measured: the most resident memory this process and
  * its children (the dynalite server with --dynamodb dynalite) held at once, sampled from /proc
  * every 200 ms, and at least this process's own peak (VmHWM).
@@ -93,7 +96,16 @@ async function main() {
     const backendAt = process.argv.indexOf("--dynamodb");
     const dynamoDb = backendAt >= 0 ? process.argv[backendAt + 1] as DynamoDbBackend : undefined;
     if (dynamoDb !== undefined && !DYNAMODB_BACKENDS.includes(dynamoDb)) throw new Error(`--dynamodb must be ${DYNAMODB_BACKENDS.join(" or ")}`);
-    const settings = loadSettings(readStackConfig("prod").read, PROJECT_DIR);
+    const overrides: Record<string, string> = {};
+    process.argv.forEach((arg, i) => {
+        if (arg !== "--config") return;
+        const pair = process.argv[i + 1] ?? "";
+        const at = pair.indexOf("=");
+        if (at < 1) throw new Error(`--config must be KEY=VALUE (a setting of the prod stack), not ${JSON.stringify(pair)}`);
+        overrides[pair.slice(0, at)] = pair.slice(at + 1);
+    });
+    const stackFile = readStackConfig("prod");
+    const settings = loadSettings(key => overrides[key] ?? stackFile.read(key), PROJECT_DIR);
 
     const lives: Record<MonthLife, number> = Object.fromEntries(MONTH_LIVES.map(l => [l, 0])) as Record<MonthLife, number>;
     let generated = 0;
@@ -130,7 +142,7 @@ async function main() {
     const filtered = Object.values(report.filtered).reduce((sum, n) => sum + n, 0);
     const ok = report.events === generated && replayed === findings && report.failures.length === 0 && report.stuckClaims === 0;
     const lines = [
-        `bench:month on ${os.cpus().length} CPU(s), Node ${process.version}, stack prod, concurrency ${concurrency}, DynamoDB ${dynamoDb ?? "in-process"}, load average ${load.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end`,
+        `bench:month on ${os.cpus().length} CPU(s), Node ${process.version}, stack prod${Object.keys(overrides).length > 0 ? ` (${Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(", ")})` : ""}, concurrency ${concurrency}, DynamoDB ${dynamoDb ?? "in-process"}, load average ${load.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end`,
         `wall time  ${seconds.toFixed(1)} s`,
         `CPU time  ${cpu.toFixed(1)} s`,
         `events  ${number(report.events)}`,

@@ -216,6 +216,7 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
     lines.push(pad("incidents opened", `${report.incidents.length}${rollups.length > 0 ? ` (${rollups.length} storm roll-ups, ${report.attached} findings on them)` : ""}`));
     lines.push(pad("findings notified", report.notified));
     lines.push(pad("timeline events", report.timelineEvents.length));
+    lines.push(pad("escalated", `${report.escalated} incident${report.escalated === 1 ? "" : "s"} (impact raised by a more severe copy of a finding)`));
     lines.push(pad("re-opened", `${report.reopened.timeline + report.reopened.newIncident} (${report.reopened.timeline} on their open incident's timeline, ${report.reopened.newIncident} as a new linked incident)`));
     lines.push(pad("incidents resolved", `${report.incidentsResolved} by the workflow, ${report.resolvedByResponders} by responders`));
     lines.push(pad("duplicates suppressed", report.duplicates));
@@ -239,6 +240,7 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
             lines.push(`  ${t(o.id)}  severity ${t(o.severity)}, priority ${o.priority}  ${t(incident.title)}`);
             lines.push(`            ${t(o.arn)}`);
             lines.push(`            finding: ${t(shortFindingId(incident.findingId))}  from ${t(shownSource(incident.source))}`);
+            if (incident.escalated) lines.push(`            escalated: severity ${t(incident.escalated.severity ?? "")}, priority ${incident.escalated.impact} (from ${t(o.severity)}, ${o.priority}; ${escalations(incident.escalated)})`);
             if (incident.previousIncidentArn) lines.push(`            re-opened: follows ${t(incident.previousIncidentArn)}`);
         }
     } else if (report.incidents.length > 0) {
@@ -248,6 +250,8 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
             lines.push(`            finding: ${t(shortFindingId(incident.findingId))}  from ${t(shownSource(incident.source))}`);
             lines.push(`            plan: ${t(incident.responsePlanArn.split("/").pop() ?? incident.responsePlanArn)}`);
             lines.push(`            related: ${incident.relatedItems.map(r => t(r.title)).join(", ") || "none"}`);
+            // The plan stays the first severity's: UpdateIncidentRecord changes the impact only.
+            if (incident.escalated) lines.push(`            escalated: impact ${incident.escalated.impact} (from ${incident.impact}; ${escalations(incident.escalated)}; the plan stays)`);
             if (incident.previousIncidentArn) lines.push(`            re-opened: follows ${t(incident.previousIncidentArn)}`);
         }
     }
@@ -274,6 +278,11 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
     return lines.join("\n") + "\n";
 }
 
+/** How often and when an incident was raised, for the human report. */
+function escalations(e: NonNullable<SimulationReport["incidents"][number]["escalated"]>): string {
+    return `${e.times === 1 ? "once" : `${e.times} times`}, last at ${forTerminal(e.at)}`;
+}
+
 /** The --json document (documented in the README). */
 function jsonReport(report: SimulationReport, input: InputProblems, productsExcluded: Array<{ format: string; product: string; findings: number }>) {
     return {
@@ -287,6 +296,7 @@ function jsonReport(report: SimulationReport, input: InputProblems, productsExcl
             kind: i.kind, findingId: i.findingId, source: i.source, title: i.title, impact: i.impact, relatedItems: i.relatedItems, responsePlanArn: i.responsePlanArn, incidentArn: i.incidentArn,
             ...(i.previousIncidentArn ? { previousIncidentArn: i.previousIncidentArn } : {}),
             ...(i.opsItem ? { opsItem: i.opsItem } : {}),
+            ...(i.escalated ? { escalated: i.escalated } : {}),
             ...(i.kind === "rollup" ? { findingIds: i.findingIds, stormKey: i.stormKey } : {}),
         })),
         duplicates: report.duplicates,
@@ -296,6 +306,7 @@ function jsonReport(report: SimulationReport, input: InputProblems, productsExcl
         transitions: report.transitions,
         notified: report.notified,
         timelineEvents: report.timelineEvents,
+        escalated: report.escalated,
         reopened: report.reopened,
         incidentsResolved: report.incidentsResolved,
         resolvedByResponders: report.resolvedByResponders,

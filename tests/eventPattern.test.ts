@@ -1,13 +1,13 @@
 import { expect } from "chai";
 import {
     buildEventPattern, buildLifecyclePattern, buildOcsfEventPattern, buildOcsfLifecyclePattern, EVENT_DETAIL_TYPE, EVENT_SOURCE,
-    EventFilterSettings, OCSF_EVENT_DETAIL_TYPE, ocsfStatusIdsFor,
+    escalationLabels, EventFilterSettings, OCSF_EVENT_DETAIL_TYPE, ocsfStatusIdsFor,
 } from "../lib/eventPattern";
 import { NOTE_CLOSED_PREFIX, NOTE_OPEN_PREFIX } from "../lib/stateMachineDefinition";
 import { OCSF_SEVERITY_ID_BY_LABEL, ocsfSeverityIdsFor, SEVERITY_LABELS, severityLabelForOcsfId } from "../lib/severity";
 import { OCSF_STATUS_ID_BY_WORKFLOW_STATUS } from "../lib/limits";
 import { matchEventPattern } from "../offline/eventPatternMatcher";
-import { ocsfFindingEvent } from "./support/findings";
+import { findingEvent, ocsfFindingEvent } from "./support/findings";
 import { loadSettings } from "../lib/settings";
 import { PROJECT_DIR } from "../offline/stackConfig";
 
@@ -158,5 +158,57 @@ describe("OCSF lifecycle pattern", () => {
             }
         }
         expect(matchEventPattern(pattern, ocsfFindingEvent({ statusId: 4 })).matched).to.equal(false);
+    });
+});
+
+describe("escalation of NOTIFIED control findings (escalateNotifiedControlFindings, issue 16 item 7)", () => {
+    const settings = (raw: Record<string, string> = {}) => loadSettings(key => raw[key], PROJECT_DIR);
+    /** A control finding Security Hub re-imports after the write-back: NOTIFIED, with our Note. */
+    const reimport = (severity: string, compliance = "FAILED") => {
+        const event = findingEvent({ severity, workflowStatus: "NOTIFIED" });
+        event.detail.findings[0].Compliance.Status = compliance;
+        event.detail.findings[0].Note = { Text: `${NOTE_OPEN_PREFIX} incident x`, UpdatedBy: "securityhub-incidents", UpdatedAt: "2026-11-26T01:02:03.000Z" };
+        return event;
+    };
+    it("lets in only the labels that could raise an incident: more severe than the least severe label of severityLabels", () => {
+        expect(escalationLabels(settings())).to.deep.equal([]);
+        expect(escalationLabels(settings({ escalateNotifiedControlFindings: "true" }))).to.deep.equal(["CRITICAL"]);
+        expect(escalationLabels(settings({ escalateNotifiedControlFindings: "true", severityLabels: '["CRITICAL","HIGH","MEDIUM"]' }))).to.deep.equal(["CRITICAL", "HIGH"]);
+        // Labels of one impact cannot raise each other; openFindingsNotifiedByOthers lets every NOTIFIED control in already.
+        expect(escalationLabels(settings({ escalateNotifiedControlFindings: "true", impactBySeverity: '{"HIGH":1}' }))).to.deep.equal([]);
+        expect(escalationLabels(settings({ escalateNotifiedControlFindings: "true", openFindingsNotifiedByOthers: "true" }))).to.deep.equal([]);
+        expect(() => settings({ escalateNotifiedControlFindings: "true", notifyFindings: "false" })).to.throw(/escalateNotifiedControlFindings: needs notifyFindings/);
+    });
+    it("off (the default): the lifecycle patterns are unchanged and a NOTIFIED CRITICAL control re-import stays out", () => {
+        expect(buildLifecyclePattern(settings({ escalateNotifiedControlFindings: "false" }))).to.deep.equal(buildLifecyclePattern(settings()));
+        expect((buildLifecyclePattern(settings()) as any).detail.findings.$or).to.have.length(3);
+        expect(matchEventPattern(buildLifecyclePattern(settings()), reimport("CRITICAL")).matched).to.equal(false);
+    });
+    it("on: the ASFF and OCSF lifecycle patterns match a NOTIFIED failing control of CRITICAL only, nothing else more", () => {
+        const on = settings({ escalateNotifiedControlFindings: "true", findingFormats: '["ASFF","OCSF"]' });
+        const asff = buildLifecyclePattern(on);
+        const off = buildLifecyclePattern(settings());
+        for (const severity of ["CRITICAL", "HIGH", "MEDIUM"]) {
+            for (const compliance of ["FAILED", "PASSED", "WARNING"]) {
+                const expected = severity === "CRITICAL" && compliance === "FAILED";
+                expect(matchEventPattern(asff, reimport(severity, compliance)).matched, `${severity} ${compliance}`).to.equal(expected);
+                expect(matchEventPattern(off, reimport(severity, compliance)).matched, `${severity} ${compliance} off`).to.equal(false);
+            }
+        }
+        // Archived without a Note, or of a product the filter leaves out: out.
+        const archived = reimport("CRITICAL");
+        archived.detail.findings[0].RecordState = "ARCHIVED";
+        delete archived.detail.findings[0].Note;
+        expect(matchEventPattern(asff, archived).matched).to.equal(false);
+        const other = reimport("CRITICAL");
+        other.detail.findings[0].ProductFields["aws/securityhub/ProductName"] = "Config";
+        expect(matchEventPattern(asff, other).matched).to.equal(false);
+        const ocsf = buildOcsfLifecyclePattern(on);
+        const inProgress = (severityId: number, compliance: "Pass" | "Fail" = "Fail") => ocsfFindingEvent({ statusId: 2, severityId, compliance, comment: `${NOTE_OPEN_PREFIX} incident x` });
+        for (const severityId of [3, 4, 5, 6]) {
+            expect(matchEventPattern(ocsf, inProgress(severityId)).matched, `severity_id ${severityId}`).to.equal(severityId >= 5);
+            expect(matchEventPattern(ocsf, inProgress(severityId, "Pass")).matched, `severity_id ${severityId} Pass`).to.equal(false);
+            expect(matchEventPattern(buildOcsfLifecyclePattern(settings()), inProgress(severityId)).matched).to.equal(false);
+        }
     });
 });

@@ -5,8 +5,6 @@
  * definition has them, without DynamoDB: the requests the workflow would send.
  */
 import { expect } from "chai";
-import * as fs from "fs";
-import * as path from "path";
 import { buildEventPattern, buildOcsfEventPattern } from "../lib/eventPattern";
 import { loadSettings, workflowSettingsOf } from "../lib/settings";
 import { renderStateMachineDefinition } from "../lib/stateMachineDefinition";
@@ -19,32 +17,10 @@ import { LocalDynamoDb } from "../offline/localDynamoDb";
 import { IncidentManagerStandIn } from "../offline/incidentManagerStandIn";
 import { Delivery, ReplayAccount } from "../offline/replayAccount";
 import { stackRules } from "../offline/simulation";
+import { CORPUS, corpusFindings, eventOf } from "./support/corpus";
 
-export const CORPUS = path.resolve(PROJECT_DIR, "..", "..", "shared", "real-findings");
-const corpusDir = fs.existsSync(CORPUS) ? CORPUS : "/work/shared/real-findings";
-
-/** The findings of one corpus file (wrapped as {"Findings": [...]}, or an event as published). */
-export function corpusFindings(file: string): Record<string, any>[] {
-    const text = fs.readFileSync(path.join(corpusDir, file), "utf8");
-    const parsed = JSON.parse(text);
-    return parsed.Findings ?? parsed.detail?.findings ?? (Array.isArray(parsed) ? parsed : [parsed]);
-}
-
-/** A finding as the event Security Hub sends it: ASFF "Findings - Imported", OCSF "Findings Imported V2". */
-export function eventOf(finding: Record<string, any>, time = "2026-11-02T09:00:00Z"): Record<string, any> {
-    const ocsf = "finding_info" in finding;
-    return {
-        version: "0",
-        id: `corpus-${Math.random().toString(16).slice(2)}`,
-        "detail-type": ocsf ? "Findings Imported V2" : "Security Hub Findings - Imported",
-        source: "aws.securityhub",
-        account: ocsf ? finding.cloud?.account?.uid ?? "123456789012" : finding.AwsAccountId ?? "123456789012",
-        time,
-        region: "eu-west-3",
-        resources: [],
-        detail: { findings: [JSON.parse(JSON.stringify(finding))] },
-    };
-}
+// The corpus helpers live in tests/support/corpus.ts (other test files use them too).
+export { CORPUS, corpusFindings, eventOf };
 
 const PLAN = "arn:aws:ssm-incidents::123456789012:response-plan/securityhub-incidents-test";
 const definition = renderStateMachineDefinition({
@@ -349,6 +325,39 @@ describe("recurring activity and other tools' Notes, replayed offline (real publ
         expect(incidents.incidents[0].timeline.map(t => t.eventData).join(" ")).to.include("reported new activity").and.include("raised from 2 to 1");
         expect(incidents.incidents[0].timeline).to.have.length(3);
         expect((await record(guardDuty.Id))!.Impact.N).to.equal("1");
+    });
+
+    it("escalates a control finding re-imported NOTIFIED with a raised severity only with escalateNotifiedControlFindings; the rule keeps the rest out (item 7)", async () => {
+        // awsdocs-securityhub/sample-control-findings.fsbp-cloudtrail2.json (CloudTrail.2, FAILED, MEDIUM, NEW):
+        // opens at MEDIUM's impact 3. Derived: Security Hub's next re-imports of the same finding (it keeps
+        // NOTIFIED and our Note, as the account's Security Hub does) carry the label HIGH, then CRITICAL.
+        const [control] = corpusFindings("awsdocs-securityhub/sample-control-findings.fsbp-cloudtrail2.json");
+        expect([control.Severity.Label, control.Compliance.Status]).to.deep.equal(["MEDIUM", "FAILED"]);
+        const raise = (label: string, time: string) => eventOf({ ...control, Severity: { ...control.Severity, Label: label }, UpdatedAt: time }, time);
+        // Off (the default): the re-import stops at the rules, the incident keeps impact 3.
+        const off = await account();
+        await off.replay.deliverFromInput(eventOf(control, "2026-11-01T00:00:00Z"));
+        const ignored = await off.replay.deliverFromInput(raise("HIGH", "2026-11-02T00:00:00Z"));
+        expect([ignored.rule, ignored.runs.length]).to.deep.equal([undefined, 0]);
+        expect(off.incidents.incidents[0].request.Impact).to.equal(3);
+        // On: CRITICAL and HIGH could raise a MEDIUM incident (severityLabels CRITICAL, HIGH, MEDIUM), MEDIUM could not.
+        const { replay, incidents, record } = await account({ escalateNotifiedControlFindings: "true" });
+        await replay.deliverFromInput(eventOf(control, "2026-11-01T00:00:00Z"));
+        const same = await replay.deliverFromInput(raise("MEDIUM", "2026-11-01T18:00:00Z"));
+        expect([same.rule, same.runs.length]).to.deep.equal([undefined, 0]);
+        const high = await replay.deliverFromInput(raise("HIGH", "2026-11-02T00:00:00Z"));
+        expect(high.rule).to.equal("lifecycle");
+        expect(states(high)).to.deep.equal([["Route", "ReadRecord", "Decide", "EscalateIncident", "AddEscalatedTimeline", "RecordEscalation", "EscalatedThen", "DuplicateFinding"]]);
+        // The next daily re-import at HIGH: the record holds impact 2, the cheap exit (4 transitions).
+        const again = await replay.deliverFromInput(raise("HIGH", "2026-11-03T00:00:00Z"));
+        expect(states(again)).to.deep.equal([["Route", "ReadRecord", "Decide", "DuplicateFinding"]]);
+        expect(again.runs[0].transitions).to.equal(4);
+        const critical = await replay.deliverFromInput(raise("CRITICAL", "2026-11-04T00:00:00Z"));
+        expect(states(critical)[0]).to.include("EscalateIncident");
+        expect(incidents.incidents).to.have.length(1);
+        expect(incidents.incidents[0].request.Impact).to.equal(1);
+        expect(incidents.incidents[0].timeline.map(t => t.eventData).join(" ")).to.include("raised from 3 to 2").and.include("raised from 2 to 1");
+        expect((await record(control.Id))!.Impact.N).to.equal("1");
     });
 
     it("re-opens GuardDuty's recurring activity: one timeline event per hour while open, a new linked incident after resolution, and the record expires", async () => {

@@ -248,7 +248,7 @@ describe("simulate", function () {
         const report = JSON.parse(run.stdout);
         expect(Object.keys(report)).to.deep.equal([
             "backend", "events", "matched", "filtered", "writeBackEvents", "incidents", "duplicates", "droppedDeliveries", "failures", "executions", "transitions",
-            "notified", "timelineEvents", "reopened", "incidentsResolved", "resolvedByResponders", "attached", "suppressedByRule", "retries", "findings", "stuckClaims", "runbooksRunning", "skipped", "warnings", "productsExcluded",
+            "notified", "timelineEvents", "escalated", "reopened", "incidentsResolved", "resolvedByResponders", "attached", "suppressedByRule", "retries", "findings", "stuckClaims", "runbooksRunning", "skipped", "warnings", "productsExcluded",
         ]);
         expect(report.stuckClaims).to.equal(0);
         expect(report.findings.length).to.be.greaterThan(0);

@@ -70,7 +70,9 @@ describe("state machine definition", () => {
         // ReadLinkedRecord and ReadRecord also read for the lifecycle rule's events (a closed finding's link, a NOTIFIED finding's activity).
         expect(reads).to.deep.equal(["ReadRecord", "ReadStorm", "ReadClosedRecord", "ReadLinkedRecord"]);
         const into = (name: string) => Object.entries<any>(definition.States).filter(([, s]) => JSON.stringify([s.Next, s.Default, s.Choices, s.Catch]).includes(`"${name}"`)).map(([n]) => n);
-        expect(into("ReadRecord")).to.deep.equal(["Route", "ClaimFinding"]);
+        // WaitForOpener: a more severe copy reads again once the execution opening the incident has linked it (after the failed claim's read).
+        expect(into("ReadRecord")).to.deep.equal(["Route", "ClaimFinding", "WaitForOpener"]);
+        expect(into("WaitForOpener")).to.deep.equal(["Decide"]);
         expect(into("ReadLinkedRecord")).to.deep.equal(["Route"]);
         // A storm slot refused (through StormOrProblem), or a problem group whose elected route is a storm's roll-up.
         expect(into("ReadStorm")).to.deep.equal(["ProblemState", "StormOrProblem"]);

@@ -12,12 +12,21 @@ export interface LifecycleSettings {
      * Response) marked NOTIFIED before this workflow saw it. Off: such a finding opens nothing.
      */
     openFindingsNotifiedByOthers: boolean;
+    /**
+     * Let a control finding's NOTIFIED re-imports in when their severity could raise its open
+     * incident's impact (the labels of severityLabels more severe than the least severe one), so a
+     * control re-imported HIGH → CRITICAL escalates. Off: such re-imports stop at the rule, and the
+     * incident keeps its first impact until the finding re-opens. Costs one execution (4
+     * transitions) per re-import of every failing control finding of those labels.
+     */
+    escalateNotifiedControlFindings: boolean;
 }
 
 export const LIFECYCLE_SETTINGS: SettingSpec<LifecycleSettings> = {
     notifyFindings: { parse: boolean, default: true },
     resolveIncidentsWithFindings: { parse: boolean, default: false },
     openFindingsNotifiedByOthers: { parse: boolean, default: false },
+    escalateNotifiedControlFindings: { parse: boolean, default: false },
 };
 
 export function checkLifecycle(values: Partial<LifecycleSettings & FilterSettings>): CrossCheckProblem[] {
@@ -30,6 +39,9 @@ export function checkLifecycle(values: Partial<LifecycleSettings & FilterSetting
     }
     if (values.notifyFindings === false && values.openFindingsNotifiedByOthers === true) {
         problems.push({ key: "openFindingsNotifiedByOthers", message: "needs notifyFindings: NOTIFIED findings are followed only by the lifecycle rules; set notifyFindings to true or openFindingsNotifiedByOthers to false" });
+    }
+    if (values.notifyFindings === false && values.escalateNotifiedControlFindings === true) {
+        problems.push({ key: "escalateNotifiedControlFindings", message: "needs notifyFindings: NOTIFIED findings are followed only by the lifecycle rules; set notifyFindings to true or escalateNotifiedControlFindings to false" });
     }
     return problems;
 }
