@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigurationError, loadSettings, settingWarnings, workflowSettingsOf } from "./lib/settings";
 import { productFilterNote } from "./lib/producers";
-import { RunbookError, stackRunbookProblems } from "./lib/runbook";
+import { opsCenterRunbookProblems, RunbookError, stackRunbookProblems } from "./lib/runbook";
 import { responsePlanArnBySeverity, responsePlanLayout } from "./lib/responsePlans";
 import { PLAN_DYNAMIC_PARAMETERS } from "./lib/runbookParameters";
 import { DedupTable } from "./components/dedupTable";
@@ -49,6 +49,8 @@ if (productNote && pulumi.runtime.isDryRun()) pulumi.log.info(productNote);
 // (lib/runbook.ts stackRunbookProblems: simulate makes the same checks.)
 checked(() => {
     const problems = stackRunbookProblems(layout.plans, PLAN_DYNAMIC_PARAMETERS, { pauseTimeoutSeconds });
+    // The OpsCenter backend starting the runbook itself (opsItemStartRunbook) passes it the OpsItem's ID.
+    if (settings.incidentBackend === "opscenter" && settings.opsItemStartRunbook) problems.push(...opsCenterRunbookProblems(layout.defaultPlan.runbookPath, { pauseTimeoutSeconds }));
     if (problems.length > 0) throw new ConfigurationError(problems);
 });
 // Suppression rules (suppressionsFile) as native automation rules, per format in use; expiry is

@@ -101,9 +101,10 @@ export class IncidentStateMachine extends pulumi.ComponentResource {
         const region = aws.getRegionOutput({}, { parent: this }).region;
         const taskPolicy = new aws.iam.RolePolicy(`${name}-tasks`, {
             role: this.role.id,
-            policy: pulumi.all([definition, args.tableArn, args.responsePlanArn ?? "", plansBySeverity, partition, region, accountId]).apply(([d, tableArn, responsePlanArn, bySeverity, p, r, account]) =>
+            policy: pulumi.all([definition, args.tableArn, args.responsePlanArn ?? "", plansBySeverity, partition, region, accountId, args.opsCenter?.runbookDocumentName ?? ""]).apply(([d, tableArn, responsePlanArn, bySeverity, p, r, account, runbook]) =>
                 JSON.stringify(stateMachineTaskPolicy(requiredTaskPermissions(d), taskResources({
                     partition: p, region: r, accountId: account, tableArn, responsePlanArns: [responsePlanArn, ...Object.values(bySeverity)].filter((a): a is string => Boolean(a)),
+                    ...(runbook ? { runbookDocumentName: runbook } : {}),
                 })))),
         }, { parent: this });
 

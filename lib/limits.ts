@@ -84,6 +84,22 @@ export const AUTOMATION_LIMITS = {
     pauseMaxTimeoutSeconds: 30 * 86400,
     /** Document content: at most 64 KB (counted here in bytes of UTF-8). */
     documentContentBytes: 64 * 1024,
+    /**
+     * Automation runs at most 100 executions at once per account and Region by default (Systems
+     * Manager user guide, "Allowing Automation to adapt to your concurrency needs",
+     * docs.aws.amazon.com/systems-manager/latest/userguide/adaptive-concurrency.html; up to 500
+     * with its opt-in adaptive concurrency); more are queued as Pending. The queue's size is not
+     * confirmed: shared/reference/aws-facts.md ("SSM documents") says 5,000, which the current user
+     * guide does not state, and an older copy of its Automation concepts page said 1,000; the
+     * replay uses 5,000. Past the queue we take StartAutomationExecution to fail with
+     * AutomationExecutionLimitExceededException (its model: "The number of simultaneously running
+     * Automation executions exceeded the allowable limit"; which of the two limits raises it is not
+     * documented). A runbook of this project waits in aws:pause, so it holds its slot until stopped.
+     */
+    concurrentExecutions: 100,
+    queuedExecutions: 5000,
+    /** StartAutomationExecution's ClientToken: UUID format, fixed length 36 (API reference). */
+    clientTokenPattern: "^[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}$",
 } as const;
 
 /**
@@ -160,10 +176,14 @@ export const SECURITY_HUB_LIMITS = {
  * Manager documents no per-operation rates (its quotas page lists none; its rate errors are
  * ThrottlingException), nor does BatchUpdateFindingsV2: bench:storm prints their measured rates
  * without a limit. Keyed by the IAM action TASK_INTEGRATIONS names, so BatchUpdateFindingsV2
- * (the same action) is not counted against this one.
+ * (the same action) is not counted against this one. StartAutomationExecution (the OpsCenter
+ * backend with opsItemStartRunbook): 1 request per second by default, no burst documented (a
+ * bucket of one), shared/reference/aws-facts.md ("SSM documents", Automation quotas, from Systems
+ * Manager's service quotas); its throttling error is ThrottlingException.
  */
 export const API_RATES: Readonly<Record<string, { perSecond: number; burst: number; operation: string }>> = {
     "securityhub:BatchUpdateFindings": { perSecond: 10, burst: 30, operation: "batchUpdateFindings" },
+    "ssm:StartAutomationExecution": { perSecond: 1, burst: 1, operation: "startAutomationExecution" },
 };
 
 /** ASFF workflow statuses, and the error codes BatchUpdateFindings reports per unprocessed finding. */

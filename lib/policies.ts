@@ -65,6 +65,7 @@ const TASK_STATEMENT_IDS: Record<TaskTarget, string> = {
     anyResource: "CreateOpsItems",
     opsItems: "FollowOpsItems",
     automationExecutions: "StopRunbooks",
+    runbookDocument: "StartRunbooks",
 };
 
 /**
@@ -78,9 +79,10 @@ const TASK_STATEMENT_IDS: Record<TaskTarget, string> = {
  * deploy); for CreateOpsItem, which has no resource type, "*"; for GetOpsItem and UpdateOpsItem
  * the account's OpsItems in the stack's Region (resource type `opsitem`; their IDs are not known
  * before they are created); for StopAutomationExecution the account's Automation executions in
- * that Region (resource type `automation-execution`).
+ * that Region (resource type `automation-execution`); for StartAutomationExecution the stack's
+ * runbook document (`runbookDocumentName`) and the executions it starts.
  */
-export function taskResources(opts: { partition: string; region: string; accountId: string; tableArn: string; responsePlanArns: string[] }): Record<TaskTarget, string[]> {
+export function taskResources(opts: { partition: string; region: string; accountId: string; tableArn: string; responsePlanArns: string[]; runbookDocumentName?: string }): Record<TaskTarget, string[]> {
     const plans = [...new Set(opts.responsePlanArns)];
     return {
         dedupTable: [opts.tableArn],
@@ -93,6 +95,13 @@ export function taskResources(opts: { partition: string; region: string; account
         // StopAutomationExecution on the account's executions in the stack's Region (resource type
         // `automation-execution`; an execution's ID is known only once the plan started it).
         automationExecutions: [`arn:${opts.partition}:ssm:${opts.region}:${opts.accountId}:automation-execution/*`],
+        // StartAutomationExecution (OpsCenter backend, opsItemStartRunbook) of the stack's runbook
+        // only, under each reading of its resource (see runbookRolePolicy), in the stack's Region.
+        runbookDocument: [
+            `arn:${opts.partition}:ssm:${opts.region}:${opts.accountId}:automation-definition/${opts.runbookDocumentName ?? "*"}:*`,
+            `arn:${opts.partition}:ssm:${opts.region}:${opts.accountId}:document/${opts.runbookDocumentName ?? "*"}`,
+            `arn:${opts.partition}:ssm:${opts.region}:${opts.accountId}:automation-execution/*`,
+        ],
     };
 }
 

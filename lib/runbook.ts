@@ -3,7 +3,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import Ajv, { ErrorObject, ValidateFunction } from "ajv";
 import { AUTOMATION_LIMITS } from "./limits";
-import { DynamicParameterValue, runbookParameterProblems } from "./runbookParameters";
+import { DynamicParameterValue, OPS_ITEM_RUNBOOK_PARAMETERS, opsItemRunbookProblems, runbookParameterProblems } from "./runbookParameters";
 
 /** A runbook read from YAML and checked against AWS's Automation document schema. */
 export interface Runbook {
@@ -244,4 +244,18 @@ export function stackRunbookProblems(
         if (runbook) problems.push(...runbookParameterProblems(plan.responsePlanName, runbook, passed));
     }
     return problems;
+}
+
+/**
+ * With the OpsCenter backend and opsItemStartRunbook, the stack's runbook must take what the
+ * workflow passes it (OPS_ITEM_RUNBOOK_PARAMETERS); a runbook that cannot be loaded is reported by
+ * stackRunbookProblems already. synth (through the program) and simulate both call this.
+ */
+export function opsCenterRunbookProblems(runbookPath: string, options: RunbookOptions = {}): string[] {
+    try {
+        return opsItemRunbookProblems(loadRunbook(runbookPath, options), OPS_ITEM_RUNBOOK_PARAMETERS);
+    } catch (err) {
+        if (err instanceof RunbookError) return [];
+        throw err;
+    }
 }

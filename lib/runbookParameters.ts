@@ -24,6 +24,15 @@ export const PLAN_DYNAMIC_PARAMETERS: Readonly<Record<string, DynamicParameterVa
     INVOLVED_RESOURCES: "INVOLVED_RESOURCES",
 };
 
+/**
+ * What the OpsCenter backend's workflow passes the runbook it starts for an OpsItem
+ * (opsItemStartRunbook): the OpsItem's ID as `OpsItemId`, the name Systems Manager itself gives an
+ * execution's OpsItem (the `OpsItemId` key of AutomationExecutionFilter, API reference,
+ * docs.aws.amazon.com/systems-manager/latest/APIReference/API_AutomationExecutionFilter.html).
+ * Whether Automation links an execution to the OpsItem by that parameter alone is not documented.
+ */
+export const OPS_ITEM_RUNBOOK_PARAMETERS: Readonly<Record<string, "String">> = { OpsItemId: "String" };
+
 interface DeclaredParameter {
     type?: string;
     default?: unknown;
@@ -51,6 +60,27 @@ export function runbookParameterProblems(plan: string, runbook: Pick<Runbook, "f
     for (const [name, parameter] of Object.entries(declared)) {
         if (Object.hasOwn(passed, name) || (parameter !== null && typeof parameter === "object" && Object.hasOwn(parameter, "default"))) continue;
         problems.push(`${at}: parameter ${name} has no default and the plan does not pass it, so the runbook could not start; give it a default or remove it (the plan passes ${Object.keys(passed).join(", ") || "nothing"})`);
+    }
+    return problems;
+}
+
+/**
+ * Problems between the runbook and what the OpsCenter backend's workflow passes it when it starts
+ * it (opsItemStartRunbook, OPS_ITEM_RUNBOOK_PARAMETERS in lib/stateMachineDefinition.ts): each
+ * passed parameter must be declared with its type, and every other parameter needs a default.
+ */
+export function opsItemRunbookProblems(runbook: Pick<Runbook, "file" | "document">, passed: Readonly<Record<string, string>>): string[] {
+    const declared = (runbook.document.parameters ?? {}) as Record<string, DeclaredParameter>;
+    const at = `securityhub-incidents:opsItemStartRunbook: runbook ${runbook.file}`;
+    const problems: string[] = [];
+    for (const [name, type] of Object.entries(passed)) {
+        const parameter = declared[name];
+        if (!parameter) problems.push(`${at}: the workflow passes parameter ${name} (the OpsItem's ID), which the runbook does not declare; add it under parameters with type: ${type}`);
+        else if (parameter.type !== type) problems.push(`${at}: parameter ${name} is declared as ${parameter.type}, but the workflow passes a ${type}; declare it with type: ${type}`);
+    }
+    for (const [name, parameter] of Object.entries(declared)) {
+        if (Object.hasOwn(passed, name) || (parameter !== null && typeof parameter === "object" && Object.hasOwn(parameter, "default"))) continue;
+        problems.push(`${at}: parameter ${name} has no default and the workflow does not pass it, so the runbook could not start; give it a default (the workflow passes ${Object.keys(passed).join(", ")})`);
     }
     return problems;
 }

@@ -17,7 +17,7 @@ import { OBSERVABILITY_SETTINGS, ObservabilitySettings } from "./config/observab
 import { STORM_SETTINGS, stormSettingsOf, StormSettings } from "./config/storms";
 import { loadSuppressions, SUPPRESSION_SETTINGS, SuppressionSettings, SuppressionsFile, SuppressionsFileError } from "./config/suppressions";
 import { RETRY_SETTINGS, RetrySettings } from "./config/retry";
-import { BACKEND_SETTINGS, BackendSettings } from "./config/backend";
+import { BACKEND_SETTINGS, BackendSettings, checkBackend } from "./config/backend";
 import { checkResponsePlans, ownRunbook, resolvePlanOptions, RESPONSE_PLANS_SETTINGS, ResolvedResponsePlan, ResponsePlansSettings } from "./config/responsePlans";
 
 export { RECORD_STATES, WORKFLOW_STATUSES } from "./config/filter";
@@ -76,7 +76,7 @@ const SPEC = {
 };
 
 /** Checks across keys, by concern. */
-const CROSS_CHECKS: Array<(values: Partial<Settings>) => CrossCheckProblem[]> = [checkResponse, checkResponsePlans, checkLifecycle];
+const CROSS_CHECKS: Array<(values: Partial<Settings>) => CrossCheckProblem[]> = [checkResponse, checkResponsePlans, checkLifecycle, checkBackend];
 
 /** Warnings about settings read together, by concern: nothing is wrong, but something may not be as expected. */
 const WARNINGS: Array<(values: Partial<Settings>) => CrossCheckProblem[]> = [v => formatWarnings(v)];
@@ -300,6 +300,7 @@ export function workflowSettingsOf<Name = string>(settings: Settings, runbookDoc
                 priorityBySeverity: settings.opsItemPriorities,
                 notificationTopicArnBySeverity: settings.opsItemNotificationTopicArns ?? {},
                 runbookDocumentName: runbookDocumentName as Name,
+                startRunbook: settings.opsItemStartRunbook,
             },
         } : {}),
     };

@@ -4,6 +4,7 @@ import { DEFAULT_INCIDENT_IMPACT, ocsfSeverityIdsFor, SEVERITY_LABELS, SeverityL
 import { AWS_REGION_PATTERN, DYNAMODB_LIMITS, INCIDENT_ARN_PATTERN, INCIDENT_LIMITS, ISO_TIMESTAMP_PATTERN, MAX_REGION_LENGTH, OCSF_ARCHIVED_STATUS_ID, OCSF_EVENT_DETAIL_TYPE, OCSF_STATUS_ID_BY_WORKFLOW_STATUS, OPS_ITEM_OPEN_STATUSES, OPSCENTER_LIMITS, SECURITY_HUB_LIMITS } from "./limits";
 import type { IncidentBackend } from "./config/backend";
 import { SUPPRESSION_NOTE_AUTHOR } from "./suppressions";
+import { OPS_ITEM_RUNBOOK_PARAMETERS } from "./runbookParameters";
 
 export const STATE_MACHINE_DIR = path.join(__dirname, "..", "statemachine");
 export const STATE_MACHINE_TEMPLATE = "incident-workflow.asl.json";
@@ -87,8 +88,9 @@ export const WORKFLOW_INVARIANT = "every ended execution either links its findin
 /**
  * Toggles derived from the settings rather than set directly: `stopRunbooks`, the states that
  * stop a resolved incident's runbooks (ReadRunbooks and what follows it), is on with
- * resolveIncidentsWithFindings and the Incident Manager backend (an OpsItem lists its runbook,
- * the workflow does not start it).
+ * resolveIncidentsWithFindings and either the Incident Manager backend (the response plan started
+ * the runbook) or the OpsCenter backend with opsItemStartRunbook (the workflow started it; without
+ * it an OpsItem only lists its runbook).
  */
 export interface DerivedToggles {
     stopRunbooks: boolean;
@@ -165,6 +167,11 @@ export interface OpsCenterInputs {
     notificationTopicArnBySeverity?: Partial<Record<SeverityLabel, string>>;
     /** The runbook document listed on every OpsItem (`/aws/automations`). */
     runbookDocumentName: string;
+    /**
+     * Start that runbook for every OpsItem the workflow opens (StartRunbook), and stop it when the
+     * workflow resolves the OpsItem (setting opsItemStartRunbook). Default: false, listed only.
+     */
+    startRunbook?: boolean;
 }
 
 /** The template files: the ASL document and the JSONata programs it includes by placeholder. */
@@ -430,6 +437,14 @@ export const OPSCENTER_STATES: Readonly<Record<string, { Resource: string; Argum
         },
     },
     AddEscalatedTimeline: { Resource: "arn:aws:states:::aws-sdk:ssm:updateOpsItem", Arguments: "{% ${opsItemNoteArguments} %}" },
+    // [only with stopRunbooks], here with opsItemStartRunbook: the runbook the workflow started for
+    // the OpsItem is the execution ID RecordRunbook wrote into its operational data
+    // (`securityhub-incidents:runbook`); an OpsItem without that entry started none.
+    ReadRunbooks: {
+        Resource: "arn:aws:states:::aws-sdk:ssm:getOpsItem",
+        Arguments: { OpsItemId: "{% $substringAfter($states.input.IncidentArn, 'opsitem/') %}" },
+        Output: "{% ( $v := $lookup($states.result.OpsItem.OperationalData, '${opsItemDataPrefix}runbook').Value; $ids := $type($v) = 'string' and $length($v) = 36 ? [$v] : []; $merge([$states.input, {'Runbooks': $ids, 'RunbookIndex': 0, 'RunbooksLeft': $count($ids)}]) ) %}",
+    },
 };
 
 /**
@@ -439,7 +454,7 @@ export const OPSCENTER_STATES: Readonly<Record<string, { Resource: string; Argum
  * only from the Catch of its create state; what they reach is what the create reaches. `template`
  * has its create states rewritten already (their Retry names OpsCenter's errors).
  */
-function opsCenterExtraStates(template: Record<string, any>): Record<string, any> {
+function opsCenterExtraStates(template: Record<string, any>, startRunbook: boolean, nextOf: { OpenIncident: string; OpenRollup: string; OpenProblemIncident: string }): Record<string, any> {
     const retry = template.States.OpenIncident.Retry;
     const find = (name: string, token: string, found: string, next: string) => ({
         [name]: {
@@ -459,15 +474,87 @@ function opsCenterExtraStates(template: Record<string, any>): Record<string, any
             Default: "WhichClaim",
         },
     });
+    if (!startRunbook) {
+        return {
+            ...find("FindOpsItem", "opsItemToken", "FoundOpsItem", template.States.OpenIncident.Next),
+            ...find("FindRollupOpsItem", "rollupOpsItemToken", "FoundRollupOpsItem", template.States.OpenRollup.Next),
+            ...find("FindProblemOpsItem", "problemOpsItemToken", "FoundProblemOpsItem", template.States.OpenProblemIncident.Next),
+        };
+    }
+    // opsItemStartRunbook: whichever way the OpsItem was found (created, or looked up after a
+    // refused duplicate), its runbook is started before the workflow goes on.
     return {
-        ...find("FindOpsItem", "opsItemToken", "FoundOpsItem", template.States.OpenIncident.Next),
-        ...find("FindRollupOpsItem", "rollupOpsItemToken", "FoundRollupOpsItem", template.States.OpenRollup.Next),
-        ...find("FindProblemOpsItem", "problemOpsItemToken", "FoundProblemOpsItem", template.States.OpenProblemIncident.Next),
+        ...find("FindOpsItem", "opsItemToken", "FoundOpsItem", "StartRunbook"),
+        ...find("FindRollupOpsItem", "rollupOpsItemToken", "FoundRollupOpsItem", "StartRollupRunbook"),
+        ...find("FindProblemOpsItem", "problemOpsItemToken", "FoundProblemOpsItem", "StartProblemRunbook"),
+        ...runbookStates(template, "StartRunbook", "RecordRunbook", nextOf.OpenIncident),
+        ...runbookStates(template, "StartRollupRunbook", "RecordRollupRunbook", nextOf.OpenRollup),
+        // A problem group's OpsItem: every racer that created or found it starts the same execution (the token derives from the OpsItem).
+        ...runbookStates(template, "StartProblemRunbook", "RecordProblemRunbook", nextOf.OpenProblemIncident),
+    };
+}
+
+/** The OpsItem the state's input links, by ID (its ARN ends in `opsitem/<id>`). */
+const OPS_ITEM_ID = "$substringAfter($states.input.IncidentArn, 'opsitem/')";
+
+
+/**
+ * Backend opscenter with opsItemStartRunbook: start the stack's runbook for the OpsItem, then write
+ * its execution ID into the OpsItem (what ReadRunbooks reads back to stop it when the workflow
+ * resolves the OpsItem). StartAutomationExecution (API reference,
+ * docs.aws.amazon.com/systems-manager/latest/APIReference/API_StartAutomationExecution.html) takes
+ * a ClientToken in UUID format: derived from the OpsItem, so a retry after a lost response, or a
+ * later execution that finds the same OpsItem, asks for the same execution instead of a second one.
+ * Throttling (1 request per second by default, lib/limits.ts API_RATES) and Automation's limit of
+ * concurrent executions (AutomationExecutionLimitExceededException) are retried with backoff; if
+ * the start still fails, nothing is lost: the OpsItem exists and lists the runbook, the execution
+ * goes on to link it, its output says `RunbookNotStarted`, and the OpsItem gets a
+ * `securityhub-incidents:runbook-not-started` entry. Neither state gives up the claim: the OpsItem
+ * exists, so every error goes on to link it.
+ */
+function runbookStates(template: Record<string, any>, start: string, record: string, next: string): Record<string, any> {
+    const noteRetry = template.States.AddClosedTimeline.Retry;
+    return {
+        [start]: {
+            Comment: "Backend opscenter, opsItemStartRunbook: starts the runbook for the OpsItem (its ID as OpsItemId). Throttling and Automation's concurrency limit are retried; if the start still fails, RunbookNotStarted says so and the OpsItem is linked all the same.",
+            Type: "Task",
+            QueryLanguage: "JSONata",
+            Resource: "arn:aws:states:::aws-sdk:ssm:startAutomationExecution",
+            Arguments: {
+                DocumentName: "${runbookDocumentName}",
+                // The runbook's parameters (lib/runbookParameters.ts OPS_ITEM_RUNBOOK_PARAMETERS): the OpsItem's ID.
+                Parameters: Object.fromEntries(Object.keys(OPS_ITEM_RUNBOOK_PARAMETERS).map(name => [name, [`{% ${OPS_ITEM_ID} %}`]])),
+                ClientToken: "{% ( $h := $hash($states.input.IncidentArn & '|runbook', 'SHA-256'); $join([$substring($h, 0, 8), $substring($h, 8, 4), $substring($h, 12, 4), $substring($h, 16, 4), $substring($h, 20, 12)], '-') ) %}",
+            },
+            Output: "{% $merge([$states.input, {'RunbookExecution': $states.result.AutomationExecutionId}]) %}",
+            Retry: [
+                { ErrorEquals: ["States.QueryEvaluationError"], MaxAttempts: 0 },
+                {
+                    ErrorEquals: ["Ssm.ThrottlingException", "Ssm.AutomationExecutionLimitExceededException", "Ssm.InternalServerErrorException"],
+                    IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 6, MaxDelaySeconds: 60, JitterStrategy: "FULL",
+                },
+            ],
+            Catch: [{ ErrorEquals: ["States.ALL"], Output: "{% $merge([$states.input, {'RunbookNotStarted': {'Runbook': '${runbookDocumentName}', 'Error': $states.errorOutput.Error}}]) %}", Next: record }],
+            Next: record,
+        },
+        [record]: {
+            Comment: "Backend opscenter, opsItemStartRunbook: the OpsItem names its runbook's execution (securityhub-incidents:runbook), or says the runbook did not start (securityhub-incidents:runbook-not-started). If this write fails for good, RunbookNotRecorded says so and the OpsItem is linked all the same.",
+            Type: "Task",
+            QueryLanguage: "JSONata",
+            Resource: "arn:aws:states:::aws-sdk:ssm:updateOpsItem",
+            Arguments: `{% { 'OpsItemId': ${OPS_ITEM_ID}, 'OperationalData': $exists($states.input.RunbookExecution) ? { '\${opsItemDataPrefix}runbook': { 'Type': 'SearchableString', 'Value': $states.input.RunbookExecution } } : { '\${opsItemDataPrefix}runbook-not-started': { 'Type': 'String', 'Value': $substring($states.context.Execution.StartTime & ' runbook ' & $states.input.RunbookNotStarted.Runbook & ' was not started: ' & $states.input.RunbookNotStarted.Error, 0, \${maxOperationalDataValueLength}) } } } %}`,
+            Output: "{% $states.input %}",
+            Retry: noteRetry,
+            Catch: [{ ErrorEquals: ["States.ALL"], Output: "{% $merge([$states.input, {'RunbookNotRecorded': $states.errorOutput.Error}]) %}", Next: next }],
+            Next: next,
+        },
     };
 }
 
 /** The create states whose refusal as a duplicate goes to the look-up (opsCenterExtraStates). */
 const OPSCENTER_FIND_STATE: Readonly<Record<string, string>> = { OpenIncident: "FindOpsItem", OpenRollup: "FindRollupOpsItem", OpenProblemIncident: "FindProblemOpsItem" };
+/** With opsItemStartRunbook, what each create state goes to next (runbookStates). */
+const OPSCENTER_RUNBOOK_STATE: Readonly<Record<string, string>> = { OpenIncident: "StartRunbook", OpenRollup: "StartRollupRunbook", OpenProblemIncident: "StartProblemRunbook" };
 
 /**
  * Incident Manager's error names and OpsCenter's for the same case (Step Functions names SDK errors
@@ -488,7 +575,7 @@ export const OPSCENTER_ERRORS: Readonly<Record<string, string>> = {
 };
 
 /** Rewrites the parsed template's Incident Manager Task states for the OpsCenter backend (see OPSCENTER_STATES). */
-export function withOpsCenterStates(template: Record<string, any>, source = STATE_MACHINE_TEMPLATE): Record<string, any> {
+export function withOpsCenterStates(template: Record<string, any>, source = STATE_MACHINE_TEMPLATE, options: { startRunbook?: boolean } = {}): Record<string, any> {
     const errors = (list: string[]) => list.map(name => {
         if (!name.startsWith("SsmIncidents.")) return name;
         const translated = OPSCENTER_ERRORS[name];
@@ -498,18 +585,62 @@ export function withOpsCenterStates(template: Record<string, any>, source = STAT
     const states = Object.fromEntries(Object.entries(template.States as Record<string, any>).map(([name, state]) => {
         const calls = typeof state.Resource === "string" && state.Resource.startsWith("arn:aws:states:::aws-sdk:ssmincidents:");
         if (!calls) return [name, state];
-        // Left out with this backend by its toggle (renderStateMachineDefinition turns it off).
-        if ((state.Comment ?? "").includes(`[only with ${INCIDENT_MANAGER_ONLY_TOGGLE}]`)) return [name, state];
         const row = OPSCENTER_STATES[name];
+        // Without a row, left out with this backend by its toggle (renderStateMachineDefinition turns it off).
+        if (!row && (state.Comment ?? "").includes(`[only with ${INCIDENT_MANAGER_ONLY_TOGGLE}]`)) return [name, state];
         if (!row) throw new TemplateError(`${source}: state ${name} calls Incident Manager (${state.Resource}) but OPSCENTER_STATES has no OpsCenter call for it`);
         const rewritten: Record<string, any> = { ...state, Resource: row.Resource, Arguments: row.Arguments };
         if (row.Output !== undefined) rewritten.Output = row.Output;
         if (state.Retry) rewritten.Retry = state.Retry.map((r: Record<string, any>) => ({ ...r, ErrorEquals: errors(r.ErrorEquals) }));
         if (state.Catch) rewritten.Catch = state.Catch.map((c: Record<string, any>) => ({ ...c, ErrorEquals: errors(c.ErrorEquals) }));
-        if (OPSCENTER_FIND_STATE[name]) rewritten.Catch = [{ ErrorEquals: ["Ssm.OpsItemAlreadyExistsException"], Output: "{% $states.input %}", Next: OPSCENTER_FIND_STATE[name] }, ...(rewritten.Catch ?? [])];
+        if (OPSCENTER_FIND_STATE[name]) {
+            rewritten.Catch = [{ ErrorEquals: ["Ssm.OpsItemAlreadyExistsException"], Output: "{% $states.input %}", Next: OPSCENTER_FIND_STATE[name] }, ...(rewritten.Catch ?? [])];
+            if (options.startRunbook) rewritten.Next = OPSCENTER_RUNBOOK_STATE[name];
+        }
         return [name, rewritten];
     }));
-    return { ...template, States: { ...states, ...opsCenterExtraStates({ ...template, States: states }) } };
+    return { ...template, States: { ...states, ...opsCenterExtraStates({ ...template, States: states }, options.startRunbook === true, { OpenIncident: template.States.OpenIncident.Next, OpenRollup: template.States.OpenRollup.Next, OpenProblemIncident: template.States.OpenProblemIncident.Next }) } };
+}
+
+/** What an incident's ARN of each backend contains (the other backend's ARN never does). */
+export const INCIDENT_ARN_MARK: Readonly<Record<IncidentBackend, string>> = { "incident-manager": ":incident-record/", opscenter: ":opsitem/" };
+
+/**
+ * A stack moved from one backend to the other (docs/opscenter.md, "Moving a stack between
+ * backends") keeps its records, so a finding may close while its record links an incident of the
+ * other backend, which this stack neither may nor can call. ReadLinkedRecord then also works out
+ * the closure's facts (lifecycle-facts.jsonata) and names the old incident
+ * (`IncidentOfOtherBackend`), and Linked goes past the incident's states straight to RecordClosed:
+ * the record and the finding's Note are closed as for any closure, so the finding's later
+ * re-imports match no rule, and the execution's output names the old incident, which a responder
+ * resolves in the old backend. No state is added: a closure of this backend's incident takes the
+ * same transitions as before.
+ */
+function withOtherBackendGuard(template: Record<string, any>, backend: IncidentBackend): Record<string, any> {
+    const read = template.States.ReadLinkedRecord;
+    const linked = template.States.Linked;
+    if (!read || !linked || typeof read.Output !== "string") return template;
+    const expression = /^\{%([\s\S]*)%\}$/.exec(read.Output.trim());
+    if (!expression) throw new TemplateError(`state ReadLinkedRecord: its Output is not one JSONata expression`);
+    const output = `{% ( $r := ${expression[1].trim()}; $i := $states.result.Item; $exists($i.IncidentArn.S) and $r.Linked and $not($contains($i.IncidentArn.S, '${INCIDENT_ARN_MARK[backend]}')) ? $merge([$r, \${lifecycleFacts}, {'IncidentOfOtherBackend': $i.IncidentArn.S}]) : $r ) %}`;
+    // The re-open of a finding linked to an OpsItem, with Incident Manager: CheckIncident asks for
+    // an incident record of the stack's plan that no incident has (the IAM policy allows the plan's
+    // records only), ResourceNotFoundException counts as closed, and the re-open gets a new incident
+    // naming the OpsItem. The OpsCenter row of CheckIncident does the same with an OpsItem ID
+    // (OPSCENTER_STATES). Not checked against AWS (it could refuse the request instead: alarm).
+    const check = template.States.CheckIncident;
+    const checkIncident = backend === "incident-manager" && check?.Arguments?.Arn === "{% $states.input.IncidentArn %}"
+        ? { CheckIncident: { ...check, Arguments: { ...check.Arguments, Arn: `{% $contains($states.input.IncidentArn, '${INCIDENT_ARN_MARK["incident-manager"]}') ? $states.input.IncidentArn : $replace('\${responsePlanArn}', ':response-plan/', ':incident-record/') & '/00000000-0000-0000-0000-000000000000' %}` } } }
+        : {};
+    return {
+        ...template,
+        States: {
+            ...template.States,
+            ...checkIncident,
+            ReadLinkedRecord: { ...read, Output: output },
+            Linked: { ...linked, Choices: [{ Variable: "$.IncidentOfOtherBackend", IsPresent: true, Next: "RecordClosed" }, ...linked.Choices] },
+        },
+    };
 }
 
 /**
@@ -544,7 +675,9 @@ export function renderStateMachineDefinition(inputs: WorkflowInputs, templates: 
     } catch (err) {
         throw new TemplateError(`${templates.template.name}: not valid JSON: ${(err as Error).message}`);
     }
-    if (backend === "opscenter") parsed = withOpsCenterStates(parsed as Record<string, any>, templates.template.name);
+    const startRunbook = backend === "opscenter" && inputs.opsCenter?.startRunbook === true;
+    if (backend === "opscenter") parsed = withOpsCenterStates(parsed as Record<string, any>, templates.template.name, { startRunbook });
+    parsed = withOtherBackendGuard(parsed as Record<string, any>, backend);
     const definition = fillJson(parsed, values, templates.template.name, used) as Record<string, any>;
     const unused = Object.keys(values).filter(name => !used.has(name));
     if (unused.length > 0) {
@@ -554,7 +687,7 @@ export function renderStateMachineDefinition(inputs: WorkflowInputs, templates: 
     return applyToggles(definition, {
         notifyFindings: inputs.notifyFindings ?? true,
         resolveIncidentsWithFindings,
-        stopRunbooks: resolveIncidentsWithFindings && backend === "incident-manager",
+        stopRunbooks: resolveIncidentsWithFindings && (backend === "incident-manager" || startRunbook),
         stormRollUp: (inputs.storms?.stormGroupBy ?? DEFAULT_STORMS.stormGroupBy) !== "off",
         ocsfFindings: (inputs.findingFormats ?? ["ASFF"]).includes("OCSF"),
         groupStandardFindings: inputs.groupStandardFindings ?? true,
@@ -624,9 +757,10 @@ export function applyToggles(definition: Record<string, any>, toggles: WorkflowT
  * Security Hub's hub (BatchUpdateFindings, resource type `hub`); and the new Security Hub's hub
  * (BatchUpdateFindingsV2: the same IAM action, authorised on resource type `hubv2`); with the
  * OpsCenter backend, any resource (CreateOpsItem has no resource type) and the account's OpsItems;
- * and the account's Automation executions (stopping the runbooks of a resolved incident).
+ * and the account's Automation executions (stopping the runbooks of a resolved incident); and the
+ * stack's runbook document (the OpsCenter backend starting it, opsItemStartRunbook).
  */
-export const TASK_TARGETS = ["dedupTable", "responsePlan", "incidentRecords", "securityHub", "securityHubV2", "anyResource", "opsItems", "automationExecutions"] as const;
+export const TASK_TARGETS = ["dedupTable", "responsePlan", "incidentRecords", "securityHub", "securityHubV2", "anyResource", "opsItems", "automationExecutions", "runbookDocument"] as const;
 export type TaskTarget = (typeof TASK_TARGETS)[number];
 
 /** The AWS services the workflow calls; offline, each has its stand-in. */
@@ -672,6 +806,13 @@ export const TASK_INTEGRATIONS: Readonly<Record<string, { action: string; target
     // its errors: API reference, StopAutomationExecution,
     // docs.aws.amazon.com/systems-manager/latest/APIReference/API_StopAutomationExecution.html.
     "arn:aws:states:::aws-sdk:ssm:stopAutomationExecution": { action: "ssm:StopAutomationExecution", target: "automationExecutions", service: "ssmAutomation", operation: "stopAutomationExecution" },
+    // StartRunbook (backend opscenter, opsItemStartRunbook): the Service Authorization Reference
+    // gives StartAutomationExecution the resource type `automation-definition`
+    // (arn:${Partition}:ssm:${Region}:${Account}:automation-definition/${AutomationDefinitionName}:${VersionId}),
+    // docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html; other
+    // AWS pages grant it on `document/<doc>` with `automation-execution/*` (shared/reference/aws-facts.md,
+    // "SSM documents"), so the policy names all three, scoped to the stack's runbook (lib/policies.ts).
+    "arn:aws:states:::aws-sdk:ssm:startAutomationExecution": { action: "ssm:StartAutomationExecution", target: "runbookDocument", service: "ssmAutomation", operation: "startAutomationExecution" },
 };
 
 /** Every Task state of a definition, including those nested in Parallel and Map states. */

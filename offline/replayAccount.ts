@@ -87,7 +87,10 @@ function executionTime(value: unknown): string | undefined {
  * time, and what the services record happens at the time of the execution that asked for it.
  */
 export class ReplayAccount {
-    readonly workflow: OfflineWorkflow;
+    /** The stack's state machine; `redeploy` replaces it (as `pulumi up` with another definition does). */
+    workflow: OfflineWorkflow;
+    /** What the state machine calls (kept for redeploy). */
+    private readonly services: ConstructorParameters<typeof OfflineWorkflow>[1];
     readonly securityHub: SecurityHubStandIn;
     /**
      * The start time of the execution whose service call is being made, set for the synchronous
@@ -125,7 +128,7 @@ export class ReplayAccount {
                 return securityHub.batchUpdateFindingsV2(request);
             },
         };
-        this.workflow = new OfflineWorkflow(options.definition, {
+        this.services = {
             dynamoDb: options.dynamoDb,
             incidents: options.incidents,
             opsCenter: options.opsCenter,
@@ -139,7 +142,19 @@ export class ReplayAccount {
                     this.callTime = outer;
                 }
             },
-        });
+        };
+        this.workflow = new OfflineWorkflow(options.definition, this.services);
+    }
+
+    /**
+     * `pulumi up` with another definition (e.g. the stack moved to the other incidentBackend): the
+     * same dedup table, Security Hub and services, the new state machine for every later delivery.
+     * The rules stay: the backend does not change the event patterns.
+     */
+    redeploy(definition: Record<string, any>): void {
+        const next = new OfflineWorkflow(definition, this.services);
+        next.onTaskCall = this.workflow.onTaskCall;
+        this.workflow = next;
     }
 
     /** An event as Security Hub sent it in the account (without this project's write-back): stored, then delivered. */

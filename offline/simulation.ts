@@ -6,6 +6,7 @@ import { renderStateMachineDefinition, TASK_INTEGRATIONS, taskStates } from "../
 import { DynamoDbBackend, LocalDynamoDb } from "./localDynamoDb";
 import { IncidentManagerStandIn } from "./incidentManagerStandIn";
 import { OpsCenterStandIn } from "./opsCenterStandIn";
+import { loadRunbook } from "../lib/runbook";
 import { Delivery, failedExecutions, PendingRetry, ReplayAccount } from "./replayAccount";
 import { Fault, parseFault } from "./faults";
 import { stuckClaims } from "./claims";
@@ -65,6 +66,15 @@ export interface SimulationReport {
     backend: "incident-manager" | "opscenter";
     /** Backend opscenter: CreateOpsItem calls refused for the monthly quota (OpsItemLimitExceededException). */
     opsItemQuotaRefusals?: number;
+    /**
+     * Backend opscenter with opsItemStartRunbook: OpsItems whose runbook the workflow could not start
+     * (throttled or refused for Automation's concurrency limit past the state's retries, or any
+     * other error). Each OpsItem still exists, lists the runbook and says so in its
+     * `securityhub-incidents:runbook-not-started` entry; the execution's output has RunbookNotStarted.
+     */
+    runbooksNotStarted?: number;
+    /** Backend opscenter with opsItemStartRunbook: StartAutomationExecution calls refused with AutomationExecutionLimitExceededException. */
+    runbookLimitRefusals?: number;
     /** Input events read. */
     events: number;
     /** Input events a rule sent to the workflow. */
@@ -118,8 +128,8 @@ export interface SimulationReport {
      * Runbook executions still running when the replay ends (Incident Manager backend: each
      * incident's plan starts one, the workflow stops it when it resolves the incident). Each holds
      * one of Automation's concurrent executions (100 by default) until it is stopped or its pauses
-     * time out (runbookPauseTimeoutDays, which the replay does not apply). OpsCenter: 0 (the
-     * workflow starts no runbook there).
+     * time out (runbookPauseTimeoutDays, which the replay does not apply). OpsCenter: the runbooks
+     * the workflow started (opsItemStartRunbook), else 0.
      */
     runbooksRunning: number;
     /** Set when the replay was stopped (options.signal) before every finding was replayed: the report covers the findings begun. */
@@ -337,6 +347,10 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
         await dynamoDb.createDedupTable(tableName);
         const incidentManager = options.incidentManager?.(responsePlanArn, layout.plans.map(planArn)) ?? new IncidentManagerStandIn(layout.plans.map(planArn));
         incidentManager.respondersResolveAfterMs = options.resolveIncidentsAfterMs;
+        // The account has the stack's runbook (named as the Pulumi mocks name it): StartAutomationExecution checks its parameters.
+        if (backend === "opscenter" && settings.opsItemStartRunbook) {
+            incidentManager.automation.registerDocument(`${layout.defaultPlan.runbookComponentName}-document`, (loadRunbook(settings.runbookPath).document.parameters ?? {}) as Record<string, { type?: string; default?: unknown }>);
+        }
         // The offline engine's state machine is in us-east-1 of the mock account: so are its OpsItems.
         const opsCenter = backend === "opscenter" ? options.opsCenter?.() ?? new OpsCenterStandIn(MOCK_ACCOUNT, "us-east-1") : undefined;
         if (opsCenter) opsCenter.respondersResolveAfterMs = options.resolveIncidentsAfterMs;
@@ -383,6 +397,10 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
                 }
                 if (run.states.includes("DuplicateFinding")) duplicateRuns++;
                 const outputs = run.taskOutputs as Record<string, Record<string, any> | undefined>;
+                // opsItemStartRunbook: a runbook the workflow could not start, once per OpsItem.
+                // (A caught error's output is not a task output: RecordRunbook's input, or the execution's output, carries it.)
+                const notStarted = [outputs.RecordRunbook, outputs.RecordRollupRunbook, run.output as Record<string, any> | undefined].find(o => o?.RunbookNotStarted);
+                if (notStarted && once(`runbook-not-started|${notStarted.IncidentArn}`)) report.runbooksNotStarted = (report.runbooksNotStarted ?? 0) + 1;
                 const results = run.taskResults as Record<string, Record<string, any> | undefined>;
                 // Whatever state started the incident (the seed's workflow names it differently).
                 // With OpsCenter, a create refused as a duplicate (a retry after a lost response) finds the OpsItem instead.
@@ -555,6 +573,10 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
                 : incidentManager.incidentsAt(at).filter(i => i.resolvedBy === "responder").length;
         }
         if (opsCenter) report.opsItemQuotaRefusals = opsCenter.limitExceeded;
+        if (opsCenter && incidentManager.automation.callsOf.startAutomationExecution > 0) {
+            report.runbookLimitRefusals = incidentManager.automation.limitExceeded;
+            report.runbooksNotStarted ??= 0;
+        }
         // Report in input order, whatever order the concurrent replay finished in.
         report.incidents = opened.sort((a, b) => a.order - b.order).map(o => o.incident);
         // The impact an escalation raised an incident to, as the backend holds it at the end.
@@ -577,7 +599,8 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
         report.findings = outcomes.sort((a, b) => a.order - b.order).map(o => o.outcome);
         // Claims left live without an incident, as the table holds them when the last execution ended.
         report.stuckClaims = (await stuckClaims(dynamoDb, tableName, new Date(endMillis || Date.now()).toISOString())).length;
-        report.runbooksRunning = backend === "opscenter" ? 0 : incidentManager.automation.running();
+        // OpsCenter: the runbooks the workflow started itself (opsItemStartRunbook) run in the same Automation.
+        report.runbooksRunning = incidentManager.automation.running();
         if (options.signal?.aborted && !exhausted && !(await pending.next()).done) report.interrupted = true;
         return report;
     } finally {

@@ -3,7 +3,8 @@
  * definition × every error class × every scenario that reaches the state. Prints state × error
  * class → outcome (the scenarios where it is not ok) and the measured time; exits 1 when a cell
  * breaks the invariant or does not recover. `--ci` runs the fixed subset the tests run;
- * `--state A,B` only the rows of those states.
+ * `--state A,B` only the rows of those states; `--backend opscenter` the OpsCenter backend's
+ * definition (with opsItemStartRunbook) instead of Incident Manager's.
  */
 import { LocalDynamoDb } from "../offline/localDynamoDb";
 import { CellResult, cellKey, FAULT_CLASSES, FaultMatrix, HOLDS, matrixStates, planCells } from "../tests/support/faultMatrix";
@@ -13,7 +14,9 @@ async function main(): Promise<number> {
     const started = Date.now();
     const dynamoDb = await LocalDynamoDb.start();
     try {
-        const matrix = new FaultMatrix(dynamoDb);
+        const backend = process.argv.includes("--backend") ? process.argv[process.argv.indexOf("--backend") + 1] : "incident-manager";
+        if (backend !== "incident-manager" && backend !== "opscenter") throw new Error(`--backend ${backend}: use incident-manager or opscenter`);
+        const matrix = new FaultMatrix(dynamoDb, backend);
         const plan = await planCells(matrix, mode);
         // --state A,B: only those states' rows (to measure a row again after a change).
         const only = process.argv.includes("--state") ? new Set(process.argv[process.argv.indexOf("--state") + 1].split(",")) : undefined;
@@ -28,7 +31,7 @@ async function main(): Promise<number> {
         const seconds = (Date.now() - started) / 1000;
 
         const header = ["state", ...FAULT_CLASSES];
-        const rows = matrixStates().map(state => [state, ...FAULT_CLASSES.map(c => {
+        const rows = matrixStates(backend).filter(state => !only || only.has(state)).map(state => [state, ...FAULT_CLASSES.map(c => {
             const cells = results.filter(r => r.state === state && r.faultClass === c);
             if (cells.length === 0) return "-";
             const bad = cells.filter(r => r.outcome !== "ok");

@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { bundledRunbookPath, ConfigurationError, loadSettings, RUNBOOK_LANGUAGES, settingWarnings, Settings } from "../lib/settings";
-import { stackRunbookProblems } from "../lib/runbook";
+import { stackRunbookProblems, opsCenterRunbookProblems } from "../lib/runbook";
 import { PLAN_DYNAMIC_PARAMETERS } from "../lib/runbookParameters";
 import { responsePlanLayout } from "../lib/responsePlans";
 import { indexFindingInputs, InputProblem, InputProblems } from "../offline/findingInput";
@@ -230,7 +230,8 @@ function human(report: SimulationReport, context: { stack: string; filter: strin
     const failedFindings = report.findings.filter(f => f.outcome === "failed").length;
     if (failedFindings > 0) lines.push(pad("findings failed", `${failedFindings} (still failing after the last retry: the failed-findings queue)`));
     lines.push(pad("stuck claims", `${report.stuckClaims}${report.stuckClaims > 0 ? " (live claims without an incident: later deliveries stop as duplicates)" : ""}`));
-    if (report.backend !== "opscenter") lines.push(pad("runbooks running", `${report.runbooksRunning} (each holds one of Automation's 100 concurrent executions until it is stopped: resolveIncidentsWithFindings stops a resolved incident's)`));
+    if (report.backend !== "opscenter" || report.runbooksNotStarted !== undefined) lines.push(pad("runbooks running", `${report.runbooksRunning} (each holds one of Automation's 100 concurrent executions until it is stopped: resolveIncidentsWithFindings stops a resolved incident's)`));
+    if (report.runbooksNotStarted !== undefined) lines.push(pad("runbooks not started", `${report.runbooksNotStarted} OpsItems (opsItemStartRunbook: the start failed past its retries, ${report.runbookLimitRefusals ?? 0} calls refused for Automation's concurrency limit; each OpsItem lists the runbook and has a runbook-not-started entry)`));
     lines.push(pad("executions", `${report.executions} (${report.transitions} state transitions)`));
     if (report.opsItemQuotaRefusals) lines.push(pad("OpsItem quota", `${report.opsItemQuotaRefusals} creates refused (OpsItemLimitExceededException: 10,000 OpsItems per account and month; the claims were given back and the findings retried)`));
     if (report.incidents.length > 0 && report.backend === "opscenter") {
@@ -317,6 +318,7 @@ function jsonReport(report: SimulationReport, input: InputProblems, productsExcl
         findings: report.findings,
         stuckClaims: report.stuckClaims,
         runbooksRunning: report.runbooksRunning,
+        ...(report.runbooksNotStarted !== undefined ? { runbooksNotStarted: report.runbooksNotStarted, runbookLimitRefusals: report.runbookLimitRefusals ?? 0 } : {}),
         skipped: input.skipped,
         warnings: input.warnings,
         // Findings of the input whose product productNames drops (any severity), per format and product.
@@ -374,6 +376,7 @@ async function run(args: Args, output: OutputTarget): Promise<number> {
         const layout = responsePlanLayout(settings, stack);
         // The runbooks, checked as the program checks them before `pulumi preview` declares anything.
         const runbookProblems = stackRunbookProblems(layout.plans, PLAN_DYNAMIC_PARAMETERS, { pauseTimeoutSeconds: settings.runbookPauseTimeoutDays * 86400 });
+        if (settings.incidentBackend === "opscenter" && settings.opsItemStartRunbook) runbookProblems.push(...opsCenterRunbookProblems(layout.defaultPlan.runbookPath, { pauseTimeoutSeconds: settings.runbookPauseTimeoutDays * 86400 }));
         if (runbookProblems.length > 0) throw new ConfigurationError(runbookProblems);
     } catch (err) {
         const message = escapeLines((err as Error).message);

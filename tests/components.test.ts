@@ -207,6 +207,7 @@ describe("IncidentStateMachine", () => {
             anyResource: [],
             opsItems: [],
             automationExecutions: [],
+            runbookDocument: [],
         });
         const actions = tasks.Statement.flatMap((s: any) => s.Action);
         expect(actions.some((a: string) => a.includes("*"))).to.equal(false);

@@ -17,6 +17,8 @@ import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
 import { cellKey, FaultMatrix, HOLDS, SCENARIOS } from "./support/faultMatrix";
 import { FAULT_CLASSES } from "../offline/faults";
 import { at, findingEvent, findingId, ocsfFindingEvent } from "./support/findings";
+import { OPS_ITEM_RUNBOOK_PARAMETERS, opsItemRunbookProblems } from "../lib/runbookParameters";
+import { opsCenterRunbookProblems } from "../lib/runbook";
 
 const IM_INPUTS: WorkflowInputs = { tableName: "t", responsePlanArn: "arn:aws:ssm-incidents::111122223333:response-plan/p", dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY }, resolveIncidentsWithFindings: true, findingFormats: ["ASFF", "OCSF"] };
 const OPS_INPUTS: WorkflowInputs = {
@@ -57,7 +59,7 @@ describe("the OpsCenter backend (incidentBackend: opscenter)", function () {
             const imCalls = taskStates(im).filter(t => t.state.Resource.includes(":ssmincidents:")).map(t => t.name).sort();
             // Stopping a resolved incident's runbooks is Incident Manager's alone ([only with stopRunbooks]).
             const runbookStates = ["ReadRunbooks", "AnyRunbookLeft", "StopRunbook"];
-            expect(imCalls).to.deep.equal([...Object.keys(OPSCENTER_STATES), "ReadRunbooks"].sort());
+            expect(imCalls).to.deep.equal(Object.keys(OPSCENTER_STATES).sort());
             const extra = Object.keys(ops.States).filter(n => !(n in im.States)).sort();
             expect(extra).to.deep.equal(["FindOpsItem", "FindProblemOpsItem", "FindRollupOpsItem", "FoundOpsItem", "FoundProblemOpsItem", "FoundRollupOpsItem"]);
             expect(Object.keys(im.States).filter(n => !(n in ops.States))).to.deep.equal(runbookStates);
@@ -76,7 +78,8 @@ describe("the OpsCenter backend (incidentBackend: opscenter)", function () {
                     continue;
                 }
                 // The Note's console link is the backend's console (incidentsConsolePath): the one other difference.
-                const same = (d: unknown) => JSON.stringify(d).replace(/\/systems-manager\/(incidents\/home|opsitems)/g, "/systems-manager/<console>");
+                // And the other backend's guard (withOtherBackendGuard) names this backend's ARN mark.
+                const same = (d: unknown) => JSON.stringify(d).replace(/\/systems-manager\/(incidents\/home|opsitems)/g, "/systems-manager/<console>").replace(/'(:incident-record\/|:opsitem\/)'/g, "'<mark>'");
                 expect(same(ops.States[name]), name).to.equal(same(state));
             }
         });
@@ -120,6 +123,33 @@ describe("the OpsCenter backend (incidentBackend: opscenter)", function () {
             expect(JSON.stringify(definition)).to.include("aws-sdk:ssm:createOpsItem").and.not.include("ssmincidents");
             const policy = json(mine.find(r => r.name === "incidents-tasks")!.inputs.policy);
             expect(JSON.stringify(policy)).not.to.include("ssm-incidents");
+        });
+    });
+
+    describe("the program with the opscenter stack and opsItemStartRunbook (Pulumi mocks)", () => {
+        let mine: typeof declared;
+        before(async () => {
+            const first = declared.length;
+            pulumi.runtime.setAllConfig({ ...readStackConfig("opscenter").values, "securityhub-incidents:opsItemStartRunbook": "true" });
+            delete require.cache[require.resolve("../index")];
+            const program = require("../index");
+            await valueOf(program.stateMachineArn);
+            await settled(declared, 20);
+            mine = declared.slice(first);
+        });
+        after(() => {
+            delete require.cache[require.resolve("../index")];
+        });
+        it("grants the workflow StartAutomationExecution on the stack's runbook document only, and StopAutomationExecution", () => {
+            const document = mine.find(r => r.type === "aws:ssm/document:Document")!;
+            const policy = json(mine.find(r => r.name === "incidents-tasks")!.inputs.policy);
+            const start = policy.Statement.find((s: any) => s.Sid === "StartRunbooks");
+            expect(start.Action).to.deep.equal(["ssm:StartAutomationExecution"]);
+            expect(start.Resource).to.have.length(3);
+            expect(start.Resource[0]).to.match(new RegExp(`:automation-definition/${document.name}[^:/]*:\\*$`));
+            expect(policy.Statement.find((s: any) => s.Sid === "StopRunbooks").Action).to.deep.equal(["ssm:StopAutomationExecution"]);
+            const definition = json(mine.find(r => r.type === "aws:sfn/stateMachine:StateMachine" && r.name === "incidents-workflow")!.inputs.definition);
+            expect(definition.States.StartRunbook.Arguments.DocumentName).to.equal(start.Resource[0].split("automation-definition/")[1].replace(/:\*$/, ""));
         });
     });
 
@@ -257,6 +287,108 @@ describe("the OpsCenter backend (incidentBackend: opscenter)", function () {
         });
     });
 
+    describe("the runbook started by the workflow (opsItemStartRunbook)", () => {
+        let dynamoDb: LocalDynamoDb;
+        before(async () => {
+            dynamoDb = await LocalDynamoDb.start();
+        });
+        after(async () => dynamoDb.stop());
+        const START: WorkflowInputs = { ...OPS_INPUTS, opsCenter: { ...OPS_INPUTS.opsCenter!, startRunbook: true } };
+        const settings = (extra: Record<string, string> = {}) => loadSettings(key => ({ incidentBackend: "opscenter", resolveIncidentsWithFindings: "true", opsItemStartRunbook: "true", ...extra } as Record<string, string>)[key], PROJECT_DIR);
+        const replay = (events: Array<Record<string, any>>, extra: Record<string, string> = {}, limits?: { concurrentExecutions: number; queuedExecutions: number }) => {
+            let opsCenter: OpsCenterStandIn | undefined;
+            let incidents: IncidentManagerStandIn | undefined;
+            return simulate({
+                settings: settings(extra), stack: "opscenter", events: events.map((event, i) => ({ event, source: `e${i}`, findingId: event.detail.findings[0].Id })),
+                opsCenter: () => (opsCenter = new OpsCenterStandIn("111122223333", "us-east-1")),
+                incidentManager: (_plan, plans) => {
+                    incidents = new IncidentManagerStandIn(plans);
+                    if (limits) incidents.automation.limits = limits;
+                    return incidents;
+                },
+            }).then(report => ({ report, opsCenter: opsCenter!, automation: incidents!.automation }));
+        };
+
+        it("is refused with incident-manager, naming the setting", () => {
+            expect(() => loadSettings(key => ({ opsItemStartRunbook: "true" } as Record<string, string>)[key], PROJECT_DIR)).to.throw(ConfigurationError, /securityhub-incidents:opsItemStartRunbook: is for incidentBackend opscenter/);
+        });
+
+        it("adds the start and its record after each create, the stop after the resolve, and grants StartAutomationExecution on the stack's runbook only", () => {
+            const off = renderStateMachineDefinition(OPS_INPUTS);
+            const on = renderStateMachineDefinition(START);
+            expect(Object.keys(on.States).filter(n => !(n in off.States)).sort()).to.deep.equal(["AnyRunbookLeft", "ReadRunbooks", "RecordRollupRunbook", "RecordRunbook", "StartRollupRunbook", "StartRunbook", "StopRunbook"]);
+            expect([on.States.OpenIncident.Next, on.States.FoundOpsItem.Choices[0].Next, on.States.RecordRunbook.Next]).to.deep.equal(["StartRunbook", "StartRunbook", off.States.OpenIncident.Next]);
+            expect([on.States.OpenRollup.Next, on.States.FoundRollupOpsItem.Choices[0].Next, on.States.RecordRollupRunbook.Next]).to.deep.equal(["StartRollupRunbook", "StartRollupRunbook", off.States.OpenRollup.Next]);
+            expect(on.States.ReadRunbooks.Resource).to.equal("arn:aws:states:::aws-sdk:ssm:getOpsItem");
+            // No resolve, no stop: the runbook is started all the same.
+            const keep = renderStateMachineDefinition({ ...START, resolveIncidentsWithFindings: false });
+            expect(["StartRunbook", "ReadRunbooks"].map(n => n in keep.States)).to.deep.equal([true, false]);
+            const permissions = requiredTaskPermissions(on);
+            expect(permissions.runbookDocument).to.deep.equal(["ssm:StartAutomationExecution"]);
+            expect(permissions.automationExecutions).to.deep.equal(["ssm:StopAutomationExecution"]);
+            expect(requiredTaskPermissions(off).runbookDocument).to.deep.equal([]);
+            const resources = taskResources({ partition: "aws", region: "ap-northeast-1", accountId: "111122223333", tableArn: "arn:t", responsePlanArns: [], runbookDocumentName: "runbook-document" });
+            expect(resources.runbookDocument).to.deep.equal([
+                "arn:aws:ssm:ap-northeast-1:111122223333:automation-definition/runbook-document:*",
+                "arn:aws:ssm:ap-northeast-1:111122223333:document/runbook-document",
+                "arn:aws:ssm:ap-northeast-1:111122223333:automation-execution/*",
+            ]);
+        });
+
+        it("starts the runbook with the OpsItem's ID, names the execution on the OpsItem, and stops it when the finding's closure resolves the OpsItem", async () => {
+            const event = findingEvent({ id: findingId() });
+            const { report, opsCenter, automation } = await replay([at(event, "2026-11-27T00:00:00Z"), at(event, "2026-11-28T00:00:00Z", { compliance: "PASSED" })]);
+            expect(report.failures).to.deep.equal([]);
+            const [item] = opsCenter.opsItems;
+            expect(automation.executions.map(e => [e.documentName, e.parameters, e.status])).to.deep.equal([["runbook-document", { OpsItemId: [item.opsItemId] }, "Cancelled"]]);
+            expect(item.operationalData["securityhub-incidents:runbook"].Value).to.equal(automation.executions[0].automationExecutionId);
+            expect(item.status).to.equal("Resolved");
+            expect([report.runbooksRunning, report.runbooksNotStarted, report.runbookLimitRefusals]).to.deep.equal([0, 0, 0]);
+        });
+
+        it("costs 2 transitions per OpsItem opened and 4 per OpsItem resolved (one runbook), measured against the same replay without the setting", async () => {
+            const event = findingEvent({ id: findingId() });
+            const open = [at(event, "2026-11-27T00:00:00Z")];
+            const both = [...open, at(event, "2026-11-28T00:00:00Z", { compliance: "PASSED" })];
+            const transitions = async (events: Array<Record<string, any>>, start: string) => (await replay(events, { opsItemStartRunbook: start })).report.transitions;
+            const [openOff, openOn, bothOff, bothOn] = [await transitions(open, "false"), await transitions(open, "true"), await transitions(both, "false"), await transitions(both, "true")];
+            // StartRunbook, RecordRunbook; ReadRunbooks, AnyRunbookLeft, StopRunbook, AnyRunbookLeft.
+            expect([openOn - openOff, (bothOn - openOn) - (bothOff - openOff)]).to.deep.equal([2, 4]);
+        });
+
+        it("loses nothing at Automation's limit: the OpsItem opens and is linked, says the runbook did not start, and the report counts it", async () => {
+            const [a, b] = [findingEvent({ id: findingId() }), findingEvent({ id: findingId() })];
+            // One execution may run and none wait: the second OpsItem's start is refused past its retries.
+            const { report, opsCenter, automation } = await replay([at(a, "2026-11-27T00:00:00Z"), at(b, "2026-11-27T00:01:00Z")], {}, { concurrentExecutions: 1, queuedExecutions: 0 });
+            expect(report.failures).to.deep.equal([]);
+            expect(report.findings.map(f => f.outcome)).to.deep.equal(["incident", "incident"]);
+            expect(opsCenter.opsItems).to.have.length(2);
+            const second = opsCenter.opsItems[1];
+            expect(second.operationalData["securityhub-incidents:runbook-not-started"].Value).to.include("Ssm.AutomationExecutionLimitExceededException");
+            expect(second.request.OperationalData!["/aws/automations"]).to.not.equal(undefined);
+            // The first call and the state's 6 retries.
+            expect([report.runbooksNotStarted, report.runbookLimitRefusals, automation.running()]).to.deep.equal([1, 7, 1]);
+            expect(report.stuckClaims).to.equal(0);
+        });
+
+        it("queues past the concurrent executions, and a stopped runbook's slot goes to the first queued one", async () => {
+            const [a, b] = [findingEvent({ id: findingId() }), findingEvent({ id: findingId() })];
+            const { report, automation } = await replay([at(a, "2026-11-27T00:00:00Z"), at(b, "2026-11-27T00:01:00Z"), at(a, "2026-11-27T01:00:00Z", { compliance: "PASSED" })], {}, { concurrentExecutions: 1, queuedExecutions: 1 });
+            expect(report.runbooksNotStarted).to.equal(0);
+            expect(automation.executions.map(e => e.status)).to.deep.equal(["Cancelled", "Waiting"]);
+        });
+
+        it("refuses a runbook that does not declare OpsItemId, naming the setting, the file and what to add", () => {
+            const problems = opsItemRunbookProblems({ file: "runbooks/x.yaml", document: { schemaVersion: "0.3", parameters: { INCIDENT_RECORD_ARN: { type: "String" } }, mainSteps: [] } as any }, OPS_ITEM_RUNBOOK_PARAMETERS);
+            expect(problems).to.deep.equal([
+                "securityhub-incidents:opsItemStartRunbook: runbook runbooks/x.yaml: the workflow passes parameter OpsItemId (the OpsItem's ID), which the runbook does not declare; add it under parameters with type: String",
+                "securityhub-incidents:opsItemStartRunbook: runbook runbooks/x.yaml: parameter INCIDENT_RECORD_ARN has no default and the workflow does not pass it, so the runbook could not start; give it a default (the workflow passes OpsItemId)",
+            ]);
+            // The bundled runbooks take it.
+            for (const language of ["en", "ja"]) expect(opsCenterRunbookProblems(`${PROJECT_DIR}/runbooks/securityhub-incident.${language}.yaml`), language).to.deep.equal([]);
+        });
+    });
+
     describe("the fault matrix for the OpsCenter states (CI subset)", () => {
         let dynamoDb: LocalDynamoDb;
         let matrix: FaultMatrix;
@@ -268,11 +400,15 @@ describe("the OpsCenter backend (incidentBackend: opscenter)", function () {
 
         it("holds the invariant and recovers when an OpsCenter call fails, one error class per state in turn, and after a lost create", async () => {
             const reached = await matrix.reach();
-            const states = Object.keys(OPSCENTER_STATES).filter(s => reached.has(s));
-            expect(states).to.include.members(["OpenIncident", "CheckIncident", "AddClosedTimeline", "ResolveIncident", "OpenRollup", "AddRelatedItem", "AddAttachedTimeline", "EscalateIncident", "AddEscalatedTimeline"]);
+            // The matrix's OpsCenter definition starts the runbook (opsItemStartRunbook): its states are rows too.
+            const runbookStates = ["StartRunbook", "RecordRunbook", "StartRollupRunbook", "RecordRollupRunbook", "StopRunbook"];
+            const states = [...Object.keys(OPSCENTER_STATES), ...runbookStates].filter(s => reached.has(s));
+            expect(states).to.include.members(["OpenIncident", "CheckIncident", "AddClosedTimeline", "ResolveIncident", "OpenRollup", "AddRelatedItem", "AddAttachedTimeline", "EscalateIncident", "AddEscalatedTimeline", "ReadRunbooks", ...runbookStates]);
             const cells = states.map((state, i) => ({ state, faultClass: FAULT_CLASSES[i % FAULT_CLASSES.length], scenario: reached.get(state)![0] }));
             const rollupScenario = SCENARIOS.find(s => s.name === "storm-open")!;
-            cells.push({ state: "OpenIncident", faultClass: "lostResponse", scenario: SCENARIOS[0] }, { state: "OpenRollup", faultClass: "lostResponse", scenario: rollupScenario });
+            cells.push({ state: "OpenIncident", faultClass: "lostResponse", scenario: SCENARIOS[0] }, { state: "OpenRollup", faultClass: "lostResponse", scenario: rollupScenario },
+                // A start whose response was lost: the retry's ClientToken gets the same execution, not a second runbook.
+                { state: "StartRunbook", faultClass: "lostResponse", scenario: SCENARIOS[0] }, { state: "StartRunbook", faultClass: "throttling", scenario: SCENARIOS[0] });
             const broken: string[] = [];
             for (const cell of cells) {
                 const result = await matrix.cell(cell.scenario, cell.state, cell.faultClass);

@@ -72,7 +72,8 @@ describe("runbooks", () => {
             parameters: Object.fromEntries(Object.entries(of.parameters as Record<string, Record<string, unknown>>).map(([k, v]) => [k, { ...v, description: undefined }])),
         });
         expect(withoutDescriptions(shape("ja"))).to.deep.equal(withoutDescriptions(shape("en")));
-        expect(Object.keys(bundled("en").document.parameters as object)).to.deep.equal(["INCIDENT_RECORD_ARN", "INVOLVED_RESOURCES"]);
+        // Incident Manager's two dynamic parameters, and the OpsItem the OpsCenter backend passes (opsItemStartRunbook).
+        expect(Object.keys(bundled("en").document.parameters as object)).to.deep.equal(["INCIDENT_RECORD_ARN", "INVOLVED_RESOURCES", "OpsItemId"]);
     });
 
     it("declare every parameter a response plan passes, with the type Incident Manager fills it into", () => {

@@ -117,6 +117,7 @@ describe("state machine definition", () => {
             anyResource: [],
             opsItems: [],
             automationExecutions: [],
+            runbookDocument: [],
         });
         // Without the write-back, only storm roll-ups and problem groups read the table and touch
         // incidents after opening them (GetIncidentRecord: is a problem group's incident still open).
@@ -129,6 +130,7 @@ describe("state machine definition", () => {
             anyResource: [],
             opsItems: [],
             automationExecutions: [],
+            runbookDocument: [],
         });
     });
 
@@ -238,7 +240,7 @@ describe("state machine definition", () => {
     });
 
     it("throws on a placeholder left without a value", () => {
-        expect(() => renderStateMachineDefinition({ ...INPUTS, responsePlanArn: "" })).to.throw(TemplateError, /start-(incident|rollup)-arguments\.jsonata: placeholder \$\{responsePlanArn\} has no value/);
+        expect(() => renderStateMachineDefinition({ ...INPUTS, responsePlanArn: "" })).to.throw(TemplateError, /(start-(incident|rollup)-arguments\.jsonata|incident-workflow\.asl\.json): placeholder \$\{responsePlanArn\} has no value/);
     });
 
     it("throws when a value is never used by any placeholder", () => {

@@ -10,7 +10,8 @@ import { runScript } from "./support/scripts";
 import { Deployment, ExpectedStack, expectedStack, readOutputs, substitute, substitutions, VerifyError } from "../lib/verify/model";
 import { callerPolicy, plannedCalls } from "../lib/verify/calls";
 import { CheckResult, Clients, runVerify } from "../lib/verify/run";
-import { CHECK_MARKER, checkContext, checkIncidentArn, checkStateInput, judgeTestState, planTaskChecks, unsafeRequest } from "../lib/verify/taskChecks";
+import { CHECK_MARKER, CHECK_OPS_ITEM_ID, checkContext, checkIncidentArn, checkStateInput, incidentBackendOf, judgeTestState, planTaskChecks, unsafeRequest } from "../lib/verify/taskChecks";
+import { DEFAULT_OPS_ITEM_PRIORITY, DEFAULT_OPS_ITEM_SEVERITY } from "../lib/config/backend";
 import { renderStateMachineDefinition, taskStates, TASK_INTEGRATIONS } from "../lib/stateMachineDefinition";
 import { evaluateTemplate } from "../offline/stepFunctionsJsonata";
 import { retryMachinePolicy } from "../lib/failedExecutionRetry";
@@ -414,6 +415,47 @@ describe("verify's task checks", () => {
         }
         expect(unaccounted).to.deep.equal([]);
         expect(planTaskChecks(definition).length).to.equal(taskStates(definition).length);
+    });
+
+    it("with the OpsCenter backend, has a safe input for every OpsCenter state too: the reserved OpsItem, a read-only search; the creates and the runbook's start are never called", async () => {
+        const ops = renderStateMachineDefinition({
+            tableName: "table", dedupTtlDays: 30, impactBySeverity: { CRITICAL: 1, HIGH: 2, MEDIUM: 3, LOW: 4, INFORMATIONAL: 5 },
+            notifyFindings: true, resolveIncidentsWithFindings: true, findingFormats: ["ASFF", "OCSF"], incidentBackend: "opscenter",
+            opsCenter: { severityBySeverity: DEFAULT_OPS_ITEM_SEVERITY, priorityBySeverity: DEFAULT_OPS_ITEM_PRIORITY, runbookDocumentName: "runbook-document", startRunbook: true },
+        });
+        expect(incidentBackendOf(ops)).to.equal("opscenter");
+        const opsTarget = { ...target, backend: "opscenter" as const };
+        const input = checkStateInput(opsTarget);
+        expect(input.IncidentArn).to.equal(`arn:aws:ssm:${REGION}:${ACCOUNT}:opsitem/${CHECK_OPS_ITEM_ID}`);
+        const states = Object.fromEntries(taskStates(ops).map(s => [s.name, s.state]));
+        const tested: string[] = [];
+        const unaccounted: string[] = [];
+        const notCalled: string[] = [];
+        for (const plan of planTaskChecks(ops)) {
+            if (plan.kind !== "test") {
+                notCalled.push(`${plan.state}: ${TASK_INTEGRATIONS[plan.resource].operation}`);
+                continue;
+            }
+            const request = await evaluateTemplate(states[plan.state].Arguments, { input, context: checkContext(opsTarget, input, plan.state, `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:m`, "r") });
+            const unsafe = unsafeRequest(plan, request, opsTarget, "table");
+            if (plan.state in LIVE_ONLY) expect(unsafe, plan.state).to.match(LIVE_ONLY[plan.state]);
+            else if (unsafe) unaccounted.push(`${plan.state}: ${unsafe}`);
+            if (plan.service === "opsCenter") tested.push(plan.state);
+        }
+        expect(unaccounted).to.deep.equal([]);
+        expect(notCalled.sort()).to.deep.equal(["OpenIncident: createOpsItem", "OpenRollup: createOpsItem", "StartRollupRunbook: startAutomationExecution", "StartRunbook: startAutomationExecution"]);
+        // Every OpsCenter call but the creates is tested: the Incident Manager states' rows, the look-ups, the runbook's record and read-back.
+        expect(tested).to.include.members(["CheckIncident", "AddClosedTimeline", "ResolveIncident", "AddRelatedItem", "FindOpsItem", "FindRollupOpsItem", "RecordRunbook", "ReadRunbooks"]);
+        // An UpdateOpsItem on any other OpsItem is refused before it is called.
+        const update = planTaskChecks(ops).find(p => p.state === "ResolveIncident")! as Extract<ReturnType<typeof planTaskChecks>[number], { kind: "test" }>;
+        expect(unsafeRequest(update, { OpsItemId: "oi-0123456789ab", Status: "Resolved" }, opsTarget, "table")).to.match(/not the reserved check OpsItem/);
+        // Judged by what OpsCenter said.
+        expect(judgeTestState(update, { status: "FAILED", error: "Ssm.OpsItemNotFoundException", cause: "not found" }).pass).to.equal(true);
+        expect(judgeTestState(update, { status: "FAILED", error: "Ssm.OpsItemAccessDeniedException", cause: "denied" }).pass).to.equal(false);
+        expect(judgeTestState(update, { status: "FAILED", error: "Ssm.OpsItemInvalidParameterException", cause: "bad" }).pass).to.equal(false);
+        const find = planTaskChecks(ops).find(p => p.state === "FindOpsItem")! as Extract<ReturnType<typeof planTaskChecks>[number], { kind: "test" }>;
+        expect(judgeTestState(find, { status: "SUCCEEDED", inspectionData: { result: JSON.stringify({ OpsItemSummaries: [] }) } }).pass).to.equal(true);
+        expect(judgeTestState(find, { status: "FAILED", error: "States.Runtime", cause: "unsupported" }).pass).to.equal(false);
     });
 
     it("judges TestState's answers by what the service said, not by the state's Output", () => {

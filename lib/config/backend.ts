@@ -6,7 +6,7 @@
  */
 import { SEVERITY_LABELS, SeverityLabel } from "../severity";
 import { OPSCENTER_LIMITS } from "../limits";
-import { describe, oneOf, parseJson, SettingError, SettingSpec, SNS_TOPIC_ARN } from "./values";
+import { boolean, CrossCheckProblem, describe, oneOf, parseJson, SettingError, SettingSpec, SNS_TOPIC_ARN } from "./values";
 
 export const INCIDENT_BACKENDS = ["incident-manager", "opscenter"] as const;
 export type IncidentBackend = (typeof INCIDENT_BACKENDS)[number];
@@ -24,6 +24,12 @@ export interface BackendSettings {
     opsItemPriorities: Record<SeverityLabel, number>;
     /** OpsCenter: SNS topics an OpsItem of each severity notifies when it changes (at most 1 per label here). */
     opsItemNotificationTopicArns?: Partial<Record<SeverityLabel, string>>;
+    /**
+     * OpsCenter: the workflow starts the runbook for every OpsItem it opens (StartAutomationExecution,
+     * the OpsItem's ID as the runbook's `OpsItemId` parameter) instead of only listing it, and, with
+     * resolveIncidentsWithFindings, stops it when it resolves the OpsItem. Default: false (listed only).
+     */
+    opsItemStartRunbook: boolean;
 }
 
 /** A JSON map of severity label → value, each checked by `check`, merged over `defaults`. */
@@ -66,4 +72,13 @@ export const BACKEND_SETTINGS: SettingSpec<BackendSettings> = {
         },
         default: undefined,
     },
+    opsItemStartRunbook: { parse: boolean, default: false },
 };
+
+/** opsItemStartRunbook belongs to the OpsCenter backend: Incident Manager's response plans start the runbook. */
+export function checkBackend(values: Partial<BackendSettings>): CrossCheckProblem[] {
+    if (values.opsItemStartRunbook === true && values.incidentBackend !== "opscenter") {
+        return [{ key: "opsItemStartRunbook", message: "is for incidentBackend opscenter; with incident-manager the response plan starts the runbook. Remove it or set incidentBackend to opscenter" }];
+    }
+    return [];
+}

@@ -55,7 +55,7 @@ export function permissionCases(expected: ExpectedStack, d: Deployment, definiti
     for (const role of expected.roles) {
         if (role.kind === "workflow") {
             const needed = requiredTaskPermissions(definition);
-            const resources = taskResources({ partition: d.partition, region: d.region, accountId: d.account, tableArn, responsePlanArns: planArns });
+            const resources = taskResources({ partition: d.partition, region: d.region, accountId: d.account, tableArn, responsePlanArns: planArns, ...(d.outputs.runbookDocumentName ? { runbookDocumentName: d.outputs.runbookDocumentName } : {}) });
             for (const target of Object.keys(needed) as TaskTarget[]) {
                 if (needed[target].length === 0) continue;
                 cases.push({ role: role.logicalName, label: target, actions: needed[target], resources: resources[target].map(r => concrete(r, d.region)) });
@@ -130,7 +130,8 @@ export function plannedCalls(expected: ExpectedStack, d: Deployment, options: Ca
         if (writes) writesItems = true;
     }
     if (writesItems) add("dynamodb", "DeleteItem", `${d.outputs.tableName}: each check item (key carries the check marker)`, "cleanup: removes what the task checks wrote");
-    if (options.endToEnd) {
+    // Incident Manager only: the end-to-end run reads its incident back from Incident Manager (lib/verify/run.ts).
+    if (options.endToEnd && incidentBackendOf(expected.definition) !== "opscenter") {
         add("states", "StartExecution", d.outputs.stateMachineArn, "end-to-end: one execution with a synthetic finding; OPENS A REAL INCIDENT and engages the plan's contacts");
         add("states", "DescribeExecution", "that execution (every few seconds until it ends)", "end-to-end: wait for it");
         add("states", "GetExecutionHistory", "that execution (again for each further page)", "end-to-end: the incident ARN, the record key and the write-back's answer");

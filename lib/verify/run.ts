@@ -322,7 +322,7 @@ export async function runVerify(expected: ExpectedStack, d: Deployment, clients:
     // output, nextState, inspectionData{input, afterArguments, result, …}}; with a mock the service is not called,
     // and a context may be given only with a mock (docs.aws.amazon.com/step-functions/latest/apireference/API_TestState.html).
     const planName = Object.keys(d.outputs.responsePlanArns)[0] ?? expected.plans[0]?.name;
-    const target: CheckTarget = { partition: d.partition, region: d.region, account: d.account, planName, now: options.now };
+    const target: CheckTarget = { partition: d.partition, region: d.region, account: d.account, planName, now: options.now, backend: incidentBackendOf(deployedDefinition ?? expected.definition) };
     const checkKeys = new Set<string>();
     const definition = deployedDefinition ?? rendered(expected.definition);
     const definitionText = JSON.stringify(definition);
@@ -330,7 +330,7 @@ export async function runVerify(expected: ExpectedStack, d: Deployment, clients:
     for (const plan of planTaskChecks(definition)) {
         const check = `task: ${plan.state}`;
         if (plan.kind === "end-to-end only") {
-            report(check, "skip", options.endToEnd ? `${plan.reason} (checked by the end-to-end run below)` : plan.reason);
+            report(check, "skip", options.endToEnd && target.backend !== "opscenter" ? `${plan.reason} (checked by the end-to-end run below)` : plan.reason);
             continue;
         }
         if (plan.kind === "no safe input") {
@@ -374,7 +374,9 @@ export async function runVerify(expected: ExpectedStack, d: Deployment, clients:
     }
     await removeCheckItems("cleanup: task check items", [...checkKeys]);
 
-    if (options.endToEnd) await endToEnd();
+    // The end-to-end run reads the incident back from Incident Manager; an OpsItem it does not read yet.
+    if (options.endToEnd && target.backend === "opscenter") report("end-to-end", "skip", "incidentBackend opscenter: the end-to-end run reads its incident from Incident Manager and is not made for OpsItems yet (docs/verify.md)");
+    else if (options.endToEnd) await endToEnd();
     return { results, calls };
 
     async function removeCheckItems(check: string, keys: string[]): Promise<void> {

@@ -15,6 +15,11 @@ import { TASK_INTEGRATIONS, taskStates } from "../stateMachineDefinition";
  * - Incident Manager (other than StartIncident): the incident ARN must be the reserved one, which
  *   does not exist, so the call can only fail with ResourceNotFoundException;
  * - StartIncident opens a real incident and engages the plan's contacts: only --end-to-end runs it.
+ * - OpsCenter (incidentBackend opscenter): GetOpsItem and UpdateOpsItem must name the reserved
+ *   OpsItem ID, which no OpsItem has, so the call can only fail with OpsItemNotFoundException;
+ *   DescribeOpsItems only reads (a search by the check finding's token, which no OpsItem carries);
+ *   CreateOpsItem opens a real OpsItem (and counts against the monthly quota): only --end-to-end;
+ *   StartAutomationExecution starts a real runbook: never called.
  * A state whose request does not pass is skipped with the reason, never called.
  */
 
@@ -27,12 +32,24 @@ export function checkIncidentArn(partition: string, account: string, planName: s
     return `arn:${partition}:ssm-incidents::${account}:incident-record/${planName}/00000000-0000-4000-8000-000000000000`;
 }
 
+/**
+ * The OpsItem the checks name with the OpsCenter backend: "oi-" and 12 zeros, an ID no OpsItem has
+ * (the workflow's CheckIncident asks for the same one, OPSCENTER_STATES), in the stack's Region, so
+ * the role's scope (opsitem/*) applies.
+ */
+export const CHECK_OPS_ITEM_ID = "oi-000000000000";
+export function checkOpsItemArn(partition: string, region: string, account: string): string {
+    return `arn:${partition}:ssm:${region}:${account}:opsitem/${CHECK_OPS_ITEM_ID}`;
+}
+
 export interface CheckTarget {
     partition: string;
     region: string;
     account: string;
-    /** The plan whose scope the reserved incident ARN falls under. */
+    /** The plan whose scope the reserved incident ARN falls under (Incident Manager backend). */
     planName: string;
+    /** The definition's backend (incidentBackendOf): with opscenter, the reserved incident is the reserved OpsItem. Default: incident-manager. */
+    backend?: "incident-manager" | "opscenter";
     /** When the check runs (ISO-8601); the finding's times. */
     now: string;
 }
@@ -86,7 +103,7 @@ export function checkEvent(t: CheckTarget, finding = checkFinding(t)): Record<st
  * states after them, each reserved.
  */
 export function checkStateInput(t: CheckTarget): Record<string, any> {
-    const incident = checkIncidentArn(t.partition, t.account, t.planName);
+    const incident = t.backend === "opscenter" ? checkOpsItemArn(t.partition, t.region, t.account) : checkIncidentArn(t.partition, t.account, t.planName);
     const stormItem = `#storm|control|${CHECK_MARKER}|${t.now}`;
     return {
         ...checkEvent(t),
@@ -151,8 +168,8 @@ export function planTaskChecks(definition: Record<string, any>): TaskPlan[] {
         if (integration.operation === "createOpsItem") {
             return { state: name, kind: "end-to-end only", resource, reason: "CreateOpsItem opens a real OpsItem (and counts against the monthly quota): run with --end-to-end" };
         }
-        if (integration.service === "opsCenter") {
-            return { state: name, kind: "no safe input", resource, reason: "an OpsCenter call needs a check OpsItem, which verify does not create yet: not checked with TestState" };
+        if (integration.operation === "startAutomationExecution") {
+            return { state: name, kind: "no safe input", resource, reason: "StartAutomationExecution starts a real runbook, which holds one of Automation's concurrent executions until stopped: not called (IAM is checked by the permission checks)" };
         }
         if (integration.operation === "startIncident") {
             return { state: name, kind: "end-to-end only", resource, reason: "StartIncident opens a real incident and engages the plan's contacts: run with --end-to-end" };
@@ -160,6 +177,8 @@ export function planTaskChecks(definition: Record<string, any>): TaskPlan[] {
         const expect = integration.service === "dynamoDb" ? "the call succeeds on a check item, or its condition fails (DynamoDB.ConditionalCheckFailedException)"
             : integration.service === "securityHub" ? "Security Hub reports the check finding unprocessed (FindingNotFound), not an error about the integration or the permission"
             : integration.service === "ssmAutomation" ? "SSM Automation answers AutomationExecutionNotFoundException for the check execution"
+            : integration.operation === "describeOpsItems" ? "OpsCenter answers the search (it only reads), not an error about the integration or the permission"
+            : integration.service === "opsCenter" ? "OpsCenter answers OpsItemNotFoundException for the check OpsItem"
             : "Incident Manager answers ResourceNotFoundException for the check incident";
         return { state: name, kind: "test", resource, service: integration.service, operation: integration.operation, expect };
     });
@@ -193,6 +212,12 @@ export function unsafeRequest(plan: Extract<TaskPlan, { kind: "test" }>, request
     }
     if (plan.service === "ssmAutomation") {
         if (r.AutomationExecutionId !== CHECK_AUTOMATION_EXECUTION_ID) return `it names automation execution ${JSON.stringify(r.AutomationExecutionId)}, not the reserved check execution`;
+        return undefined;
+    }
+    if (plan.service === "opsCenter") {
+        // A search changes nothing; what it may find is only read.
+        if (plan.operation === "describeOpsItems") return undefined;
+        if (r.OpsItemId !== CHECK_OPS_ITEM_ID) return `it names OpsItem ${JSON.stringify(r.OpsItemId)}, not the reserved check OpsItem ${CHECK_OPS_ITEM_ID}`;
         return undefined;
     }
     const arn = r.Arn ?? r.IncidentRecordArn;
@@ -253,6 +278,14 @@ export function judgeTestState(plan: Extract<TaskPlan, { kind: "test" }>, answer
     if (plan.service === "ssmAutomation") {
         if (error === "Ssm.AutomationExecutionNotFoundException" || /AutomationExecutionNotFoundException/.test(text)) return { pass: true, detail: "SSM Automation answered AutomationExecutionNotFoundException for the check execution" };
         return { pass: false, detail: `expected Ssm.AutomationExecutionNotFoundException, got ${error || answer.status}: ${answer.cause ?? ""}` };
+    }
+    if (plan.service === "opsCenter") {
+        if (plan.operation === "describeOpsItems") {
+            if (Array.isArray(result?.OpsItemSummaries)) return { pass: true, detail: `OpsCenter answered the search (${result.OpsItemSummaries.length} OpsItems found for the check token)` };
+            return { pass: false, detail: `expected OpsCenter's answer to the search, got ${error || answer.status}: ${answer.cause ?? ""}` };
+        }
+        if (error === "Ssm.OpsItemNotFoundException" || /OpsItemNotFoundException/.test(`${text} ${answer.output ?? ""}`)) return { pass: true, detail: "OpsCenter answered OpsItemNotFoundException for the check OpsItem" };
+        return { pass: false, detail: `expected Ssm.OpsItemNotFoundException, got ${error || answer.status}: ${answer.cause ?? ""}` };
     }
     if (error === "SsmIncidents.ResourceNotFoundException" || /SsmIncidents\.ResourceNotFoundException/.test(answer.output ?? "")) {
         return { pass: true, detail: "Incident Manager answered ResourceNotFoundException for the check incident" };

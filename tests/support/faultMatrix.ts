@@ -243,7 +243,8 @@ const BASE_INPUTS = { ...COMMON_INPUTS, responsePlanArn: PLAN };
 /** The matrix's inputs per incident backend (lib/config/backend.ts): the same workflow, the backend's states. */
 const INPUTS_BY_BACKEND: Record<IncidentBackend, Partial<WorkflowInputs>> = {
     "incident-manager": BASE_INPUTS,
-    opscenter: { ...COMMON_INPUTS, incidentBackend: "opscenter", opsCenter: { severityBySeverity: DEFAULT_OPS_ITEM_SEVERITY, priorityBySeverity: DEFAULT_OPS_ITEM_PRIORITY, runbookDocumentName: "runbook-document" } },
+    // With opsItemStartRunbook, so that the states that start, record and stop the runbook are rows too.
+    opscenter: { ...COMMON_INPUTS, incidentBackend: "opscenter", opsCenter: { severityBySeverity: DEFAULT_OPS_ITEM_SEVERITY, priorityBySeverity: DEFAULT_OPS_ITEM_PRIORITY, runbookDocumentName: "runbook-document", startRunbook: true } },
 };
 const render = (backend: IncidentBackend, inputs: Partial<WorkflowInputs>) => renderStateMachineDefinition({ ...INPUTS_BY_BACKEND[backend], tableName: "faults", ...inputs } as WorkflowInputs);
 
@@ -267,8 +268,10 @@ export interface EndState {
     record: { incident: number | null; closedAs?: string; notifiedFormats?: string[]; stuck: boolean } | null;
     asff?: { status: string; note: "open" | "closed" | "none" };
     ocsf?: { statusId: number; comment: "open" | "closed" | "none" };
-    /** Runbook executions still running (Incident Manager backend): a resolved incident's are stopped. */
+    /** Runbook executions still running (a resolved incident's, or OpsItem's with opsItemStartRunbook, are stopped). */
     runbooksRunning?: number;
+    /** OpsCenter: OpsItems that say their runbook was not started (securityhub-incidents:runbook-not-started). */
+    runbooksNotStarted?: number;
 }
 
 /**
@@ -299,6 +302,18 @@ function onlyRefusedRelatedItems(end: EndState, base: EndState): boolean {
 function onlyRunbooksLeftRunning(end: EndState, base: EndState): boolean {
     if ((end.runbooksRunning ?? 0) <= (base.runbooksRunning ?? 0)) return false;
     return JSON.stringify({ ...end, runbooksRunning: base.runbooksRunning }) === JSON.stringify(base);
+}
+
+/**
+ * OpsCenter with opsItemStartRunbook: the end is the fault-free end but for runbooks the workflow
+ * could not start, each named on its OpsItem (securityhub-incidents:runbook-not-started) and in the
+ * execution's output (RunbookNotStarted); the OpsItem itself is linked as without the fault.
+ */
+function onlyRunbooksNotStarted(end: EndState, base: EndState): boolean {
+    const missing = (base.runbooksRunning ?? 0) - (end.runbooksRunning ?? 0);
+    if ((end.runbooksNotStarted ?? 0) <= (base.runbooksNotStarted ?? 0)) return false;
+    if (missing < 0) return false;
+    return JSON.stringify({ ...end, runbooksRunning: base.runbooksRunning, runbooksNotStarted: base.runbooksNotStarted }) === JSON.stringify(base);
 }
 
 /** Outcomes under which the invariant holds and the finding ends as it should. */
@@ -371,7 +386,8 @@ export class FaultMatrix {
             } : null,
             ...(asff ? { asff: { status: asff.Workflow?.Status, note: prefix(asff.Note?.Text) } } : {}),
             ...(ocsf ? { ocsf: { statusId: ocsf.status_id, comment: prefix(ocsf.comment) } } : {}),
-            ...(opsCenter ? {} : { runbooksRunning: incidents.automation.running() }),
+            runbooksRunning: incidents.automation.running(),
+            ...(opsCenter ? { runbooksNotStarted: opsCenter.opsItems.filter(o => Object.keys(o.operationalData).includes("securityhub-incidents:runbook-not-started")).length } : {}),
         };
     }
 
@@ -427,6 +443,7 @@ export class FaultMatrix {
         const same = JSON.stringify(end) === JSON.stringify(base.end);
         if (!same && onlyRefusedRelatedItems(end, base.end)) return { ...result, outcome: "noted", detail: "the related item was refused; the roll-up's timeline names the finding instead" };
         if (!same && onlyRunbooksLeftRunning(end, base.end)) return { ...result, outcome: "noted", detail: "the runbook was left running; the execution's output names it (RunbooksNotStopped)" };
+        if (!same && onlyRunbooksNotStarted(end, base.end)) return { ...result, outcome: "noted", detail: "the runbook was not started; the OpsItem lists it and says so (runbook-not-started), the execution's output names it (RunbookNotStarted)" };
         if (!same) return { ...result, outcome: "lost", detail: `ends ${JSON.stringify(end)}; without the fault ${JSON.stringify(base.end)}` };
         return { ...result, outcome: "ok" };
     }
