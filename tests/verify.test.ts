@@ -443,7 +443,7 @@ describe("verify's task checks", () => {
             if (plan.service === "opsCenter") tested.push(plan.state);
         }
         expect(unaccounted).to.deep.equal([]);
-        expect(notCalled.sort()).to.deep.equal(["OpenIncident: createOpsItem", "OpenRollup: createOpsItem", "StartRollupRunbook: startAutomationExecution", "StartRunbook: startAutomationExecution"]);
+        expect(notCalled.sort()).to.deep.equal(["OpenIncident: createOpsItem", "OpenProblemIncident: createOpsItem", "OpenRollup: createOpsItem", "StartProblemRunbook: startAutomationExecution", "StartRollupRunbook: startAutomationExecution", "StartRunbook: startAutomationExecution"]);
         // Every OpsCenter call but the creates is tested: the Incident Manager states' rows, the look-ups, the runbook's record and read-back.
         expect(tested).to.include.members(["CheckIncident", "AddClosedTimeline", "ResolveIncident", "AddRelatedItem", "FindOpsItem", "FindRollupOpsItem", "RecordRunbook", "ReadRunbooks"]);
         // An UpdateOpsItem on any other OpsItem is refused before it is called.
