@@ -31,6 +31,8 @@ export interface IncidentStateMachineArgs {
     recordRetentionDays?: number;
     /** Open incidents for findings another tool marked NOTIFIED before the workflow saw them. Default: false. */
     openFindingsNotifiedByOthers?: boolean;
+    /** One incident per account, Region, security control and resource for the standards' own control findings (consolidated control findings off). Default: true. */
+    groupStandardFindings?: boolean;
     /** How incident storms are counted and rolled up. Default: 10 incidents per control per 60 minutes, 50 per hour. */
     storms?: Partial<StormInputs>;
     /** The finding formats the rules send: with OCSF, the workflow reads OCSF findings and writes them back with BatchUpdateFindingsV2. Default: ASFF. */
@@ -79,6 +81,7 @@ export class IncidentStateMachine extends pulumi.ComponentResource {
             resolveIncidentsWithFindings: args.resolveIncidentsWithFindings ?? false,
             recordRetentionDays: args.recordRetentionDays ?? 365,
             openFindingsNotifiedByOthers: args.openFindingsNotifiedByOthers ?? false,
+            groupStandardFindings: args.groupStandardFindings ?? true,
             storms: args.storms,
             findingFormats: args.findingFormats,
         });

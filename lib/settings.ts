@@ -289,6 +289,7 @@ export function workflowSettingsOf<Name = string>(settings: Settings, runbookDoc
         resolveIncidentsWithFindings: settings.resolveIncidentsWithFindings,
         recordRetentionDays: settings.recordRetentionDays,
         openFindingsNotifiedByOthers: settings.openFindingsNotifiedByOthers,
+        groupStandardFindings: settings.groupStandardFindings,
         storms: stormSettingsOf(settings),
         findingFormats: settings.findingFormats,
         incidentBackend: settings.incidentBackend,

@@ -109,6 +109,12 @@ export interface WorkflowToggles {
     stormRollUp: boolean;
     /** Read OCSF findings ("Findings Imported V2") and write them back with BatchUpdateFindingsV2. */
     ocsfFindings: boolean;
+    /**
+     * One incident per account, Region, security control and resource for the standards' own
+     * control findings (consolidated control findings off): the problem groups of
+     * problem-facts.jsonata (docs/lifecycle.md, "One problem, several standards").
+     */
+    groupStandardFindings: boolean;
 }
 
 /** How storms are counted (lib/config/storms.ts). */
@@ -265,6 +271,7 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         dedupTtlSeconds: inputs.dedupTtlDays * 86400,
         recordRetentionSeconds: (inputs.recordRetentionDays ?? 365) * 86400,
         openNotifiedByOthers: String(inputs.openFindingsNotifiedByOthers === true),
+        groupStandardFindings: String(inputs.groupStandardFindings ?? true),
         noteAuthor: NOTE_AUTHOR,
         noteOpenPrefix: NOTE_OPEN_PREFIX,
         noteClosedPrefix: NOTE_CLOSED_PREFIX,
@@ -356,7 +363,16 @@ function backendValues(inputs: WorkflowInputs): Record<string, PlaceholderValue>
 export const BACKEND_PROGRAMS: Readonly<Record<IncidentBackend, readonly string[]>> = {
     "incident-manager": ["startIncidentArguments", "startRollupArguments"],
     opscenter: ["opsItemRequest", "createOpsItemArguments", "createRollupOpsItemArguments", "opsItemNoteArguments", "opsItemRelatedFindingArguments",
-        "opsItemToken", "rollupOpsItemToken", "findOpsItemArguments", "foundOpsItemOutput"],
+        "opsItemToken", "rollupOpsItemToken", "problemOpsItemToken", "findOpsItemArguments", "foundOpsItemOutput"],
+};
+
+/**
+ * The backend's program for one finding's incident request, as `${incidentRequestArguments}`
+ * (elect-problem-arguments.jsonata stores it for a problem group's members to send).
+ */
+export const INCIDENT_REQUEST_PROGRAM: Readonly<Record<IncidentBackend, string>> = {
+    "incident-manager": "startIncidentArguments",
+    opscenter: "createOpsItemArguments",
 };
 
 /** What the OpsCenter backend names as an OpsItem's Source (1-128, no "aws", "amazon" or "amzn"). */
@@ -382,6 +398,17 @@ export const OPSCENTER_STATES: Readonly<Record<string, { Resource: string; Argum
         Output: `{% $merge([$states.input, {'IncidentStatus': $states.result.OpsItem.Status in ${JSON.stringify(OPS_ITEM_OPEN_STATUSES)} ? 'OPEN' : $uppercase($states.result.OpsItem.Status)}]) %}`,
     },
     AddReopenedTimeline: { Resource: "arn:aws:states:::aws-sdk:ssm:updateOpsItem", Arguments: "{% ${opsItemNoteArguments} %}" },
+    // A problem group's OpsItem: the elected CreateOpsItem request (elect-problem-arguments.jsonata), and its status as CheckIncident reads it.
+    OpenProblemIncident: {
+        Resource: "arn:aws:states:::aws-sdk:ssm:createOpsItem",
+        Arguments: "{% $parse($states.input.ProblemRequest) %}",
+        Output: "{% $merge([$states.input, {'IncidentArn': $states.result.OpsItemArn}]) %}",
+    },
+    CheckProblemIncident: {
+        Resource: "arn:aws:states:::aws-sdk:ssm:getOpsItem",
+        Arguments: { OpsItemId: "{% $contains($states.input.ProblemIncidentArn, /:opsitem\\/oi-[0-9a-f]{12}$/) ? $substringAfter($states.input.ProblemIncidentArn, 'opsitem/') : 'oi-000000000000' %}" },
+        Output: `{% $merge([$states.input, {'ProblemStatus': $states.result.OpsItem.Status in ${JSON.stringify(OPS_ITEM_OPEN_STATUSES)} ? 'OPEN' : $uppercase($states.result.OpsItem.Status), 'IncidentArn': $states.input.ProblemIncidentArn, 'StormItem': $states.input.ProblemItem}]) %}`,
+    },
     OpenRollup: {
         Resource: "arn:aws:states:::aws-sdk:ssm:createOpsItem",
         Arguments: "{% ${createRollupOpsItemArguments} %}",
@@ -427,7 +454,7 @@ export const OPSCENTER_STATES: Readonly<Record<string, { Resource: string; Argum
  * only from the Catch of its create state; what they reach is what the create reaches. `template`
  * has its create states rewritten already (their Retry names OpsCenter's errors).
  */
-function opsCenterExtraStates(template: Record<string, any>, startRunbook: boolean, nextOf: { OpenIncident: string; OpenRollup: string }): Record<string, any> {
+function opsCenterExtraStates(template: Record<string, any>, startRunbook: boolean, nextOf: { OpenIncident: string; OpenRollup: string; OpenProblemIncident: string }): Record<string, any> {
     const retry = template.States.OpenIncident.Retry;
     const find = (name: string, token: string, found: string, next: string) => ({
         [name]: {
@@ -451,6 +478,7 @@ function opsCenterExtraStates(template: Record<string, any>, startRunbook: boole
         return {
             ...find("FindOpsItem", "opsItemToken", "FoundOpsItem", template.States.OpenIncident.Next),
             ...find("FindRollupOpsItem", "rollupOpsItemToken", "FoundRollupOpsItem", template.States.OpenRollup.Next),
+            ...find("FindProblemOpsItem", "problemOpsItemToken", "FoundProblemOpsItem", template.States.OpenProblemIncident.Next),
         };
     }
     // opsItemStartRunbook: whichever way the OpsItem was found (created, or looked up after a
@@ -458,8 +486,11 @@ function opsCenterExtraStates(template: Record<string, any>, startRunbook: boole
     return {
         ...find("FindOpsItem", "opsItemToken", "FoundOpsItem", "StartRunbook"),
         ...find("FindRollupOpsItem", "rollupOpsItemToken", "FoundRollupOpsItem", "StartRollupRunbook"),
+        ...find("FindProblemOpsItem", "problemOpsItemToken", "FoundProblemOpsItem", "StartProblemRunbook"),
         ...runbookStates(template, "StartRunbook", "RecordRunbook", nextOf.OpenIncident),
         ...runbookStates(template, "StartRollupRunbook", "RecordRollupRunbook", nextOf.OpenRollup),
+        // A problem group's OpsItem: every racer that created or found it starts the same execution (the token derives from the OpsItem).
+        ...runbookStates(template, "StartProblemRunbook", "RecordProblemRunbook", nextOf.OpenProblemIncident),
     };
 }
 
@@ -521,9 +552,9 @@ function runbookStates(template: Record<string, any>, start: string, record: str
 }
 
 /** The create states whose refusal as a duplicate goes to the look-up (opsCenterExtraStates). */
-const OPSCENTER_FIND_STATE: Readonly<Record<string, string>> = { OpenIncident: "FindOpsItem", OpenRollup: "FindRollupOpsItem" };
+const OPSCENTER_FIND_STATE: Readonly<Record<string, string>> = { OpenIncident: "FindOpsItem", OpenRollup: "FindRollupOpsItem", OpenProblemIncident: "FindProblemOpsItem" };
 /** With opsItemStartRunbook, what each create state goes to next (runbookStates). */
-const OPSCENTER_RUNBOOK_STATE: Readonly<Record<string, string>> = { OpenIncident: "StartRunbook", OpenRollup: "StartRollupRunbook" };
+const OPSCENTER_RUNBOOK_STATE: Readonly<Record<string, string>> = { OpenIncident: "StartRunbook", OpenRollup: "StartRollupRunbook", OpenProblemIncident: "StartProblemRunbook" };
 
 /**
  * Incident Manager's error names and OpsCenter's for the same case (Step Functions names SDK errors
@@ -568,7 +599,7 @@ export function withOpsCenterStates(template: Record<string, any>, source = STAT
         }
         return [name, rewritten];
     }));
-    return { ...template, States: { ...states, ...opsCenterExtraStates({ ...template, States: states }, options.startRunbook === true, { OpenIncident: template.States.OpenIncident.Next, OpenRollup: template.States.OpenRollup.Next }) } };
+    return { ...template, States: { ...states, ...opsCenterExtraStates({ ...template, States: states }, options.startRunbook === true, { OpenIncident: template.States.OpenIncident.Next, OpenRollup: template.States.OpenRollup.Next, OpenProblemIncident: template.States.OpenProblemIncident.Next }) } };
 }
 
 /** What an incident's ARN of each backend contains (the other backend's ARN never does). */
@@ -636,6 +667,8 @@ export function renderStateMachineDefinition(inputs: WorkflowInputs, templates: 
             return filled.get(placeholder)!;
         };
     }
+    // The backend's request for one finding's incident, under one name for the states of both backends.
+    (values as Record<string, unknown>).incidentRequestArguments = () => (values[INCIDENT_REQUEST_PROGRAM[backend]] as unknown as () => string)();
     let parsed: unknown;
     try {
         parsed = JSON.parse(templates.template.text);
@@ -657,6 +690,7 @@ export function renderStateMachineDefinition(inputs: WorkflowInputs, templates: 
         stopRunbooks: resolveIncidentsWithFindings && (backend === "incident-manager" || startRunbook),
         stormRollUp: (inputs.storms?.stormGroupBy ?? DEFAULT_STORMS.stormGroupBy) !== "off",
         ocsfFindings: (inputs.findingFormats ?? ["ASFF"]).includes("OCSF"),
+        groupStandardFindings: inputs.groupStandardFindings ?? true,
     }, templates.template.name);
 }
 

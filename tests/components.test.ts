@@ -225,10 +225,11 @@ describe("IncidentStateMachine", () => {
         });
         const plain = new IncidentStateMachine("m5", { ...args, notifyFindings: false });
         await valueOf(plain.arn);
-        // Without the write-back: no Security Hub action, and of Incident Manager only what storm roll-ups need.
+        // Without the write-back: no Security Hub action, and of Incident Manager only what storm roll-ups
+        // and problem groups need (GetIncidentRecord: is a problem group's incident still open).
         const statements = json((await resource("m5-tasks")).inputs.policy).Statement;
         expect(statements.map((s: any) => s.Sid)).to.deep.equal(["DedupTable", "StartIncident", "FollowIncidents"]);
-        expect(statements[2].Action).to.deep.equal(["ssm-incidents:CreateTimelineEvent", "ssm-incidents:UpdateRelatedItems"]);
+        expect(statements[2].Action).to.deep.equal(["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord", "ssm-incidents:UpdateRelatedItems"]);
     });
 
     it("turns logging off without a log group, and X-Ray on with its permissions", async () => {

@@ -52,7 +52,7 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         const id = first.detail.findings[0].Id;
         const opened = await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
         expect(opened.rule).to.equal("findings");
-        expect(statesOf(opened)).to.deep.equal([["Route", "ClaimFinding", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "NotifyFinding", "Notified", "RecordIncident"]]);
+        expect(statesOf(opened)).to.deep.equal([["Route", "ClaimFinding", "InProblemGroup", "ReserveSlot", "ReserveGlobalSlot", "OwnOrProblem", "OpenIncident", "NotifyFinding", "Notified", "RecordIncident"]]);
         const [incident] = incidents.incidents;
         const stored = sh.finding(id)!;
         expect(stored.Workflow.Status).to.equal("NOTIFIED");
@@ -150,7 +150,7 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         await replay.deliverFromInput(at(first, "2026-11-02T00:00:00Z", { compliance: "PASSED" }));
         // Responders resolved the incident 72 h after it opened; ten days later the control fails again.
         const reopened = await replay.deliverFromInput(at(first, "2026-11-12T00:00:00Z", { compliance: "FAILED" }));
-        expect(statesOf(reopened)).to.deep.equal([["Route", "ClaimFinding", "ReadRecord", "Decide", "CheckIncident", "IncidentStillOpen", "ReclaimForReopen", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "NotifyFinding", "Notified", "RecordIncident"]]);
+        expect(statesOf(reopened)).to.deep.equal([["Route", "ClaimFinding", "ReadRecord", "Decide", "CheckIncident", "IncidentStillOpen", "ReclaimForReopen", "InProblemGroup", "ReserveSlot", "ReserveGlobalSlot", "OwnOrProblem", "OpenIncident", "NotifyFinding", "Notified", "RecordIncident"]]);
         expect(incidents.incidents).to.have.length(2);
         const [previous, next] = incidents.incidents;
         expect(previous).to.deep.include({ status: "RESOLVED", resolvedTime: "2026-11-04T00:00:00.000Z" });
@@ -229,15 +229,15 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         sh.failNext("LimitExceededException", 2);
         const throttled = await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
         expect(throttled.runs[0].status).to.equal("SUCCEEDED");
-        // Route, ClaimFinding, ReserveSlot, ReserveGlobalSlot, OpenIncident, NotifyFinding, Notified, RecordIncident; two retries.
-        expect(throttled.runs[0].transitions).to.equal(8 + 2);
+        // Route, ClaimFinding, InProblemGroup, ReserveSlot, ReserveGlobalSlot, OwnOrProblem, OpenIncident, NotifyFinding, Notified, RecordIncident; two retries.
+        expect(throttled.runs[0].transitions).to.equal(10 + 2);
 
         const second = findingEvent();
         sh.unprocessNext("ConcurrentUpdateError", WRITE_BACK_ATTEMPTS - 1);
         const partial = await replay.deliverFromInput(at(second, "2026-11-01T00:00:00Z"));
         expect(partial.runs[0].status).to.equal("SUCCEEDED");
         // Each unprocessed answer: Notified, WaitToNotifyAgain, NotifyFinding again.
-        expect(partial.runs[0].transitions).to.equal(8 + 3 * (WRITE_BACK_ATTEMPTS - 1));
+        expect(partial.runs[0].transitions).to.equal(10 + 3 * (WRITE_BACK_ATTEMPTS - 1));
         expect(sh.finding(second.detail.findings[0].Id)!.Workflow.Status).to.equal("NOTIFIED");
         expect(incidents.incidents).to.have.length(2);
         expect(sh.finding(id)!.Workflow.Status).to.equal("NOTIFIED");
@@ -252,7 +252,7 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         expect(failed.runs[0]).to.deep.include({ status: "FAILED", error: "FindingNotNotified" });
         expect(failed.runs[0].cause).to.include("UnprocessedFindings: ConcurrentUpdateError");
         const again = Array.from({ length: WRITE_BACK_ATTEMPTS - 1 }, () => ["NotifyFinding", "Notified", "WaitToNotifyAgain"]).flat();
-        expect(failed.runs[0].states).to.deep.equal(["Route", "ClaimFinding", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", ...again, "NotifyFinding", "Notified", "RecordIncidentNotNotified", "FindingNotNotified"]);
+        expect(failed.runs[0].states).to.deep.equal(["Route", "ClaimFinding", "InProblemGroup", "ReserveSlot", "ReserveGlobalSlot", "OwnOrProblem", "OpenIncident", ...again, "NotifyFinding", "Notified", "RecordIncidentNotNotified", "FindingNotNotified"]);
         expect(sh.calls).to.equal(WRITE_BACK_ATTEMPTS);
         expect(incidents.incidents).to.have.length(1);
         expect((await record(id))!.IncidentArn.S).to.equal(incidents.incidents[0].incidentRecordArn);
@@ -278,15 +278,16 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
             }
         }
         expect(executions).to.equal(3);
-        // Open 8, close 8 (Route, ReadLinkedRecord, Linked, AddClosedTimeline, RecordClosed, CloseNote, NoteClosed, ClosedWithNote), re-open 13.
-        expect(transitions).to.equal(8 + 8 + 13);
+        // Open 10, close 8 (Route, ReadLinkedRecord, Linked, AddClosedTimeline, RecordClosed, CloseNote, NoteClosed, ClosedWithNote), re-open 15
+        // (each with InProblemGroup and OwnOrProblem: problem groups are on, this finding is in none).
+        expect(transitions).to.equal(10 + 8 + 15);
     });
 
     it("without notifyFindings runs the workflow of old: no write-back, no lifecycle states", async () => {
         const { replay, sh } = await account({ notifyFindings: false });
         const first = findingEvent();
         const opened = await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
-        expect(statesOf(opened)).to.deep.equal([["ClaimFinding", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "RecordIncident"]]);
+        expect(statesOf(opened)).to.deep.equal([["ClaimFinding", "InProblemGroup", "ReserveSlot", "ReserveGlobalSlot", "OwnOrProblem", "OpenIncident", "RecordIncident"]]);
         expect(sh.calls).to.equal(0);
         expect(statesOf(await replay.deliverFromInput(at(first, "2026-11-01T12:00:00Z")))).to.deep.equal([["ClaimFinding", "DuplicateFinding"]]);
     });
@@ -297,7 +298,7 @@ describe("a finding's whole life, replayed offline (write-back, resolution, re-o
         const id = first.detail.findings[0].Id;
         incidents.failNext("AccessDeniedException");
         const failed = await replay.deliverFromInput(at(first, "2026-11-01T00:00:00Z"));
-        expect(failed.runs[0].states).to.deep.equal(["Route", "ClaimFinding", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "WhichClaim", "ReleaseClaim", "IncidentNotOpened"]);
+        expect(failed.runs[0].states).to.deep.equal(["Route", "ClaimFinding", "InProblemGroup", "ReserveSlot", "ReserveGlobalSlot", "OwnOrProblem", "OpenIncident", "WhichClaim", "ReleaseClaim", "IncidentNotOpened"]);
         expect((await record(id))?.ClaimedBy).to.equal(undefined);
         await replay.deliverFromInput(at(first, "2026-11-01T12:00:00Z"));
         await replay.deliverFromInput(at(first, "2026-11-02T00:00:00Z", { compliance: "PASSED" }));

@@ -72,7 +72,7 @@ describe("OCSF findings (the new Security Hub), executed offline", function () {
         const event = ocsfFindingEvent({ time: "2026-11-01T00:00:00.000Z" });
         const uid = event.detail.findings[0].finding_info.uid;
         const opened = await replay.deliverFromInput({ ...event, time: "2026-11-01T00:00:00Z" });
-        expect(opened.runs[0].states).to.deep.equal(["Route", "ClaimFinding", "ReserveSlot", "ReserveGlobalSlot", "OpenIncident", "WhichFormatToNotify", "NotifyFindingV2", "Notified", "RecordIncident"]);
+        expect(opened.runs[0].states).to.deep.equal(["Route", "ClaimFinding", "InProblemGroup", "ReserveSlot", "ReserveGlobalSlot", "OwnOrProblem", "OpenIncident", "WhichFormatToNotify", "NotifyFindingV2", "Notified", "RecordIncident"]);
         const stored = sh.ocsfFinding(uid)!;
         expect(stored.status_id).to.equal(2);
         expect(stored.comment).to.equal(`${NOTE_OPEN_PREFIX} incident ${incidents.incidents[0].incidentRecordArn} (https://console.aws.amazon.com/systems-manager/incidents/home)`);

@@ -61,13 +61,20 @@ describe("the OpsCenter backend (incidentBackend: opscenter)", function () {
             const runbookStates = ["ReadRunbooks", "AnyRunbookLeft", "StopRunbook"];
             expect(imCalls).to.deep.equal(Object.keys(OPSCENTER_STATES).sort());
             const extra = Object.keys(ops.States).filter(n => !(n in im.States)).sort();
-            expect(extra).to.deep.equal(["FindOpsItem", "FindRollupOpsItem", "FoundOpsItem", "FoundRollupOpsItem"]);
+            expect(extra).to.deep.equal(["FindOpsItem", "FindProblemOpsItem", "FindRollupOpsItem", "FoundOpsItem", "FoundProblemOpsItem", "FoundRollupOpsItem"]);
             expect(Object.keys(im.States).filter(n => !(n in ops.States))).to.deep.equal(runbookStates);
             // Every other state is the same state: the workflow is shared, not copied.
             for (const [name, state] of Object.entries<Record<string, any>>(im.States)) {
                 if (runbookStates.includes(name)) continue;
                 if (name in OPSCENTER_STATES) {
                     expect(ops.States[name].Next, name).to.equal(name === "ResolveIncident" ? "RecordClosed" : state.Next);
+                    continue;
+                }
+                // A problem group's election stores the backend's own request (INCIDENT_REQUEST_PROGRAM), which OpenProblemIncident sends.
+                if (name === "ElectProblem") {
+                    expect(state.Arguments).to.include("'ResponsePlanArn'").and.not.include("dedupString");
+                    expect(ops.States[name].Arguments).to.include("dedupString").and.not.include("'ResponsePlanArn'");
+                    expect(ops.States[name].Next).to.equal(state.Next);
                     continue;
                 }
                 // The Note's console link is the backend's console (incidentsConsolePath): the one other difference.
@@ -309,7 +316,9 @@ describe("the OpsCenter backend (incidentBackend: opscenter)", function () {
         it("adds the start and its record after each create, the stop after the resolve, and grants StartAutomationExecution on the stack's runbook only", () => {
             const off = renderStateMachineDefinition(OPS_INPUTS);
             const on = renderStateMachineDefinition(START);
-            expect(Object.keys(on.States).filter(n => !(n in off.States)).sort()).to.deep.equal(["AnyRunbookLeft", "ReadRunbooks", "RecordRollupRunbook", "RecordRunbook", "StartRollupRunbook", "StartRunbook", "StopRunbook"]);
+            expect(Object.keys(on.States).filter(n => !(n in off.States)).sort()).to.deep.equal(["AnyRunbookLeft", "ReadRunbooks", "RecordProblemRunbook", "RecordRollupRunbook", "RecordRunbook", "StartProblemRunbook", "StartRollupRunbook", "StartRunbook", "StopRunbook"]);
+            // A problem group's OpsItem (problem groups) starts its runbook the same way.
+            expect([on.States.OpenProblemIncident.Next, on.States.FoundProblemOpsItem.Choices[0].Next, on.States.RecordProblemRunbook.Next]).to.deep.equal(["StartProblemRunbook", "StartProblemRunbook", off.States.OpenProblemIncident.Next]);
             expect([on.States.OpenIncident.Next, on.States.FoundOpsItem.Choices[0].Next, on.States.RecordRunbook.Next]).to.deep.equal(["StartRunbook", "StartRunbook", off.States.OpenIncident.Next]);
             expect([on.States.OpenRollup.Next, on.States.FoundRollupOpsItem.Choices[0].Next, on.States.RecordRollupRunbook.Next]).to.deep.equal(["StartRollupRunbook", "StartRollupRunbook", off.States.OpenRollup.Next]);
             expect(on.States.ReadRunbooks.Resource).to.equal("arn:aws:states:::aws-sdk:ssm:getOpsItem");
@@ -394,7 +403,7 @@ describe("the OpsCenter backend (incidentBackend: opscenter)", function () {
         it("holds the invariant and recovers when an OpsCenter call fails, one error class per state in turn, and after a lost create", async () => {
             const reached = await matrix.reach();
             // The matrix's OpsCenter definition starts the runbook (opsItemStartRunbook): its states are rows too.
-            const runbookStates = ["StartRunbook", "RecordRunbook", "StartRollupRunbook", "RecordRollupRunbook", "StopRunbook"];
+            const runbookStates = ["StartRunbook", "RecordRunbook", "StartRollupRunbook", "RecordRollupRunbook", "StartProblemRunbook", "RecordProblemRunbook", "StopRunbook"];
             const states = [...Object.keys(OPSCENTER_STATES), ...runbookStates].filter(s => reached.has(s));
             expect(states).to.include.members(["OpenIncident", "CheckIncident", "AddClosedTimeline", "ResolveIncident", "OpenRollup", "AddRelatedItem", "AddAttachedTimeline", "EscalateIncident", "AddEscalatedTimeline", "ReadRunbooks", ...runbookStates]);
             const cells = states.map((state, i) => ({ state, faultClass: FAULT_CLASSES[i % FAULT_CLASSES.length], scenario: reached.get(state)![0] }));

@@ -272,7 +272,7 @@ describe("recurring activity and other tools' Notes, replayed offline (real publ
         expect(off.incidents.incidents).to.have.length(0);
         const on = await account({ openFindingsNotifiedByOthers: "true" });
         const opened = await on.replay.deliverFromInput(eventOf(notified, "2026-11-01T00:00:00Z"));
-        expect(states(opened)[0].slice(0, 5)).to.deep.equal(["Route", "ReadRecord", "Decide", "ClaimFinding", "ReserveSlot"]);
+        expect(states(opened)[0].slice(0, 6)).to.deep.equal(["Route", "ReadRecord", "Decide", "ClaimFinding", "InProblemGroup", "ReserveSlot"]);
         expect(on.incidents.incidents).to.have.length(1);
     });
 

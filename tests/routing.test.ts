@@ -37,6 +37,8 @@ const REAL = JSON.parse(fs.readFileSync("/work/shared/real-findings/awsdocs-secu
 function eventFor(account: string, label: SeverityLabel, n: number): Record<string, any> {
     const finding = structuredClone(REAL);
     finding.Id = `${REAL.Id}-${account}-${label}-${n}`;
+    // A trail of its own per case: one standard's findings of one check on one resource would share one incident (problem groups).
+    finding.Resources = REAL.Resources.map((r: Record<string, any>) => ({ ...r, Id: `${r.Id}-${n}` }));
     finding.AwsAccountId = account;
     finding.Severity = { ...finding.Severity, Label: label };
     return {

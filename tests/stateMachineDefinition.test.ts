@@ -74,7 +74,9 @@ describe("state machine definition", () => {
         expect(into("ReadRecord")).to.deep.equal(["Route", "ClaimFinding", "WaitForOpener"]);
         expect(into("WaitForOpener")).to.deep.equal(["Decide"]);
         expect(into("ReadLinkedRecord")).to.deep.equal(["Route"]);
-        expect(into("ReadStorm")).to.deep.equal(["ReserveSlot", "ReserveGlobalSlot"]);
+        // A storm slot refused (through StormOrProblem), or a problem group whose elected route is a storm's roll-up.
+        expect(into("ReadStorm")).to.deep.equal(["ProblemState", "StormOrProblem"]);
+        expect(into("StormOrProblem")).to.deep.equal(["ReserveSlot", "ReserveGlobalSlot"]);
         expect(into("ReadClosedRecord")).to.deep.equal(["RecordClosed"]);
         for (const slot of ["ReserveSlot", "ReserveGlobalSlot"]) expect(definition.States[slot].Catch[0].ErrorEquals).to.deep.equal(["DynamoDB.ConditionalCheckFailedException"]);
         expect(claim.Catch.map((c: any) => [c.ErrorEquals, c.Next])).to.deep.equal([[["DynamoDB.ConditionalCheckFailedException"], "ReadRecord"], [["States.ALL"], "WhichClaim"]]);
@@ -88,7 +90,10 @@ describe("state machine definition", () => {
         // The finding's record, and the storm items (counters and roll-ups, "#storm|…").
         const recordStates = ["ClaimFinding", "ReadRecord", "ReclaimForReopen", "RecordIncident", "RecordIncidentNotNotified", "ReleaseReopen", "ReleaseClaim", "ReadLinkedRecord", "RecordClosed", "ReadClosedRecord", "RestoreOpenNote", "RecordEscalation"];
         const stormStates = ["ReserveSlot", "ReserveGlobalSlot", "ReadStorm", "ElectOpener", "RecordRollup", "AttachFinding", "DetachFromRollup", "RejoinRollup", "LeaveRollup"];
-        expect(all.map(t => t.name)).to.have.members([...recordStates, ...stormStates]);
+        // The problem groups' items ("#problem|…", problem-facts.jsonata).
+        const problemStates = ["JoinProblem", "ElectProblem", "RecordProblemIncident", "RenewProblem"];
+        expect(all.map(t => t.name)).to.have.members([...recordStates, ...stormStates, ...problemStates]);
+        for (const { name, state } of all.filter(t => problemStates.includes(t.name))) expect(JSON.stringify(state.Arguments), name).to.match(/ProblemItem/);
         const states = all.filter(t => recordStates.includes(t.name));
         for (const { name, state } of all.filter(t => stormStates.includes(t.name))) expect(JSON.stringify(state.Arguments), name).to.match(/#storm\||StormItem/);
         for (const { name, state } of states) {
@@ -114,11 +119,12 @@ describe("state machine definition", () => {
             automationExecutions: [],
             runbookDocument: [],
         });
-        // Without the write-back, only storm roll-ups read the table and touch incidents after opening them.
+        // Without the write-back, only storm roll-ups and problem groups read the table and touch
+        // incidents after opening them (GetIncidentRecord: is a problem group's incident still open).
         expect(requiredTaskPermissions(renderStateMachineDefinition({ ...INPUTS, notifyFindings: false }))).to.deep.equal({
             dedupTable: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
             responsePlan: ["ssm-incidents:StartIncident"],
-            incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:UpdateRelatedItems"],
+            incidentRecords: ["ssm-incidents:CreateTimelineEvent", "ssm-incidents:GetIncidentRecord", "ssm-incidents:UpdateRelatedItems"],
             securityHub: [],
             securityHubV2: [],
             anyResource: [],
@@ -142,14 +148,21 @@ describe("state machine definition", () => {
 
     it("leaves out the states of features that are off, and every state they alone led to", () => {
         const names = (d: Record<string, any>) => Object.keys(d.States).sort();
-        const plain = renderStateMachineDefinition({ ...INPUTS, notifyFindings: false, storms: { stormGroupBy: "off" } });
+        const plain = renderStateMachineDefinition({ ...INPUTS, notifyFindings: false, storms: { stormGroupBy: "off" }, groupStandardFindings: false });
         expect(plain.StartAt).to.equal("ClaimFinding");
         const storm = ["ReserveGlobalSlot", "ReadStorm", "HasRollup", "ElectOpener", "OpenRollup", "RecordRollup", "AttachFinding", "RoomForRelatedItem", "AddRelatedItem", "AddAttachedTimeline", "LeaveRollup"];
         expect(names(plain)).to.deep.equal(["ClaimFinding", "DuplicateFinding", "IncidentNotOpened", "OpenIncident", "RecordIncident", "ReleaseClaim", "ReleaseReopen", "WhichClaim", ...storm].sort());
         expect(plain.States.ClaimFinding.Catch[0].Next).to.equal("DuplicateFinding");
         expect(plain.States.ClaimFinding.Next).to.equal("ReserveGlobalSlot");
+        // groupStandardFindings (on by default) adds the problem groups' states, entered from the claim and the slots.
+        const problems = ["InProblemGroup", "JoinProblem", "ProblemState", "OwnOrProblem", "StormOrProblem", "ElectProblem", "OpenProblemIncident", "RecordProblemIncident", "CheckProblemIncident", "ProblemStillOpen", "IsProblemOpener", "RenewProblem"];
+        const grouped = renderStateMachineDefinition({ ...INPUTS, notifyFindings: false, storms: { stormGroupBy: "off" } });
+        expect(names(grouped)).to.deep.equal([...names(plain), ...problems].sort());
+        expect(grouped.States.ClaimFinding.Next).to.equal("InProblemGroup");
+        expect(grouped.States.InProblemGroup.Default).to.equal("ReserveGlobalSlot");
+        expect(grouped.States.ReserveGlobalSlot.Next).to.equal("OwnOrProblem");
         expect(plain.States.OpenIncident.Next).to.equal("RecordIncident");
-        expect(definition.States.ClaimFinding.Next).to.equal("ReserveSlot");
+        expect(definition.States.ClaimFinding.Next).to.equal("InProblemGroup");
         expect(names(definition)).not.to.include("ResolveIncident");
         const resolving = renderStateMachineDefinition({ ...INPUTS, resolveIncidentsWithFindings: true });
         expect(resolving.States.AddClosedTimeline.Next).to.equal("OnRollup");
@@ -157,7 +170,7 @@ describe("state machine definition", () => {
         expect(definition.States.AddClosedTimeline.Next).to.equal("RecordClosed");
         expect(definition.States.RecordClosed.Next).to.equal("CloseNote");
         for (const d of [plain, resolving]) expect(aslValidator(d as any).isValid).to.equal(true);
-        expect(() => applyToggles({ StartAt: "A", States: { A: { Type: "Pass", Comment: "[only with nothing]", End: true } } }, { notifyFindings: true, resolveIncidentsWithFindings: true, stormRollUp: true, ocsfFindings: true }))
+        expect(() => applyToggles({ StartAt: "A", States: { A: { Type: "Pass", Comment: "[only with nothing]", End: true } } }, { notifyFindings: true, resolveIncidentsWithFindings: true, stormRollUp: true, ocsfFindings: true, groupStandardFindings: true }))
             .to.throw(TemplateError, /state A names unknown toggle nothing/);
     });
 

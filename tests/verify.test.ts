@@ -150,7 +150,7 @@ describe("npm run verify", function () {
         expect(failed, JSON.stringify(failed)).to.deep.equal([]);
         const skipped = results.filter(r => r.status === "skip").map(r => r.check);
         // StartIncident opens a real incident: only with --end-to-end. The hourly cap's item is live.
-        expect(skipped).to.have.members(["task: OpenRollup", "task: OpenIncident", "task: ReserveGlobalSlot"]);
+        expect(skipped).to.have.members(["task: OpenRollup", "task: OpenIncident", "task: OpenProblemIncident", "task: ReserveGlobalSlot"]);
         expect(results.find(r => r.check === "task: ReserveGlobalSlot")!.detail).to.match(/#storm\|all\|.*not reserved for checks/);
         // Every other Task state was tested, each with a mocked then a real TestState call.
         const tested = planTaskChecks(definition).filter(p => p.kind === "test").length;
@@ -443,7 +443,7 @@ describe("verify's task checks", () => {
             if (plan.service === "opsCenter") tested.push(plan.state);
         }
         expect(unaccounted).to.deep.equal([]);
-        expect(notCalled.sort()).to.deep.equal(["OpenIncident: createOpsItem", "OpenRollup: createOpsItem", "StartRollupRunbook: startAutomationExecution", "StartRunbook: startAutomationExecution"]);
+        expect(notCalled.sort()).to.deep.equal(["OpenIncident: createOpsItem", "OpenProblemIncident: createOpsItem", "OpenRollup: createOpsItem", "StartProblemRunbook: startAutomationExecution", "StartRollupRunbook: startAutomationExecution", "StartRunbook: startAutomationExecution"]);
         // Every OpsCenter call but the creates is tested: the Incident Manager states' rows, the look-ups, the runbook's record and read-back.
         expect(tested).to.include.members(["CheckIncident", "AddClosedTimeline", "ResolveIncident", "AddRelatedItem", "FindOpsItem", "FindRollupOpsItem", "RecordRunbook", "ReadRunbooks"]);
         // An UpdateOpsItem on any other OpsItem is refused before it is called.

@@ -16,9 +16,10 @@ const PLAN = `arn:aws:ssm-incidents::${ACCOUNT}:response-plan/securityhub-incide
 // The core of the workflow: claim, open, record, release. With notifyFindings (the default) the same
 // states run between the write-back and lifecycle states that tests/lifecycle.test.ts covers.
 // Storm roll-ups are off here (tests/storms.test.ts covers them); the hourly cap stays, set high.
+// So are problem groups (tests/problemGroups.test.ts).
 const INPUTS: WorkflowInputs = {
     tableName: TABLE, responsePlanArn: PLAN, dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY }, notifyFindings: false,
-    storms: { stormGroupBy: "off", maxIncidentsPerHour: 100000 },
+    storms: { stormGroupBy: "off", maxIncidentsPerHour: 100000 }, groupStandardFindings: false,
 };
 const codePoints = (s: string) => [...s].length;
 

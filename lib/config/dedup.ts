@@ -11,6 +11,11 @@ export interface DedupSettings {
     dedupTtlDays: number;
     /** Days a finding's record is kept after the finding closed. */
     recordRetentionDays: number;
+    /**
+     * One incident per account, Region, security control and resource for the findings each
+     * standard sends of one check when consolidated control findings are off; the others attach.
+     */
+    groupStandardFindings: boolean;
 }
 
 export const DEDUP_SETTINGS: SettingSpec<DedupSettings> = {
@@ -19,4 +24,5 @@ export const DEDUP_SETTINGS: SettingSpec<DedupSettings> = {
     tablePointInTimeRecovery: { parse: boolean, default: false },
     dedupTtlDays: { parse: r => integer(r, 1, 3650), default: 30 },
     recordRetentionDays: { parse: r => integer(r, 1, 3650), default: 365 },
+    groupStandardFindings: { parse: boolean, default: true },
 };

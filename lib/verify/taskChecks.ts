@@ -118,6 +118,11 @@ export function checkStateInput(t: CheckTarget): Record<string, any> {
         StormItem: stormItem,
         // A roll-up this finding leaves (LeaveRollup): the same reserved storm item.
         LeaveRollup: stormItem,
+        // A problem group (JoinProblem, ElectProblem, RecordProblemIncident, CheckProblemIncident, RenewProblem): a reserved item and the reserved incident.
+        ProblemItem: `#problem|${CHECK_MARKER}`,
+        ProblemKey: CHECK_MARKER,
+        ProblemIncidentArn: incident,
+        ProblemToken: CHECK_MARKER,
         RollupImpact: 3,
         // An escalation (EscalateIncident, RecordEscalation): the impact raised to, and the one before.
         Impact: 3,

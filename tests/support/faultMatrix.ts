@@ -52,6 +52,15 @@ const control = (id: string, controlId = "S3.8") => {
     event.detail.findings[0].GeneratorId = `security-control/${controlId}`;
     return event;
 };
+/**
+ * A standard's own finding of a control (consolidated control findings off: its ID names the
+ * standard's subscription, as in AWS's sample-control-findings): findings of several standards
+ * for one control and resource share a problem group and one incident (problem-facts.jsonata).
+ */
+const standardFinding = (uuidOf: string, controlId: string, standard: string) => {
+    const id = `arn:aws:securityhub:ap-northeast-1:${ACCOUNT}:subscription/${standard}/v/1.0.0/${controlId}/finding/${uuidOf.split("/").pop()}`;
+    return { id, event: control(id, controlId) };
+};
 let controls = 0;
 /** A control of its own, so that a scenario's findings never count towards another's storm. */
 const ownControl = () => `X${++controls}.1`;
@@ -180,6 +189,41 @@ export const SCENARIOS: Scenario[] = [
         build() {
             const id = findingId();
             return { setup: [{ event: at(control(id, ownControl()), iso(T0)) }], act: [{ event: ocsfAt(id, T0 + MINUTE) }], finding: id };
+        },
+    },
+    {
+        // The first standard's finding of a problem group opens the group's incident (issue 16 item 3).
+        name: "problem-open",
+        inputs: {},
+        build() {
+            const { id, event } = standardFinding(findingId(), ownControl(), "aws-foundational-security-best-practices");
+            return { setup: [], act: [{ event: at(event, iso(T0)) }], finding: id };
+        },
+    },
+    {
+        // A second standard's finding of the same control and resource attaches to it.
+        name: "problem-attach",
+        inputs: {},
+        build() {
+            const c = ownControl();
+            const first = standardFinding(findingId(), c, "aws-foundational-security-best-practices");
+            const second = standardFinding(findingId(), c, "pci-dss");
+            return { setup: [{ event: at(first.event, iso(T0)) }], act: [{ event: at(second.event, iso(T0 + MINUTE)) }], finding: second.id };
+        },
+    },
+    {
+        // The group's incident was resolved with its only finding: a later standard's finding renews the group and opens a new one.
+        name: "problem-renew",
+        inputs: { resolveIncidentsWithFindings: true },
+        build() {
+            const c = ownControl();
+            const first = standardFinding(findingId(), c, "aws-foundational-security-best-practices");
+            const second = standardFinding(findingId(), c, "pci-dss");
+            return {
+                setup: [{ event: at(first.event, iso(T0)) }, { event: at(first.event, iso(T0 + HOUR), { compliance: "PASSED" }) }],
+                act: [{ event: at(second.event, iso(T0 + DAY)) }],
+                finding: second.id,
+            };
         },
     },
     {
