@@ -89,36 +89,48 @@ describe("escalation races (a more severe copy while the incident is opened or c
     const isClaim = (op: string, r: Record<string, unknown>) => op === "UpdateItem" && String(r.UpdateExpression).startsWith("SET FullFindingId");
     const isLink = (op: string, r: Record<string, unknown>) => op === "UpdateItem" && String(r.UpdateExpression).startsWith("SET IncidentArn");
 
+    /**
+     * Orders a race through DynamoDB: the first claim goes through (the returned signal fires after
+     * it); the opener's next calls wait until the twin has read the record once; the twin's later
+     * reads wait until the opener's first call matching `until` has been answered (or failed).
+     */
+    function holdTwinUntil(until: (op: string, r: Record<string, unknown>) => boolean): Promise<void> {
+        const claimed = signal(), twinRead = signal(), done = signal();
+        let claims = 0, reads = 0;
+        dynamoDb.call = async (op, r) => {
+            if (op === "GetItem") {
+                const n = ++reads;
+                if (n > 1) await done.promise;
+                const result = await call(op, r);
+                if (n === 1) twinRead.fire();
+                return result;
+            }
+            if (isClaim(op, r)) {
+                const n = ++claims;
+                try {
+                    return await call(op, r);
+                } finally {
+                    if (n === 1) claimed.fire();
+                }
+            }
+            await twinRead.promise;
+            try {
+                return await call(op, r);
+            } finally {
+                if (until(op, r)) done.fire();
+            }
+        };
+        return claimed.promise;
+    }
+
     for (const backend of BACKENDS) {
         it(`${backend}: the OCSF twin arriving more severe while its ASFF copy is opening the incident waits for it and raises it once; one incident`, async () => {
             const { replay, incident, record } = await account(backend);
             // The ASFF copy claims first; its next calls wait until the twin has read the record (a
             // claim, no incident yet); the twin's next read waits until the ASFF copy linked the incident.
-            const claimed = signal(), twinRead = signal(), linked = signal();
-            let claims = 0, reads = 0, links = 0;
-            dynamoDb.call = async (op, r) => {
-                if (op === "GetItem") {
-                    const n = ++reads;
-                    if (n > 1) await linked.promise;
-                    const result = await call(op, r);
-                    if (n === 1) twinRead.fire();
-                    return result;
-                }
-                if (isClaim(op, r)) {
-                    const n = ++claims;
-                    try {
-                        return await call(op, r);
-                    } finally {
-                        if (n === 1) claimed.fire();
-                    }
-                }
-                await twinRead.promise;
-                const result = await call(op, r);
-                if (isLink(op, r) && ++links === 1) linked.fire();
-                return result;
-            };
+            const claimed = holdTwinUntil(isLink);
             const first = replay.deliverFromInput(eventOf(guardDuty, "2026-11-01T00:00:00Z"));
-            await claimed.promise;
+            await claimed;
             const second = replay.deliverFromInput(eventOf(ocsfTwin(), "2026-11-01T00:00:00Z"));
             const [asff, ocsf] = await Promise.all([first, second]);
             expect(asff.runs[0].status, asff.runs[0].cause).to.equal("SUCCEEDED");
@@ -177,33 +189,9 @@ describe("escalation races (a more severe copy while the incident is opened or c
         incidents.failNext("AccessDeniedException");
         // The ASFF copy claims; its next calls wait until the twin has read the claim; the twin's
         // next read waits until the ASFF copy gave its claim back.
-        const claimed = signal(), twinRead = signal(), released = signal();
-        let claims = 0, reads = 0;
-        dynamoDb.call = async (op, r) => {
-            if (op === "GetItem") {
-                const n = ++reads;
-                if (n > 1) await released.promise;
-                const result = await call(op, r);
-                if (n === 1) twinRead.fire();
-                return result;
-            }
-            if (isClaim(op, r)) {
-                const n = ++claims;
-                try {
-                    return await call(op, r);
-                } finally {
-                    if (n === 1) claimed.fire();
-                }
-            }
-            await twinRead.promise;
-            try {
-                return await call(op, r);
-            } finally {
-                if (String((r as Record<string, any>).UpdateExpression).startsWith("REMOVE ClaimedBy")) released.fire();
-            }
-        };
+        const claimed = holdTwinUntil((_op, r) => String(r.UpdateExpression).startsWith("REMOVE ClaimedBy"));
         const first = replay.deliverFromInput(eventOf(guardDuty, "2026-11-01T00:00:00Z"));
-        await claimed.promise;
+        await claimed;
         const second = replay.deliverFromInput(eventOf(ocsfTwin(), "2026-11-01T00:00:00Z"));
         const [asff, ocsf] = await Promise.all([first, second]);
         expect([asff.runs[0].status, asff.runs[0].error]).to.deep.equal(["FAILED", "SsmIncidents.AccessDeniedException"]);
