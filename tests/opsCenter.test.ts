@@ -99,21 +99,23 @@ describe("the OpsCenter backend (incidentBackend: opscenter)", function () {
         });
     });
 
+    /** Runs the program (index.ts) with this config under the mocks; the resources it declared. */
+    async function declareProgram(config: Record<string, string>): Promise<typeof declared> {
+        const first = declared.length;
+        pulumi.runtime.setAllConfig(config);
+        delete require.cache[require.resolve("../index")];
+        const program = require("../index");
+        await valueOf(program.stateMachineArn);
+        await settled(declared, 20);
+        return declared.slice(first);
+    }
+    // Other tests require the program with their own stack's config.
+    const forgetProgram = () => { delete require.cache[require.resolve("../index")]; };
+
     describe("the program with the opscenter stack (Pulumi mocks)", () => {
         let mine: typeof declared;
-        before(async () => {
-            const first = declared.length;
-            pulumi.runtime.setAllConfig(readStackConfig("opscenter").values);
-            delete require.cache[require.resolve("../index")];
-            const program = require("../index");
-            await valueOf(program.stateMachineArn);
-            await settled(declared, 20);
-            mine = declared.slice(first);
-        });
-        // Other tests require the program with their own stack's config.
-        after(() => {
-            delete require.cache[require.resolve("../index")];
-        });
+        before(async () => { mine = await declareProgram(readStackConfig("opscenter").values); });
+        after(forgetProgram);
         it("declares no Incident Manager resource (no response plan, replication set or plan role), and the runbook it lists", () => {
             expect(mine.filter(r => r.type.startsWith("aws:ssmincidents") || r.type === "securityhub-incidents:incidents:ResponsePlan").map(r => r.type)).to.deep.equal([]);
             const roles = mine.filter(r => r.type === "aws:iam/role:Role").map(r => json(r.inputs.assumeRolePolicy));
@@ -128,18 +130,8 @@ describe("the OpsCenter backend (incidentBackend: opscenter)", function () {
 
     describe("the program with the opscenter stack and opsItemStartRunbook (Pulumi mocks)", () => {
         let mine: typeof declared;
-        before(async () => {
-            const first = declared.length;
-            pulumi.runtime.setAllConfig({ ...readStackConfig("opscenter").values, "securityhub-incidents:opsItemStartRunbook": "true" });
-            delete require.cache[require.resolve("../index")];
-            const program = require("../index");
-            await valueOf(program.stateMachineArn);
-            await settled(declared, 20);
-            mine = declared.slice(first);
-        });
-        after(() => {
-            delete require.cache[require.resolve("../index")];
-        });
+        before(async () => { mine = await declareProgram({ ...readStackConfig("opscenter").values, "securityhub-incidents:opsItemStartRunbook": "true" }); });
+        after(forgetProgram);
         it("grants the workflow StartAutomationExecution on the stack's runbook document only, and StopAutomationExecution", () => {
             const document = mine.find(r => r.type === "aws:ssm/document:Document")!;
             const policy = json(mine.find(r => r.name === "incidents-tasks")!.inputs.policy);
