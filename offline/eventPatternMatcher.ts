@@ -90,50 +90,87 @@ function matchLeaf(values: unknown[], matchers: unknown[]): boolean {
     return values.some(value => matchers.some(matcher => matchesOne(value, matcher)));
 }
 
-/** A pattern level's fields with their dotted names, worked out once per pattern object and path (patterns are not changed once built). */
-const compiled = new WeakMap<Record<string, unknown>, Map<string, Array<[key: string, expected: unknown, field: string]>>>();
+/**
+ * One field of a pattern level, worked out once per pattern object and path (patterns are not
+ * changed once built): its dotted name, what kind of field it is, and the result naming it when it
+ * fails. Nothing is checked here: a malformed field is refused when the matcher reaches it, as
+ * before, so an event that fails an earlier field never meets the error.
+ */
+interface CompiledField {
+    key: string;
+    expected: unknown;
+    field: string;
+    /** The dotted path of the level the field is in (a `$or`'s branches are matched at it). */
+    path: string;
+    kind: "or" | "leaf" | "nested" | "invalid";
+    /** A leaf of strings only (no operator objects): a value matches when it is one of them (`===` on strings). */
+    strings?: Set<string>;
+    /** The inner level of a nested field, compiled when first reached. */
+    inner?: CompiledField[];
+    failed: MatchResult;
+}
 
-function fieldsOf(pattern: Record<string, unknown>, path: string): Array<[string, unknown, string]> {
+const MATCHED: MatchResult = { matched: true };
+const compiled = new WeakMap<Record<string, unknown>, Map<string, CompiledField[]>>();
+
+function compileField(key: string, expected: unknown, path: string): CompiledField {
+    const field = path ? `${path}.${key}` : key;
+    const kind = key === "$or" ? "or" : Array.isArray(expected) ? "leaf" : expected !== null && typeof expected === "object" ? "nested" : "invalid";
+    const strings = kind === "leaf" && (expected as unknown[]).every(m => typeof m === "string") ? new Set(expected as string[]) : undefined;
+    return { key, expected, field, path, kind, strings, failed: { matched: false, field } };
+}
+
+function fieldsOf(pattern: Record<string, unknown>, path: string): CompiledField[] {
     let byPath = compiled.get(pattern);
     if (!byPath) compiled.set(pattern, byPath = new Map());
     let fields = byPath.get(path);
-    if (!fields) byPath.set(path, fields = Object.entries(pattern).map(([key, expected]) => [key, expected, path ? `${path}.${key}` : key]));
+    if (!fields) byPath.set(path, fields = Object.entries(pattern).map(([key, expected]) => compileField(key, expected, path)));
     return fields;
 }
 
-function matchNodes(nodes: unknown[], pattern: Record<string, unknown>, path: string): MatchResult {
-    for (const [key, expected, field] of fieldsOf(pattern, path)) {
-        if (key === "$or") {
-            // "$or": a list of patterns, at least one of which must match at this level.
-            if (!Array.isArray(expected) || expected.length < 2) throw new Error(`event pattern field ${field} must be a list of at least two patterns`);
-            if (!expected.some(branch => matchNodes(nodes, branch as Record<string, unknown>, path).matched)) return { matched: false, field };
-            continue;
-        }
-        const values = valuesAt(nodes, key);
-        if (Array.isArray(expected)) {
-            if (!matchLeaf(values, expected)) return { matched: false, field };
-        } else if (expected !== null && typeof expected === "object") {
-            const inner = matchNodes(values, expected as Record<string, unknown>, field);
+function innerOf(f: CompiledField): CompiledField[] {
+    return f.inner ??= fieldsOf(f.expected as Record<string, unknown>, f.field);
+}
+
+/** Whether the nodes satisfy one `$or` or leaf field (a nested field is walked by its caller). */
+function holds(nodes: unknown[], f: CompiledField): boolean {
+    if (f.kind === "or") {
+        // "$or": a list of patterns, at least one of which must match at this level.
+        const branches = f.expected;
+        if (!Array.isArray(branches) || branches.length < 2) throw new Error(`event pattern field ${f.field} must be a list of at least two patterns`);
+        return branches.some(branch => matchNodes(nodes, fieldsOf(branch as Record<string, unknown>, f.path)).matched);
+    }
+    const values = valuesAt(nodes, f.key);
+    const strings = f.strings;
+    if (strings) {
+        // The same answer as matchLeaf for a list of plain strings: some value is one of them.
+        for (const value of values) if (typeof value === "string" && strings.has(value)) return true;
+        return false;
+    }
+    return matchLeaf(values, f.expected as unknown[]);
+}
+
+function matchNodes(nodes: unknown[], fields: CompiledField[]): MatchResult {
+    for (const f of fields) {
+        if (f.kind === "nested") {
+            const inner = matchNodes(valuesAt(nodes, f.key), innerOf(f));
             if (!inner.matched) return inner;
-        } else {
-            throw new Error(`event pattern field ${field} must be a list or an object`);
+        } else if (f.kind === "invalid") {
+            throw new Error(`event pattern field ${f.field} must be a list or an object`);
+        } else if (!holds(nodes, f)) {
+            return f.failed;
         }
     }
-    return { matched: true };
+    return MATCHED;
 }
 
 /** Every field of a pattern the nodes fail, in the pattern's order (a failed `$or` is named as one field). */
-function failingNodes(nodes: unknown[], pattern: Record<string, unknown>, path: string): string[] {
-    const failing: string[] = [];
+function failingNodes(nodes: unknown[], fields: CompiledField[], failing: string[]): string[] {
     // The compiled dotted names: every filtered finding of a replay lists the same few strings, shared.
-    for (const [key, expected, field] of fieldsOf(pattern, path)) {
-        if (key === "$or" || Array.isArray(expected)) {
-            if (!matchNodes(nodes, { [key]: expected }, path).matched) failing.push(field);
-        } else if (expected !== null && typeof expected === "object") {
-            failing.push(...failingNodes(valuesAt(nodes, key), expected as Record<string, unknown>, field));
-        } else {
-            throw new Error(`event pattern field ${field} must be a list or an object`);
-        }
+    for (const f of fields) {
+        if (f.kind === "nested") failingNodes(valuesAt(nodes, f.key), innerOf(f), failing);
+        else if (f.kind === "invalid") throw new Error(`event pattern field ${f.field} must be a list or an object`);
+        else if (!holds(nodes, f)) failing.push(f.field);
     }
     return failing;
 }
@@ -143,10 +180,10 @@ function failingNodes(nodes: unknown[], pattern: Record<string, unknown>, path: 
  * the event to match (empty when it matches). The first is the one matchEventPattern names.
  */
 export function failingFields(pattern: Record<string, unknown>, event: unknown): string[] {
-    return failingNodes([event], pattern, "");
+    return failingNodes([event], fieldsOf(pattern, ""), []);
 }
 
 /** Matches an event against a pattern; when it does not match, names the first field that failed. */
 export function matchEventPattern(pattern: Record<string, unknown>, event: unknown): MatchResult {
-    return matchNodes([event], pattern, "");
+    return matchNodes([event], fieldsOf(pattern, ""));
 }

@@ -1,5 +1,5 @@
 import * as crypto from "crypto";
-import { TextPacker } from "./packedText";
+import { RetiringTexts } from "./packedText";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE, OCSF_EVENT_DETAIL_TYPE } from "../lib/eventPattern";
 import {
     BATCH_UPDATE_FINDINGS_V2_ERRORS, BATCH_UPDATE_V2_SEVERITY_IDS, BATCH_UPDATE_V2_STATUS_IDS, ISO_TIMESTAMP_PATTERN, OCSF_COMPLIANCE_STATUS_IDS,
@@ -212,29 +212,33 @@ function copy<T>(value: T): T {
  * Stored findings kept as their JSON text (Security Hub stores JSON): a fraction of the memory
  * of the objects, which matters when a replay holds 100,000 of them, and every read is a fresh
  * copy that the caller may change (and `set` back). A finding `retire`d (its replayed events are
- * over) is kept packed (offline/packedText.ts, about a sixth of the text); reading it unpacks it,
- * so retiring changes how it is held, never what is read.
+ * over) is kept packed (offline/packedText.ts, RetiringTexts: in groups, about a twelfth of the
+ * text); reading it unpacks it, so retiring changes how it is held, never what is read.
  */
 class JsonStore<T> {
-    private readonly texts = new Map<string, string | { packed: string }>();
-    readonly packer = new TextPacker();
+    readonly texts = new RetiringTexts<string>();
 
     get(key: string): T | undefined {
         const text = this.texts.get(key);
-        if (text === undefined) return undefined;
-        return JSON.parse(typeof text === "string" ? text : this.packer.unpack(text.packed));
+        return text === undefined ? undefined : JSON.parse(text);
     }
 
     set(key: string, value: T): void {
         this.texts.set(key, JSON.stringify(value));
     }
 
-    /** Packs one stored value; false when there is none or it is packed already. */
+    /**
+     * Stores a value by its JSON text, as `set` would store the value parsed from it
+     * (`JSON.stringify(JSON.parse(text)) === text` for any text JSON.stringify wrote): for a caller
+     * that has the text already.
+     */
+    setText(key: string, text: string): void {
+        this.texts.set(key, text);
+    }
+
+    /** Retires one stored value; false when there is none or it is retired already. */
     retire(key: string): boolean {
-        const text = this.texts.get(key);
-        if (typeof text !== "string") return false;
-        this.texts.set(key, { packed: this.packer.pack(text) });
-        return true;
+        return this.texts.retire(key);
     }
 }
 
@@ -242,7 +246,31 @@ class JsonStore<T> {
 function envelopeCopy(event: Record<string, any>): Record<string, any> {
     const { detail, ...envelope } = event;
     const { findings: _findings, ...rest } = detail ?? {};
-    return { ...JSON.parse(JSON.stringify(envelope)), detail: JSON.parse(JSON.stringify(rest)) };
+    return { ...jsonCopy(envelope), detail: jsonCopy(rest) };
+}
+
+/**
+ * `JSON.parse(JSON.stringify(value))` of a plain object. An envelope's fields are strings and a
+ * list of strings, which JSON copies as they are: those are copied directly; any other value
+ * (numbers, which JSON turns -0 and NaN into 0 and null, nested objects, undefined, a `toJSON`)
+ * sends the whole object through JSON, so the copy is always exactly JSON's.
+ */
+function jsonCopy(value: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+        const v = value[key];
+        // "__proto__": JSON.parse makes it an own property, an assignment would not.
+        if (key === "__proto__") return JSON.parse(JSON.stringify(value));
+        if (typeof v === "string" || typeof v === "boolean" || v === null) out[key] = v;
+        else if (Array.isArray(v) && Object.getPrototypeOf(v) === Array.prototype && !("toJSON" in v) && stringsOnly(v)) out[key] = v.slice();
+        else return JSON.parse(JSON.stringify(value));
+    }
+    return out;
+}
+
+function stringsOnly(list: unknown[]): boolean {
+    for (let i = 0; i < list.length; i++) if (typeof list[i] !== "string") return false;
+    return true;
 }
 
 /** OCSF compliance Pass (`compliance.status_id` 1, or `compliance.status` "Pass"; ocsf-v2.md compliance row). */
@@ -311,10 +339,13 @@ function compare(comparison: string, actual: string, expected: string): boolean 
  * finding without the field: AWS does not document that case (an assumption of the stand-in).
  */
 function fieldMatches(filters: Array<{ comparison: string; value: string; key?: string }>, values: Array<string | { key: string; value: string }>): boolean {
+    return splitFieldMatches(filters.filter(f => POSITIVE.has(f.comparison)), filters.filter(f => !POSITIVE.has(f.comparison)), values);
+}
+
+/** fieldMatches with the filters already split into positive and negative ones. */
+function splitFieldMatches(positive: Array<{ comparison: string; value: string; key?: string }>, negative: Array<{ comparison: string; value: string; key?: string }>, values: Array<string | { key: string; value: string }>): boolean {
     const test = (f: { comparison: string; value: string; key?: string }, v: string | { key: string; value: string }) =>
         f.key === undefined ? typeof v === "string" && compare(f.comparison, v, f.value) : typeof v !== "string" && v.key === f.key && compare(f.comparison, v.value, f.value);
-    const positive = filters.filter(f => POSITIVE.has(f.comparison));
-    const negative = filters.filter(f => !POSITIVE.has(f.comparison));
     return (positive.length === 0 || positive.some(f => values.some(v => test(f, v))))
         && negative.every(f => !values.some(v => test(f, v)));
 }
@@ -334,13 +365,28 @@ const ASFF_CRITERIA_VALUES: Record<string, (f: Finding) => Array<string | { key:
     resourceTags: f => resourcesOf(f).flatMap(r => (isObject(r.Tags) ? Object.entries(r.Tags).filter(([, v]) => typeof v === "string").map(([key, value]) => ({ key, value: value as string })) : [])),
 };
 
+type StringFilterArgs = { comparison: string; value: string; key?: string };
+
+/** A rule's criteria worked out once per criteria object (rules are not changed once compiled): per field, its values and its filters split as fieldMatches splits them. */
+const compiledCriteria = new WeakMap<AsffRuleArgs["criteria"], Array<{ field: string; values?: (f: Finding) => Array<string | { key: string; value: string }>; positive: StringFilterArgs[]; negative: StringFilterArgs[] }>>();
+
 /** Whether an ASFF finding matches a CSPM rule's criteria: every field's filters hold (fields AND-joined). */
 export function asffCriteriaMatch(criteria: AsffRuleArgs["criteria"], finding: Finding): boolean {
-    return Object.entries(criteria).every(([field, filters]) => {
-        const values = ASFF_CRITERIA_VALUES[field];
+    let fields = compiledCriteria.get(criteria);
+    if (!fields) {
+        fields = Object.entries(criteria).map(([field, filters]) => ({
+            field,
+            values: ASFF_CRITERIA_VALUES[field],
+            positive: filters.filter(f => POSITIVE.has(f.comparison)),
+            negative: filters.filter(f => !POSITIVE.has(f.comparison)),
+        }));
+        compiledCriteria.set(criteria, fields);
+    }
+    for (const { field, values, positive, negative } of fields) {
         if (!values) throw new Error(`automation rule criterion ${field} is not one the stand-in knows`);
-        return fieldMatches(filters, values(finding));
-    });
+        if (!splitFieldMatches(positive, negative, values(finding))) return false;
+    }
+    return true;
 }
 
 /** An OCSF field's values: a dotted path, lists flattened (resources.uid is every resource's uid). */
@@ -631,7 +677,7 @@ export class SecurityHubStandIn {
      * Tells the stand-in that a finding's replayed events are over (the replay calls it once a
      * finding's last event, retries and write-backs have run): its stored ASFF finding is kept
      * packed. A later read or update of it unpacks it and answers as before; this is only how
-     * memory holds it. Returns whether anything was packed.
+     * memory holds it. Returns whether it was retired (false: no such finding, or retired already).
      */
     retire(id: string): boolean {
         return this.findings.retire(id);
@@ -639,7 +685,7 @@ export class SecurityHubStandIn {
 
     /** Findings retired so far (offline/packedText.ts). */
     get retired(): number {
-        return this.findings.packer.packed;
+        return this.findings.texts.retired;
     }
 
     /** A copy of the stored finding with this Id, if the stand-in has imported it. */
@@ -813,13 +859,15 @@ export class SecurityHubStandIn {
     private importFinding(input: Finding, event: Record<string, any>): Finding {
         const id: string = input.Id;
         // As Security Hub receives it: JSON (and faster to copy than structuredClone).
-        const result: Finding = JSON.parse(JSON.stringify(input));
+        const text = JSON.stringify(input);
+        const result: Finding = JSON.parse(text);
         const stored = this.findings.get(id);
         const inputStatus: string | undefined = input.Workflow?.Status;
         if (typeof event.account === "string" && typeof event.region === "string") this.origin.set(id, this.place(event.account, event.region));
 
         if (stored === undefined) {
-            this.findings.set(id, result);
+            // Stored as given: its text is the one just written (what set(id, result) would write again).
+            this.findings.setText(id, text);
             this.record(this.imports, { id, after: inputStatus, input: inputStatus, reason: "first-import", time: this.clock });
             return result;
         }
