@@ -65,6 +65,8 @@ export class RetiringTexts<K> {
     private lastRead?: { group: PackedGroup; text: string };
     /** Texts retired so far (queued or packed). */
     retired = 0;
+    /** Texts packed into groups so far (a queued text set again before its group is packed is not). */
+    packed = 0;
 
     get(key: K): string | undefined {
         const entry = this.entries.get(key);
@@ -101,6 +103,7 @@ export class RetiringTexts<K> {
         for (const { entry } of waiting) ends.push(end += entry.text.length);
         const group: PackedGroup = { packed: this.packer.pack(waiting.map(w => w.entry.text).join("")), ends };
         waiting.forEach(({ key }, index) => this.entries.set(key, { group, index }));
+        this.packed += waiting.length;
     }
 
     /** Characters of the packed groups' texts, each group counted once (for memory figures). */

@@ -100,8 +100,11 @@ export class ReplayAccount {
     private callTime: string | undefined;
     /** Echo events per finding Id, waiting for the execution that caused them to finish. */
     private readonly echoes = new Map<string, Array<Record<string, any>>>();
+    /** The rules in the order they are tried (the patterns never change once the account is set up). */
+    private readonly rules: Array<[string, Record<string, unknown>]>;
 
-    constructor(private readonly options: ReplayAccountOptions) {
+    constructor(options: ReplayAccountOptions) {
+        this.rules = Object.entries(options.patterns);
         // Security Hub emits its events synchronously inside the call: queue them per finding.
         this.securityHub = new SecurityHubStandIn(event => {
             const key = findingKey(event) ?? "";
@@ -190,7 +193,7 @@ export class ReplayAccount {
         const delivery: Delivery = { event, origin, startTime, runs: [], echoes: [] };
         let envelope: { field: string; pattern: Record<string, unknown> } | undefined;
         let filteredBy: { field: string; pattern: Record<string, unknown> } | undefined;
-        for (const [rule, pattern] of Object.entries(this.options.patterns)) {
+        for (const [rule, pattern] of this.rules) {
             const match = matchEventPattern(pattern, event);
             if (match.matched) {
                 delivery.rule = rule;
@@ -227,6 +230,8 @@ export class ReplayAccount {
 
     /** Delivers the events Security Hub emitted for the updates of a delivery's executions. */
     private async deliverEchoes(delivery: Delivery, deliveries = 1): Promise<void> {
+        // None waiting (every event the rule stops, and most others): nothing to look up.
+        if (this.echoes.size === 0) return;
         const key = findingKey(delivery.event) ?? "";
         const echoes = this.echoes.get(key) ?? [];
         this.echoes.delete(key);

@@ -688,6 +688,11 @@ export class SecurityHubStandIn {
         return this.findings.texts.retired;
     }
 
+    /** Retired findings packed so far: they are packed RetiringTexts.GROUP_SIZE at a time, the rest wait. */
+    get packedFindings(): number {
+        return this.findings.texts.packed;
+    }
+
     /** A copy of the stored finding with this Id, if the stand-in has imported it. */
     finding(id: string): Finding | undefined {
         return this.findings.get(id);
@@ -898,11 +903,13 @@ export class SecurityHubStandIn {
         if (after === undefined) delete result.Workflow;
         else result.Workflow = { ...(isObject(result.Workflow) ? result.Workflow : {}), Status: after };
         if ("WorkflowState" in result && after !== undefined) result.WorkflowState = after;
+        // `stored` is this call's own copy (a fresh parse of the stored text, dropped after): its
+        // parts go into the result as they are; the input's are copied.
         if (note === undefined) delete result.Note;
-        else result.Note = copy(note);
+        else result.Note = note === stored.Note ? note : copy(note);
         for (const field of this.customerSet.get(id) ?? []) {
             if (stored[field] === undefined) delete result[field];
-            else result[field] = copy(stored[field]);
+            else result[field] = stored[field];
         }
 
         this.findings.set(id, result);

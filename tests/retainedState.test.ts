@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { loadSettings } from "../lib/settings";
 import { IncidentManagerStandIn } from "../offline/incidentManagerStandIn";
-import { TextPacker } from "../offline/packedText";
+import { RetiringTexts, TextPacker } from "../offline/packedText";
 import { SecurityHubEvent, SecurityHubStandIn } from "../offline/securityHubStandIn";
 import { simulateFindings } from "../offline/simulation";
 import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
@@ -34,6 +34,46 @@ describe("retained state of finished findings", () => {
         expect(packed[1].length).to.be.lessThan(texts[1].length / 3);
     });
 
+    it("keeps retired texts in packed groups that give back exactly the text last set, whatever is set, retired and read in between", () => {
+        // A model (a plain map of the texts last set) against the store, over a long random mix of
+        // sets, retirements and reads: groups fill and pack, keys set again leave their old text
+        // in a group, keys retired again join a new one.
+        const store = new RetiringTexts<string>();
+        const model = new Map<string, string>();
+        const retired = new Set<string>();
+        let seed = 7;
+        const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+        const texts = (n: number) => [
+            JSON.stringify(findingEvent({ id: `text-${n}` }).detail.findings[0]),
+            JSON.stringify({ Title: `S3 バケットはパブリックアクセスをブロックする必要があります 🔒 ${n}`, Note: "対応済み\u0000\uffff" }),
+            "",
+            `x${n}`,
+        ][n % 4];
+        let packedBefore = 0;
+        for (let step = 0; step < 3000; step++) {
+            const key = `k${Math.floor(random() * 120)}`;
+            const action = random();
+            if (action < 0.4) {
+                const text = texts(step);
+                store.set(key, text);
+                model.set(key, text);
+                retired.delete(key);
+            } else if (action < 0.8) {
+                expect(store.retire(key), `retire ${key}`).to.equal(model.has(key) && !retired.has(key));
+                if (model.has(key)) retired.add(key);
+            } else {
+                expect(store.get(key), `get ${key}`).to.equal(model.get(key));
+            }
+            packedBefore = Math.max(packedBefore, store.packedLength);
+        }
+        for (const [key, text] of model) expect(store.get(key)).to.equal(text);
+        expect(store.get("never-set")).to.equal(undefined);
+        expect(store.retire("never-set")).to.equal(false);
+        // Groups were packed along the way (not only queued), and reading did not unpack them.
+        expect(packedBefore).to.be.greaterThan(0);
+        expect(store.packed).to.be.greaterThan(5 * RetiringTexts.GROUP_SIZE);
+    });
+
     it("a retired Security Hub finding answers reads, updates and re-imports exactly as one never retired", async () => {
         const kept: SecurityHubEvent[] = [];
         const retiredEvents: SecurityHubEvent[] = [];
@@ -49,14 +89,24 @@ describe("retained state of finished findings", () => {
             hub => hub.importEvent({ ...event, time: "2026-11-03T00:00:00Z", detail: { findings: [{ ...finding, UpdatedAt: "2026-11-03T00:00:00Z" }] } }),
             hub => hub.finding(finding.Id),
         ];
-        for (const step of steps) {
+        // Other findings imported beside it (into both hubs, at the step's time): the second hub
+        // retires them with it, so that its group fills and the finding is packed, not only queued.
+        const others = Array.from({ length: RetiringTexts.GROUP_SIZE - 1 }, (_, i) => findingEvent({ id: `${finding.Id}-other-${i}` }));
+        for (const [n, step] of steps.entries()) {
             const [a, b] = [await step(hubs[0]), await step(hubs[1])];
             expect(normalised(b)).to.deep.equal(normalised(a));
+            const time = `2026-11-0${n + 1}T12:00:00Z`;
+            for (const hub of hubs) for (const other of others) hub.importEvent({ ...other, time });
             // The second hub retires the finding after every step (an update or import stores it
             // unpacked again; a read leaves it packed): then it is packed.
-            hubs[1].retire(finding.Id);
+            // (The last step, a read, leaves the finding packed from the step before: nothing to retire.)
+            const packed = hubs[1].packedFindings;
+            expect(hubs[1].retire(finding.Id), "stored unpacked again").to.equal(n < steps.length - 1);
+            for (const other of others) hubs[1].retire(other.detail.findings[0].Id);
+            expect(hubs[1].packedFindings - packed, "the finding and the others packed").to.equal(n < steps.length - 1 ? RetiringTexts.GROUP_SIZE : 0);
             expect(hubs[1].retire(finding.Id), "already packed").to.equal(false);
         }
+        for (const other of others) expect(hubs[1].finding(other.detail.findings[0].Id)).to.deep.equal(hubs[0].finding(other.detail.findings[0].Id));
         expect(normalised(retiredEvents)).to.deep.equal(normalised(kept));
         expect(hubs[1].retire("never-imported")).to.equal(false);
     });

@@ -369,6 +369,41 @@ describe("Security Hub stand-in", () => {
             expect(() => hub.setTime("2026-12-02")).to.throw(/not an ISO-8601/);
         });
     });
+
+    it("copies an import's envelope exactly as JSON would, whatever its fields hold, and the stored finding is the import's", () => {
+        // Plain strings and lists of strings are copied directly; anything else goes through JSON,
+        // so every envelope comes out as JSON.parse(JSON.stringify(...)) of it.
+        const base = event({ time: "2026-11-01T00:00:00Z" });
+        const odd: Array<Record<string, unknown>> = [
+            {},
+            { resources: [] },
+            { resources: ["a", 1, null] },
+            { resources: ["a", ["b"]] },
+            { version: 0 },
+            { version: -0, count: NaN, ratio: 1.5, big: 1e21 },
+            { missing: undefined, flag: true, nothing: null },
+            { nested: { a: [1, { b: undefined }] } },
+            { when: new Date("2026-11-01T00:00:00Z") },
+            { custom: { toJSON: () => "custom" } },
+            JSON.parse('{"__proto__": "own", "account": "210987654321"}'),
+            { resources: Object.assign(["a"], { extra: "not copied" }) },
+        ];
+        odd.forEach((fields, i) => {
+            const hub = new SecurityHubStandIn();
+            const input: Record<string, any> = { ...base, ...fields, detail: { ...base.detail, findings: [{ ...base.detail.findings[0], Id: `${base.detail.findings[0].Id}-${i}` }], extra: i % 2 ? { n: -0 } : "x" } };
+            const { detail, ...envelope } = hub.importEvent(input) as unknown as Record<string, any>;
+            const { detail: inputDetail, ...inputEnvelope } = input;
+            const { findings: _findings, ...inputRest } = inputDetail;
+            expect(envelope, JSON.stringify(fields)).to.deep.equal(JSON.parse(JSON.stringify(inputEnvelope)));
+            expect(Object.keys(envelope)).to.deep.equal(Object.keys(JSON.parse(JSON.stringify(inputEnvelope))));
+            const { findings, ...rest } = detail;
+            expect(rest).to.deep.equal(JSON.parse(JSON.stringify(inputRest)));
+            if (Array.isArray(envelope.resources)) expect(envelope.resources).to.not.equal(input.resources);
+            // The first import stores the finding as given, and reading it gives that back.
+            expect(findings).to.deep.equal([JSON.parse(JSON.stringify(input.detail.findings[0]))]);
+            expect(hub.finding(input.detail.findings[0].Id)).to.deep.equal(findings[0]);
+        });
+    });
 });
 
 describe("Security Hub stand-in: the new Security Hub (OCSF, BatchUpdateFindingsV2)", () => {
