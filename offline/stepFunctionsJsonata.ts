@@ -174,6 +174,9 @@ export interface EvaluationOptions {
 /** Plain JSON, as Step Functions serialises results between states. */
 function asJson(value: unknown, text: string): unknown {
     if (value === undefined) fail(`the JSONata expression returned no value: ${text.slice(2, -2).trim().slice(0, 120)}`);
+    // A string, a boolean, null or a finite number other than -0 serialises to itself: no copy needed.
+    if (typeof value === "string" || typeof value === "boolean" || value === null) return value;
+    if (typeof value === "number" && Number.isFinite(value) && !Object.is(value, -0)) return value;
     return JSON.parse(JSON.stringify(value));
 }
 
