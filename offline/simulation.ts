@@ -279,8 +279,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     }
 }
 
-/** One finding's events in time order, each with its input order. */
-type FindingQueue = Array<{ order: number; item: ReplayEvent }>;
+/** One finding's events in time order, each with its input order (and its eventMillis, when the source worked it out already). */
+type FindingQueue = Array<{ order: number; item: ReplayEvent; millis?: number }>;
 
 /** What simulateFindings replays: the options of simulate, the events given one finding at a time. */
 export interface FindingStreamOptions extends Omit<SimulationOptions, "events" | "input"> {
@@ -308,8 +308,9 @@ export async function simulateFindings(options: FindingStreamOptions): Promise<S
         async next() {
             const next = await source.next();
             if (next.done) return { done: true, value: undefined };
-            const queue = next.value.map(item => ({ order: order++, item }));
-            queue.sort((a, b) => (eventMillis(a.item.event) - eventMillis(b.item.event)) || a.order - b.order);
+            // Each event's time parsed once, not once per comparison.
+            const queue = next.value.map(item => ({ order: order++, item, millis: eventMillis(item.event) }));
+            queue.sort((a, b) => (a.millis - b.millis) || a.order - b.order);
             return { done: false, value: queue };
         },
     };
@@ -527,8 +528,8 @@ async function replay(options: SimulationOptions, pending: AsyncIterator<Finding
                     scheduleRetries(delivery, retry.order, retry.item, retry.attempt + 1);
                 }
             };
-            for (const { order, item } of queue) {
-                const millis = eventMillis(item.event);
+            for (const { order, item, millis: known } of queue) {
+                const millis = known ?? eventMillis(item.event);
                 if (!Number.isNaN(millis)) await retryUntil(millis);
                 const delivery = await account.deliverFromInput(item.event, deliveries);
                 if (delivery.rule) {
