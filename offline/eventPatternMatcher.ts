@@ -164,6 +164,46 @@ function matchNodes(nodes: unknown[], fields: CompiledField[]): MatchResult {
     return MATCHED;
 }
 
+/**
+ * matchNodes for one node (an event, or the one object at a path), without building the lists of
+ * values: the value at a key is taken as it is unless it is a list, which goes the general way.
+ * The same fields in the same order as matchNodes([node], fields), so the same result and errors.
+ */
+function matchOne(node: unknown, fields: CompiledField[]): MatchResult {
+    const isNode = node !== null && typeof node === "object" && !Array.isArray(node);
+    for (const f of fields) {
+        if (f.kind === "invalid") throw new Error(`event pattern field ${f.field} must be a list or an object`);
+        if (f.kind === "or") {
+            const branches = f.expected;
+            if (!Array.isArray(branches) || branches.length < 2) throw new Error(`event pattern field ${f.field} must be a list of at least two patterns`);
+            if (!branches.some(branch => matchOne(node, fieldsOf(branch as Record<string, unknown>, f.path)).matched)) return f.failed;
+            continue;
+        }
+        const present = isNode && f.key in (node as object);
+        let value = present ? (node as Record<string, unknown>)[f.key] : undefined;
+        // A list of one value that is not a list (as `detail.findings` is) flattens to that value.
+        if (Array.isArray(value) && value.length === 1 && 0 in value && !Array.isArray(value[0])) value = value[0];
+        else if (!present || Array.isArray(value)) {
+            // No value, or a list of several: the general way.
+            const values = present ? (value as unknown[]).flat(Infinity) : [];
+            if (f.kind === "nested") {
+                const inner = matchNodes(values, innerOf(f));
+                if (!inner.matched) return inner;
+            } else if (!(f.strings ? values.some(v => typeof v === "string" && f.strings!.has(v)) : matchLeaf(values, f.expected as unknown[]))) {
+                return f.failed;
+            }
+            continue;
+        }
+        if (f.kind === "nested") {
+            const inner = matchOne(value, innerOf(f));
+            if (!inner.matched) return inner;
+        } else if (!(f.strings ? typeof value === "string" && f.strings.has(value) : matchLeaf([value], f.expected as unknown[]))) {
+            return f.failed;
+        }
+    }
+    return MATCHED;
+}
+
 /** Every field of a pattern the nodes fail, in the pattern's order (a failed `$or` is named as one field). */
 function failingNodes(nodes: unknown[], fields: CompiledField[], failing: string[]): string[] {
     // The compiled dotted names: every filtered finding of a replay lists the same few strings, shared.
@@ -185,5 +225,5 @@ export function failingFields(pattern: Record<string, unknown>, event: unknown):
 
 /** Matches an event against a pattern; when it does not match, names the first field that failed. */
 export function matchEventPattern(pattern: Record<string, unknown>, event: unknown): MatchResult {
-    return matchNodes([event], fieldsOf(pattern, ""));
+    return matchOne(event, fieldsOf(pattern, ""));
 }

@@ -172,6 +172,12 @@ describe("event pattern matcher", () => {
             findingEvent(), findingEvent({ severity: "MEDIUM" }), findingEvent({ workflowStatus: "NOTIFIED" }), findingEvent({ productName: "GuardDuty" }),
             ocsfFindingEvent(), ocsfFindingEvent({ statusId: 2 }), ocsfFindingEvent({ severityId: 2 }), ec2Event,
         ];
+        // Lists nested in lists (EventBridge flattens them), at the fields the patterns test.
+        const nested = findingEvent();
+        nested.detail.findings[0].Workflow.Status = [[["NEW"]], "x"];
+        nested.detail.findings[0].Compliance = [{ Status: [["PASSED"]] }, { Status: "FAILED" }];
+        nested.detail.findings[0].Severity = [[{ Label: "HIGH" }]];
+        bases.push(nested, { ...nested, detail: { findings: [[nested.detail.findings[0]], {}] } });
         const events = bases.flatMap(base => [base, ...Array.from({ length: 40 }, () => altered(base))]);
         const outcome = (f: () => unknown) => {
             try {
