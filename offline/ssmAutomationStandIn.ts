@@ -64,6 +64,11 @@ export class SsmAutomationStandIn {
     /** StartAutomationExecution calls refused for the concurrency limit (AutomationExecutionLimitExceededException). */
     limitExceeded = 0;
     private readonly byId = new Map<string, AutomationExecution>();
+    /** How many executions are Waiting, and the Pending ones in the order they were queued (counted, not searched: a month starts tens of thousands). */
+    private waiting = 0;
+    private queued = 0;
+    private readonly queue: AutomationExecution[] = [];
+    private queueHead = 0;
     /** ClientToken → the execution it started, and the request it came with. */
     private readonly byToken = new Map<string, { execution: AutomationExecution; request: string }>();
     /** Documents the account has, by name → declared parameters; none registered: any document is taken. */
@@ -82,6 +87,11 @@ export class SsmAutomationStandIn {
             startTime: this.clock(),
             startedFor,
         };
+        if (execution.status === "Waiting") this.waiting++;
+        else {
+            this.queued++;
+            this.queue.push(execution);
+        }
         this.executions.push(execution);
         this.byId.set(id, execution);
         return execution;
@@ -94,12 +104,12 @@ export class SsmAutomationStandIn {
 
     /** Executions still running (waiting in aws:pause): each holds one of Automation's concurrent slots. */
     running(): number {
-        return this.executions.filter(e => e.status === "Waiting").length;
+        return this.waiting;
     }
 
     /** Executions queued behind the running ones (Pending). */
     pending(): number {
-        return this.executions.filter(e => e.status === "Pending").length;
+        return this.queued;
     }
 
     /**
@@ -157,12 +167,25 @@ export class SsmAutomationStandIn {
         if (!execution) throw this.error("AutomationExecutionNotFoundException", `automation execution ${id} does not exist`);
         if (execution.status !== "Waiting" && execution.status !== "Pending") throw this.error("InvalidAutomationStatusUpdateException", `automation execution ${id} is ${execution.status}`);
         const freed = execution.status === "Waiting";
+        if (freed) this.waiting--;
+        else this.queued--;
         execution.status = request.Type === "Complete" ? "Success" : "Cancelled";
         execution.endTime = this.clock();
-        // The slot it held goes to the first queued execution.
+        // The slot it held goes to the first execution still queued (one stopped while queued has left the queue).
         if (freed) {
-            const next = this.executions.find(e => e.status === "Pending");
-            if (next) next.status = "Waiting";
+            while (this.queueHead < this.queue.length && this.queue[this.queueHead].status !== "Pending") this.queueHead++;
+            const next = this.queue[this.queueHead];
+            if (next) {
+                this.queueHead++;
+                this.queued--;
+                this.waiting++;
+                next.status = "Waiting";
+            }
+            // Drop the queue's head once it is most of the array.
+            if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+                this.queue.splice(0, this.queueHead);
+                this.queueHead = 0;
+            }
         }
         return {};
     }
