@@ -281,7 +281,7 @@ export function placeholderValues(inputs: WorkflowInputs): Record<string, Placeh
         noteClosedMatch: `${NOTE_CLOSED_PREFIX.replace(/[\\*]/g, c => `\\${c}`)}*`,
         maxNoteLength: SECURITY_HUB_LIMITS.noteTextLength,
         maxTimelineEventDataLength: INCIDENT_LIMITS.timelineEventDataLength,
-        // Incident Manager's related-item ARN pattern; finding-links.jsonata keeps resource ARNs to it for both backends.
+        // Incident Manager's related-item ARN pattern; link-checks.jsonata keeps related items' and resources' ARNs to it for both backends.
         arnPattern: INCIDENT_ARN_PATTERN,
         ...backendValues(inputs),
         reopenGraceMillis: REOPEN_GRACE_SECONDS * 1000,

@@ -82,6 +82,9 @@ function length(text: string): number {
  */
 export class OpsCenterStandIn {
     readonly opsItems: StoredOpsItem[] = [];
+    /** OpsItems by the deduplication string they were created with, in creation order, and how many were created per month (a create looks these up instead of scanning every OpsItem). */
+    private readonly byDedup = new Map<string, StoredOpsItem[]>();
+    private readonly createdPerMonth = new Map<string, number>();
     readonly callsOf: Record<OpsCenterOperation, number> = { createOpsItem: 0, getOpsItem: 0, updateOpsItem: 0, describeOpsItems: 0 };
     /** What "now" is for the service. Default: the wall clock. */
     clock: () => string = () => new Date().toISOString();
@@ -125,11 +128,11 @@ export class OpsCenterStandIn {
         const now = this.clock();
         const dedup = this.dedupString(request);
         if (dedup !== undefined) {
-            const open = this.opsItems.find(item => this.dedupString(item.request) === dedup && (this.applyResponders(item, now), (OPS_ITEM_OPEN_STATUSES as readonly string[]).includes(item.status)));
+            const open = (this.byDedup.get(dedup) ?? []).find(item => (this.applyResponders(item, now), (OPS_ITEM_OPEN_STATUSES as readonly string[]).includes(item.status)));
             if (open) throw this.error("OpsItemAlreadyExistsException", `an open OpsItem has this deduplication string: OpsItemId ${open.opsItemId}`);
         }
         const month = now.slice(0, 7);
-        const thisMonth = this.opsItems.filter(item => item.createdTime.slice(0, 7) === month).length;
+        const thisMonth = this.createdPerMonth.get(month) ?? 0;
         if (thisMonth >= this.monthlyQuota) {
             this.limitExceeded++;
             throw this.error("OpsItemLimitExceededException", `${thisMonth} OpsItems were created this month (${month}); the quota is ${this.monthlyQuota}`);
@@ -148,6 +151,12 @@ export class OpsCenterStandIn {
         };
         this.opsItems.push(item);
         this.byId.set(opsItemId, item);
+        this.createdPerMonth.set(month, thisMonth + 1);
+        if (dedup !== undefined) {
+            const same = this.byDedup.get(dedup);
+            if (same) same.push(item);
+            else this.byDedup.set(dedup, [item]);
+        }
         return { OpsItemId: opsItemId, OpsItemArn: item.opsItemArn };
     }
 

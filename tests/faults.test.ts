@@ -1,17 +1,13 @@
 import { expect } from "chai";
-import { buildEventPattern, buildLifecyclePattern } from "../lib/eventPattern";
-import { loadSettings } from "../lib/settings";
 import { renderStateMachineDefinition, taskStates, WorkflowInputs, WRITE_BACK_ATTEMPTS } from "../lib/stateMachineDefinition";
 import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
-import { LocalDynamoDb } from "../offline/localDynamoDb";
-import { IncidentManagerStandIn, StartIncidentRequest } from "../offline/incidentManagerStandIn";
-import { Delivery, ReplayAccount } from "../offline/replayAccount";
-import { PROJECT_DIR } from "../offline/stackConfig";
-import { ACCOUNT, at, findingEvent } from "./support/findings";
+import { StartIncidentRequest } from "../offline/incidentManagerStandIn";
+import { Delivery } from "../offline/replayAccount";
+import { AccountOptions, replayAccounts, TEST_PLAN } from "./support/account";
+import { at, findingEvent } from "./support/findings";
 import { failDynamoDbCalls } from "./support/faults";
 
-const PLAN = `arn:aws:ssm-incidents::${ACCOUNT}:response-plan/securityhub-incidents-test`;
-const INPUTS: WorkflowInputs = { tableName: "faults", responsePlanArn: PLAN, dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY } };
+const INPUTS: WorkflowInputs = { tableName: "faults", responsePlanArn: TEST_PLAN, dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY } };
 
 /**
  * The invariant (lib/stateMachineDefinition.ts, WORKFLOW_INVARIANT) at the definition's level:
@@ -22,29 +18,16 @@ const INPUTS: WorkflowInputs = { tableName: "faults", responsePlanArn: PLAN, ded
  */
 describe("when AWS fails: nothing lost at any step", function () {
     this.timeout(120000);
-    let dynamoDb: LocalDynamoDb;
-    let tables = 0;
-    before(async () => { dynamoDb = await LocalDynamoDb.start(); });
-    after(async () => dynamoDb.stop());
+    const accounts = replayAccounts("faults");
 
-    async function account(options: Partial<WorkflowInputs> = {}) {
-        const table = `faults-${++tables}`;
-        await dynamoDb.createDedupTable(table);
-        const incidents = new IncidentManagerStandIn([PLAN]);
-        const replay = new ReplayAccount({
-            definition: renderStateMachineDefinition({ ...INPUTS, tableName: table, ...options }),
-            patterns: { findings: buildEventPattern(loadSettings(() => undefined, PROJECT_DIR)), lifecycle: buildLifecyclePattern() },
-            dynamoDb,
-            incidents,
-        });
-        const item = (key: string) => dynamoDb.getItem(table, { FindingId: { S: key } });
-        const record = (event: Record<string, any>) => item(event.detail.findings[0].Id);
+    async function account(options: AccountOptions = {}) {
+        const opened = await accounts.account(options);
         /** What the invariant forbids once an execution ended: a live claim without an incident. */
         const liveClaim = async (event: Record<string, any>) => {
-            const r = await record(event);
+            const r = await opened.record(event);
             return r !== undefined && r.ClaimedBy !== undefined && r.IncidentArn === undefined;
         };
-        return { replay, incidents, record, item, liveClaim, sh: replay.securityHub };
+        return { ...opened, liveClaim };
     }
     const control = (id: string, severity = "HIGH") => {
         const event = findingEvent({ severity });
@@ -86,8 +69,8 @@ describe("when AWS fails: nothing lost at any step", function () {
     it("a claim written but its response lost, then throttled until retries run out: given back, and the next delivery opens the incident", async () => {
         const { replay, incidents, liveClaim } = await account();
         const event = findingEvent();
-        const lost = failDynamoDbCalls(dynamoDb, "UpdateItem", "InternalServerError", { from: 1, afterApplying: true });
-        const throttled = failDynamoDbCalls(dynamoDb, "UpdateItem", "ProvisionedThroughputExceededException", { from: 2, times: 5 });
+        const lost = failDynamoDbCalls(accounts.dynamoDb, "UpdateItem", "InternalServerError", { from: 1, afterApplying: true });
+        const throttled = failDynamoDbCalls(accounts.dynamoDb, "UpdateItem", "ProvisionedThroughputExceededException", { from: 2, times: 5 });
         const failed = only(await replay.deliverFromInput(at(event, "2026-11-01T00:00:00Z")).finally(() => { throttled(); lost(); }));
         expect(failed.status).to.equal("FAILED");
         expect(failed.error).to.equal("DynamoDB.ProvisionedThroughputExceededException");
@@ -103,7 +86,7 @@ describe("when AWS fails: nothing lost at any step", function () {
         const { replay, incidents, liveClaim } = await account();
         const event = findingEvent();
         // ClaimFinding's write goes through; every attempt of ReserveSlot's fails.
-        const restore = failDynamoDbCalls(dynamoDb, "UpdateItem", "InternalServerError", { from: 2, times: 6 });
+        const restore = failDynamoDbCalls(accounts.dynamoDb, "UpdateItem", "InternalServerError", { from: 2, times: 6 });
         const failed = only(await replay.deliverFromInput(at(event, "2026-11-01T00:00:00Z")).finally(restore));
         expect(failed).to.deep.include({ status: "FAILED", error: "DynamoDB.InternalServerError" });
         expect(failed.states.slice(-4)).to.deep.equal(["ReserveSlot", "WhichClaim", "ReleaseClaim", "IncidentNotOpened"]);
@@ -116,7 +99,7 @@ describe("when AWS fails: nothing lost at any step", function () {
         const { replay, incidents, record, liveClaim, sh } = await account();
         const event = findingEvent();
         // ClaimFinding, ReserveSlot and ReserveGlobalSlot write; RecordIncident's six attempts fail; ReleaseClaim writes.
-        const restore = failDynamoDbCalls(dynamoDb, "UpdateItem", "InternalServerError", { from: 4, times: 6 });
+        const restore = failDynamoDbCalls(accounts.dynamoDb, "UpdateItem", "InternalServerError", { from: 4, times: 6 });
         const failed = only(await replay.deliverFromInput(at(event, "2026-11-01T00:00:00Z")).finally(restore));
         expect(failed).to.deep.include({ status: "FAILED", error: "DynamoDB.InternalServerError" });
         expect(failed.states.slice(-5)).to.deep.equal(["Notified", "RecordIncident", "WhichClaim", "ReleaseClaim", "IncidentNotOpened"]);
@@ -142,7 +125,7 @@ describe("when AWS fails: nothing lost at any step", function () {
         await replay.deliverFromInput(at(event, "2026-11-02T00:00:00Z", { compliance: "PASSED" }));
         // Failing again, Security Hub resets the finding to NEW. The re-open's UpdateItems: ClaimFinding (refused),
         // ReclaimForReopen, ReserveSlot, ReserveGlobalSlot, then RecordIncident's six attempts.
-        const restore = failDynamoDbCalls(dynamoDb, "UpdateItem", "InternalServerError", { from: 5, times: 6 });
+        const restore = failDynamoDbCalls(accounts.dynamoDb, "UpdateItem", "InternalServerError", { from: 5, times: 6 });
         const reopening = await replay.deliverFromInput(at(event, "2026-11-03T00:00:00Z", { compliance: "FAILED" })).finally(restore);
         const failed = only(reopening);
         expect(failed).to.deep.include({ status: "FAILED", error: "DynamoDB.InternalServerError" });

@@ -3,43 +3,21 @@ import * as fs from "fs";
 import * as path from "path";
 import { StateMachine } from "aws-local-stepfunctions";
 import { buildOcsfLifecyclePattern } from "../lib/eventPattern";
-import { loadSettings } from "../lib/settings";
-import { NOTE_CLOSED_PREFIX, NOTE_OPEN_PREFIX, renderStateMachineDefinition, WorkflowInputs } from "../lib/stateMachineDefinition";
+import { NOTE_CLOSED_PREFIX, NOTE_OPEN_PREFIX, renderStateMachineDefinition } from "../lib/stateMachineDefinition";
 import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
 import { INCIDENT_LIMITS } from "../lib/limits";
-import { LocalDynamoDb } from "../offline/localDynamoDb";
-import { IncidentManagerStandIn } from "../offline/incidentManagerStandIn";
 import { matchEventPattern } from "../offline/eventPatternMatcher";
-import { ReplayAccount } from "../offline/replayAccount";
-import { stackRules } from "../offline/simulation";
 import { PROJECT_DIR } from "../offline/stackConfig";
+import { replayAccounts, TEST_PLAN } from "./support/account";
 import { ACCOUNT, findingEvent, findingId, ocsfFindingEvent } from "./support/findings";
 
-const PLAN = `arn:aws:ssm-incidents::${ACCOUNT}:response-plan/securityhub-incidents-test`;
 const SAMPLE = path.join(PROJECT_DIR, "samples", "findings", "05-ocsf-findings.jsonl");
 const samples = () => fs.readFileSync(SAMPLE, "utf8").trim().split("\n").map(line => JSON.parse(line));
 
 describe("OCSF findings (the new Security Hub), executed offline", function () {
     this.timeout(120000);
-    let dynamoDb: LocalDynamoDb;
-    let tables = 0;
-    before(async () => { dynamoDb = await LocalDynamoDb.start(); });
-    after(async () => dynamoDb.stop());
-
-    /** An account whose rules take both formats (a migration). */
-    async function account(options: Partial<WorkflowInputs> = {}) {
-        const table = `ocsf-${++tables}`;
-        await dynamoDb.createDedupTable(table);
-        const incidents = new IncidentManagerStandIn([PLAN]);
-        const settings = loadSettings(key => ({ findingFormats: '["ASFF","OCSF"]', productNames: '["Security Hub","GuardDuty","Inspector"]' } as Record<string, string>)[key], PROJECT_DIR);
-        const replay = new ReplayAccount({
-            definition: renderStateMachineDefinition({ tableName: table, responsePlanArn: PLAN, dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY }, findingFormats: ["ASFF", "OCSF"], ...options }),
-            patterns: stackRules(settings),
-            dynamoDb,
-            incidents,
-        });
-        return { replay, incidents, sh: replay.securityHub, record: (id: string) => dynamoDb.getItem(table, { FindingId: { S: id } }) };
-    }
+    /** Accounts whose rules take both formats (a migration). */
+    const { account } = replayAccounts("ocsf", { config: { findingFormats: '["ASFF","OCSF"]', productNames: '["Security Hub","GuardDuty","Inspector"]' } });
 
     it("opens one incident each for an OCSF control, detection and vulnerability finding, within Incident Manager's limits", async () => {
         const { replay, incidents } = await account();
@@ -138,7 +116,7 @@ describe("OCSF findings (the new Security Hub), executed offline", function () {
     });
 
     it("routes exactly the OCSF events the OCSF lifecycle rule sends to the closing states", async () => {
-        const definition = renderStateMachineDefinition({ tableName: "t", responsePlanArn: PLAN, dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY }, findingFormats: ["ASFF", "OCSF"] });
+        const definition = renderStateMachineDefinition({ tableName: "t", responsePlanArn: TEST_PLAN, dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY }, findingFormats: ["ASFF", "OCSF"] });
         const route = { ...definition, StartAt: "Route", States: { Route: definition.States.Route, ReadLinkedRecord: { Type: "Succeed" }, ReadRecord: { Type: "Succeed" }, ClaimFinding: { Type: "Succeed" } } };
         const machine = new StateMachine(route as any, { validationOptions: { noValidate: true } });
         for (const comment of [undefined, `${NOTE_OPEN_PREFIX} incident x`, `${NOTE_CLOSED_PREFIX} incident x`, "a person's comment"]) {

@@ -1,18 +1,9 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { buildEventPattern, buildLifecyclePattern } from "../lib/eventPattern";
-import { loadSettings } from "../lib/settings";
-import { renderStateMachineDefinition, WorkflowInputs } from "../lib/stateMachineDefinition";
-import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
-import { DEFAULT_OPS_ITEM_PRIORITY, DEFAULT_OPS_ITEM_SEVERITY } from "../lib/config/backend";
 import { eventForFinding } from "../offline/findingInput";
-import { LocalDynamoDb } from "../offline/localDynamoDb";
-import { IncidentManagerStandIn } from "../offline/incidentManagerStandIn";
-import { OpsCenterStandIn } from "../offline/opsCenterStandIn";
-import { MOCK_ACCOUNT } from "../offline/pulumiMocks";
 import { Delivery, ReplayAccount } from "../offline/replayAccount";
-import { PROJECT_DIR } from "../offline/stackConfig";
+import { replayAccounts } from "./support/account";
 import { at } from "./support/findings";
 
 /**
@@ -28,7 +19,6 @@ const SAMPLES = "/work/shared/real-findings/awsdocs-securityhub";
 const sample = (name: string): Record<string, any> => JSON.parse(fs.readFileSync(path.join(SAMPLES, `sample-control-findings.${name}.json`), "utf8")).Findings[0];
 const PLAN = "arn:aws:ssm-incidents::123456789012:response-plan/securityhub-incidents-test";
 const T0 = "2026-11-02T09:00:00Z";
-const MEDIUM_AND_UP = loadSettings(key => ({ severityLabels: '["CRITICAL","HIGH","MEDIUM"]' } as Record<string, string>)[key], PROJECT_DIR);
 
 /** A standard's finding as published, at a time (the event's and UpdatedAt). */
 function published(name: string, time = T0): Record<string, any> {
@@ -47,38 +37,15 @@ const failed = (deliveries: Delivery[]) => deliveries.flatMap(d => [...d.runs, .
 
 describe("one problem, several standards: one incident per account, Region, security control and resource", function () {
     this.timeout(120000);
-    let dynamoDb: LocalDynamoDb;
-    let tables = 0;
-    before(async () => { dynamoDb = await LocalDynamoDb.start(); });
-    after(async () => dynamoDb.stop());
-
-    async function account(options: Partial<WorkflowInputs> = {}) {
-        const table = `problems-${++tables}`;
-        await dynamoDb.createDedupTable(table);
-        const incidents = new IncidentManagerStandIn([PLAN]);
-        const opsCenter = options.incidentBackend === "opscenter" ? new OpsCenterStandIn(MOCK_ACCOUNT, "us-east-1") : undefined;
-        const inputs = {
-            tableName: table, dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY },
-            ...(options.incidentBackend === "opscenter"
-                ? { opsCenter: { severityBySeverity: DEFAULT_OPS_ITEM_SEVERITY, priorityBySeverity: DEFAULT_OPS_ITEM_PRIORITY, runbookDocumentName: "runbook-document" } }
-                : { responsePlanArn: PLAN }),
-            ...options,
-        } as WorkflowInputs;
-        const replay = new ReplayAccount({
-            definition: renderStateMachineDefinition(inputs),
-            patterns: { findings: buildEventPattern(MEDIUM_AND_UP), lifecycle: buildLifecyclePattern() },
-            dynamoDb, incidents, opsCenter,
-        });
-        const record = async (id: string) => (await dynamoDb.getItem(table, { FindingId: { S: id } }))!;
-        return { replay, incidents, opsCenter, record, sh: replay.securityHub };
-    }
+    const accounts = replayAccounts("problems", { responsePlanArn: PLAN, config: { severityLabels: '["CRITICAL","HIGH","MEDIUM"]' } });
+    const { account } = accounts;
     /** Delivers events all at once (Security Hub evaluates a check for every standard together), DynamoDB calls jittered so they interleave. */
     async function together(replay: ReplayAccount, events: Array<Record<string, any>>): Promise<Delivery[]> {
-        dynamoDb.jitterMs = 15;
+        accounts.dynamoDb.jitterMs = 15;
         try {
             return await Promise.all(events.map(e => replay.deliverFromInput(e)));
         } finally {
-            dynamoDb.jitterMs = 0;
+            accounts.dynamoDb.jitterMs = 0;
         }
     }
 
@@ -98,7 +65,7 @@ describe("one problem, several standards: one incident per account, Region, secu
             expect(incident.request.Title).to.match(/^\[123456789012\]\[MEDIUM\]: /);
             const group = "#problem|123456789012|us-east-2|CloudTrail.2|arn:aws:cloudtrail:us-east-2:123456789012:trail/AWSMacieTrail-DO-NOT-EDIT";
             for (const event of events) {
-                const r = await record(idOf(event));
+                const r = (await record(idOf(event)))!;
                 expect(r.IncidentArn.S).to.equal(incident.incidentRecordArn);
                 expect(r.StormItem.S).to.equal(group);
                 expect(sh.finding(idOf(event))!.Workflow.Status).to.equal("NOTIFIED");
@@ -111,7 +78,7 @@ describe("one problem, several standards: one incident per account, Region, secu
             expect(incident.timeline.map(e => e.eventData.split(" ")[3]).sort()).to.deep.equal([...others].sort());
             expect(incident.timeline.every(e => e.eventData.includes("reports the same check (security control CloudTrail.2) on the same resource"))).to.equal(true);
             expect(incident.relatedItems.filter(r => r.Title!.startsWith("Finding: [123456789012]"))).to.have.length(2);
-            const group_ = await record(group);
+            const group_ = (await record(group))!;
             expect(group_.RollupIncidentArn.S).to.equal(incident.incidentRecordArn);
             expect(group_.OpenFindings.SS).to.have.length(3);
             expect(group_.ExpiresAt, "kept while its findings may close").to.equal(undefined);
@@ -131,7 +98,7 @@ describe("one problem, several standards: one incident per account, Region, secu
         // It checked that the group's incident is still open before attaching.
         expect(deliveries[0].runs[0].states).to.include.members(["JoinProblem", "CheckProblemIncident", "AttachFinding", "AddRelatedItem", "AddAttachedTimeline", "RecordIncident"]);
         expect(deliveries[0].runs[0].states).not.to.include.members(["ReserveSlot", "OpenProblemIncident"]);
-        for (const event of later) expect((await record(idOf(event))).IncidentArn.S).to.equal(incidents.incidents[0].incidentRecordArn);
+        for (const event of later) expect((await record(idOf(event)))!.IncidentArn.S).to.equal(incidents.incidents[0].incidentRecordArn);
         expect(incidents.incidents[0].timeline).to.have.length(4);
     });
 
@@ -149,7 +116,7 @@ describe("one problem, several standards: one incident per account, Region, secu
         // The last one passes: now it is resolved.
         expect(failed([await replay.deliverFromInput(at(bases[2], "2026-11-03T09:05:00Z", { compliance: "PASSED" }))])).to.deep.equal([]);
         expect(incident.status).to.equal("RESOLVED");
-        for (const base of bases) expect((await record(idOf(base))).ClosedAs.S).to.equal("resolved");
+        for (const base of bases) expect((await record(idOf(base)))!.ClosedAs.S).to.equal("resolved");
         // A week later the check fails again for every standard at once: one new incident, linking the resolved one.
         const reopened = await together(replay, bases.map(b => at(b, "2026-11-10T09:00:00Z", { compliance: "FAILED", workflow: "NEW" })));
         expect(failed(reopened)).to.deep.equal([]);
@@ -157,7 +124,7 @@ describe("one problem, several standards: one incident per account, Region, secu
         const next = incidents.incidents[1];
         expect(next.request.RelatedItems!.some(r => r.Title === "Previous incident" && r.Identifier.Value.Arn === incident.incidentRecordArn)).to.equal(true);
         for (const base of bases) {
-            const r = await record(idOf(base));
+            const r = (await record(idOf(base)))!;
             expect(r.IncidentArn.S).to.equal(next.incidentRecordArn);
             expect(r.PreviousIncidentArns.L.map((v: any) => v.S)).to.deep.equal([incident.incidentRecordArn]);
         }
@@ -198,7 +165,7 @@ describe("one problem, several standards: one incident per account, Region, secu
         expect(incidents.incidents).to.have.length(2);
         expect(rollups).to.have.length(1);
         for (const event of events) {
-            const r = await record(idOf(event));
+            const r = (await record(idOf(event)))!;
             expect(r.IncidentArn.S).to.equal(rollups[0].incidentRecordArn);
             expect(r.StormItem.S).to.match(/^#storm\|control\|CloudTrail\.2\|/);
         }
@@ -206,11 +173,11 @@ describe("one problem, several standards: one incident per account, Region, secu
     });
 
     it("holds with the OpsCenter backend: one OpsItem for the three findings arriving at once", async () => {
-        const { replay, opsCenter, record } = await account({ incidentBackend: "opscenter" });
+        const { replay, opsCenter, record } = await account({ config: { incidentBackend: "opscenter" } });
         const events = THREE.map(name => published(name));
         expect(failed(await together(replay, events))).to.deep.equal([]);
         expect(opsCenter!.opsItems).to.have.length(1);
-        for (const event of events) expect((await record(idOf(event))).IncidentArn.S).to.equal(opsCenter!.opsItems[0].opsItemArn);
+        for (const event of events) expect((await record(idOf(event)))!.IncidentArn.S).to.equal(opsCenter!.opsItems[0].opsItemArn);
         expect(Object.keys(opsCenter!.opsItems[0].operationalData).filter(k => k.startsWith("securityhub-incidents:attached:"))).to.have.length(2);
     });
 });

@@ -6,17 +6,13 @@
  */
 import { expect } from "chai";
 import { buildEventPattern, buildOcsfEventPattern } from "../lib/eventPattern";
-import { loadSettings, workflowSettingsOf } from "../lib/settings";
 import { renderStateMachineDefinition } from "../lib/stateMachineDefinition";
 import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
 import { DEFAULT_OPS_ITEM_PRIORITY, DEFAULT_OPS_ITEM_SEVERITY } from "../lib/config/backend";
 import { matchEventPattern } from "../offline/eventPatternMatcher";
 import { evaluateTemplate } from "../offline/stepFunctionsJsonata";
-import { PROJECT_DIR } from "../offline/stackConfig";
-import { LocalDynamoDb } from "../offline/localDynamoDb";
-import { IncidentManagerStandIn } from "../offline/incidentManagerStandIn";
-import { Delivery, ReplayAccount } from "../offline/replayAccount";
-import { stackRules } from "../offline/simulation";
+import { Delivery } from "../offline/replayAccount";
+import { replayAccounts, settingsOf } from "./support/account";
 import { CORPUS, corpusFindings, eventOf } from "./support/corpus";
 
 // The corpus helpers live in tests/support/corpus.ts (other test files use them too).
@@ -41,7 +37,7 @@ const related = (request: Record<string, any>, type: string) =>
     (request.RelatedItems as any[]).filter(i => i.Identifier.Type === type).map(i => i.Identifier.Value.Arn ?? i.Identifier.Value.Url);
 
 describe("findings of every producer (real published findings)", () => {
-    const every = loadSettings(key => ({ productNames: '["Security Hub","GuardDuty","Inspector","Config","Systems Manager Patch Manager","Security Hub Exposure Analysis"]', severityLabels: '["CRITICAL","HIGH","MEDIUM","LOW","INFORMATIONAL"]' } as Record<string, string>)[key], PROJECT_DIR);
+    const every = settingsOf({ productNames: '["Security Hub","GuardDuty","Inspector","Config","Systems Manager Patch Manager","Security Hub Exposure Analysis"]', severityLabels: '["CRITICAL","HIGH","MEDIUM","LOW","INFORMATIONAL"]' });
 
     describe("compliance status (item 4)", () => {
         it("opens for a FAILED control check but not for one that went to WARNING or NOT_AVAILABLE, unless complianceStatuses asks", () => {
@@ -214,26 +210,7 @@ describe("findings of every producer (real published findings)", () => {
 
 describe("recurring activity and other tools' Notes, replayed offline (real published findings)", function () {
     this.timeout(120000);
-    let dynamoDb: LocalDynamoDb;
-    let tables = 0;
-    before(async () => { dynamoDb = await LocalDynamoDb.start(); });
-    after(async () => dynamoDb.stop());
-
-    async function account(config: Record<string, string> = {}, resolveIncidentsAfterMs?: number) {
-        const table = `producers-${++tables}`;
-        await dynamoDb.createDedupTable(table);
-        const incidents = new IncidentManagerStandIn([PLAN]);
-        incidents.respondersResolveAfterMs = resolveIncidentsAfterMs;
-        const raw: Record<string, string> = { productNames: '["Security Hub","GuardDuty"]', severityLabels: '["CRITICAL","HIGH","MEDIUM"]', ...config };
-        const settings = loadSettings(key => raw[key], PROJECT_DIR);
-        const replay = new ReplayAccount({
-            definition: renderStateMachineDefinition({ tableName: table, responsePlanArn: PLAN, ...workflowSettingsOf(settings) }),
-            patterns: stackRules(settings),
-            dynamoDb,
-            incidents,
-        });
-        return { replay, incidents, record: (id: string) => dynamoDb.getItem(table, { FindingId: { S: id } }) };
-    }
+    const { account } = replayAccounts("producers", { responsePlanArn: PLAN, config: { productNames: '["Security Hub","GuardDuty"]', severityLabels: '["CRITICAL","HIGH","MEDIUM"]' } });
     const states = (d: Delivery) => d.runs.map(r => r.states);
     /** A provider's update of the same finding: new UpdatedAt and LastObservedAt, as GuardDuty reports recurring activity. */
     const update = (finding: Record<string, any>, time: string, lastObservedAt = time) => eventOf({ ...finding, UpdatedAt: time, LastObservedAt: lastObservedAt }, time);
@@ -270,7 +247,7 @@ describe("recurring activity and other tools' Notes, replayed offline (real publ
         expect(left.rule).to.equal("lifecycle");
         expect(states(left)).to.deep.equal([["Route", "ReadRecord", "Decide", "NotLinked"]]);
         expect(off.incidents.incidents).to.have.length(0);
-        const on = await account({ openFindingsNotifiedByOthers: "true" });
+        const on = await account({ config: { openFindingsNotifiedByOthers: "true" } });
         const opened = await on.replay.deliverFromInput(eventOf(notified, "2026-11-01T00:00:00Z"));
         expect(states(opened)[0].slice(0, 6)).to.deep.equal(["Route", "ReadRecord", "Decide", "ClaimFinding", "InProblemGroup", "ReserveSlot"]);
         expect(on.incidents.incidents).to.have.length(1);
@@ -341,7 +318,7 @@ describe("recurring activity and other tools' Notes, replayed offline (real publ
         expect([ignored.rule, ignored.runs.length]).to.deep.equal([undefined, 0]);
         expect(off.incidents.incidents[0].request.Impact).to.equal(3);
         // On: CRITICAL and HIGH could raise a MEDIUM incident (severityLabels CRITICAL, HIGH, MEDIUM), MEDIUM could not.
-        const { replay, incidents, record } = await account({ escalateNotifiedControlFindings: "true" });
+        const { replay, incidents, record } = await account({ config: { escalateNotifiedControlFindings: "true" } });
         await replay.deliverFromInput(eventOf(control, "2026-11-01T00:00:00Z"));
         const same = await replay.deliverFromInput(raise("MEDIUM", "2026-11-01T18:00:00Z"));
         expect([same.rule, same.runs.length]).to.deep.equal([undefined, 0]);
@@ -363,7 +340,7 @@ describe("recurring activity and other tools' Notes, replayed offline (real publ
     it("re-opens GuardDuty's recurring activity: one timeline event per hour while open, a new linked incident after resolution, and the record expires", async () => {
         // awsdocs-service-guides/guardduty-typical-finding.current-docs.json (HIGH, NEW, no compliance); the updates are derived.
         const [guardDuty] = corpusFindings("awsdocs-service-guides/guardduty-typical-finding.current-docs.json");
-        const { replay, incidents, record } = await account({}, 48 * 3600 * 1000);
+        const { replay, incidents, record } = await account({ resolveIncidentsAfterMs: 48 * 3600 * 1000 });
         const opened = await replay.deliverFromInput(eventOf(guardDuty, "2026-11-01T00:00:00Z"));
         expect(opened.runs[0].status, opened.runs[0].cause).to.equal("SUCCEEDED");
         // The write-back's own event now reaches the lifecycle rule, and ends as a duplicate.

@@ -1,41 +1,21 @@
 import { expect } from "chai";
-import { buildEventPattern, buildLifecyclePattern } from "../lib/eventPattern";
-import { loadSettings } from "../lib/settings";
-import { renderStateMachineDefinition, StormInputs, WorkflowInputs } from "../lib/stateMachineDefinition";
-import { DEFAULT_IMPACT_BY_SEVERITY } from "../lib/severity";
+import { StormInputs } from "../lib/stateMachineDefinition";
 import { INCIDENT_LIMITS } from "../lib/limits";
-import { LocalDynamoDb } from "../offline/localDynamoDb";
-import { IncidentManagerStandIn } from "../offline/incidentManagerStandIn";
-import { Delivery, ReplayAccount } from "../offline/replayAccount";
-import { PROJECT_DIR } from "../offline/stackConfig";
+import { Delivery } from "../offline/replayAccount";
+import { AccountOptions, replayAccounts } from "./support/account";
 import { ACCOUNT, at, findingEvent } from "./support/findings";
 
-const PLAN = `arn:aws:ssm-incidents::${ACCOUNT}:response-plan/securityhub-incidents-test`;
 const T0 = "2026-11-01T09:00:00Z";
 
 describe("incident storms, replayed offline", function () {
     this.timeout(120000);
-    let dynamoDb: LocalDynamoDb;
-    let tables = 0;
-    before(async () => { dynamoDb = await LocalDynamoDb.start(); });
-    after(async () => dynamoDb.stop());
+    const accounts = replayAccounts("storms");
 
-    async function account(storms: Partial<StormInputs>, options: Partial<WorkflowInputs> = {}, resolveIncidentsAfterMs?: number) {
-        const table = `storms-${++tables}`;
-        await dynamoDb.createDedupTable(table);
-        const incidents = new IncidentManagerStandIn([PLAN]);
-        incidents.respondersResolveAfterMs = resolveIncidentsAfterMs;
-        const inputs: WorkflowInputs = { tableName: table, responsePlanArn: PLAN, dedupTtlDays: 30, impactBySeverity: { ...DEFAULT_IMPACT_BY_SEVERITY }, storms, ...options };
-        const replay = new ReplayAccount({
-            definition: renderStateMachineDefinition(inputs),
-            patterns: { findings: buildEventPattern(loadSettings(() => undefined, PROJECT_DIR)), lifecycle: buildLifecyclePattern() },
-            dynamoDb,
-            incidents,
-        });
-        const record = (id: string) => dynamoDb.getItem(table, { FindingId: { S: id } });
-        const rollups = () => incidents.incidents.filter(i => i.request.Title!.startsWith("[storm]"));
-        const own = () => incidents.incidents.filter(i => !i.request.Title!.startsWith("[storm]"));
-        return { replay, incidents, record, rollups, own, sh: replay.securityHub, table };
+    async function account(storms: Partial<StormInputs>, options: AccountOptions = {}) {
+        const opened = await accounts.account({ storms, ...options });
+        const rollups = () => opened.incidents.incidents.filter(i => i.request.Title!.startsWith("[storm]"));
+        const own = () => opened.incidents.incidents.filter(i => !i.request.Title!.startsWith("[storm]"));
+        return { ...opened, rollups, own };
     }
     const control = (id: string, severity = "HIGH") => {
         const event = findingEvent({ severity });
@@ -109,17 +89,17 @@ describe("incident storms, replayed offline", function () {
         // 110 executions race to open the roll-up (each elects, then asks StartIncident), with DynamoDB
         // calls interleaved by random delays.
         this.timeout(300000);
-        const { replay, record, rollups, own, table } = await account({ stormThreshold: 10, maxIncidentsPerHour: 1000 });
+        const { replay, record, rollups, own, item } = await account({ stormThreshold: 10, maxIncidentsPerHour: 1000 });
         const events = Array.from({ length: 120 }, () => at(control("S3.8"), T0));
-        dynamoDb.jitterMs = 5;
-        const deliveries = await Promise.all(events.map(e => replay.deliverFromInput(e))).finally(() => { dynamoDb.jitterMs = 0; });
+        accounts.dynamoDb.jitterMs = 5;
+        const deliveries = await Promise.all(events.map(e => replay.deliverFromInput(e))).finally(() => { accounts.dynamoDb.jitterMs = 0; });
         expect(deliveries.flatMap(failed)).to.deep.equal([]);
         expect(own()).to.have.length(10);
         expect(rollups()).to.have.length(1);
         const links = await Promise.all(events.map(async e => (await record(e.detail.findings[0].Id))!.IncidentArn.S));
         expect(links.filter(l => l === rollups()[0].incidentRecordArn)).to.have.length(110);
         expect(new Set(links).size).to.equal(11);
-        const storm = (await dynamoDb.getItem(table, { FindingId: { S: "#storm|control|S3.8|2026-11-01T09:00:00.000Z" } }))!;
+        const storm = (await item("#storm|control|S3.8|2026-11-01T09:00:00.000Z"))!;
         expect(storm.OpenFindings.SS).to.have.length(110);
         expect(rollups()[0].timeline).to.have.length(110);
     });
