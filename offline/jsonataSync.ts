@@ -28,7 +28,7 @@ import type jsonataModule from "jsonata";
  * runs on one call stack instead of being cut at every await.
  */
 
-/** The jsonata version the rewrite is written for (package-lock.json installs it; Step Functions runs 2.0.x). */
+/** The jsonata version the rewrite is written for (package.json pins it; Step Functions runs 2.0.x). */
 export const JSONATA_VERSION = "2.0.6";
 
 interface Rewrite {
