@@ -4,17 +4,7 @@ import { loadSettings, workflowSettingsOf } from "../lib/settings";
 import { renderStateMachineDefinition } from "../lib/stateMachineDefinition";
 import { extractExecutionConstants } from "../offline/jsonataExecutionMemo";
 import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
-
-/** Every "{% … %}" string of a definition. */
-function expressionsOf(definition: unknown): string[] {
-    const found: string[] = [];
-    const walk = (v: unknown) => {
-        if (typeof v === "string" && /^\{%[\s\S]*%\}$/.test(v)) found.push(v);
-        else if (v !== null && typeof v === "object") Object.values(v).forEach(walk);
-    };
-    walk(definition);
-    return [...new Set(found)];
-}
+import { expressionsOf } from "./support/expressions";
 
 const extracted = (expression: string) => extractExecutionConstants(jsonata(expression).ast() as Record<string, any>).length;
 /** A block big enough to be worth caching, around the given body. */

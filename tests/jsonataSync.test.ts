@@ -9,19 +9,9 @@ import { evaluateString } from "../offline/stepFunctionsJsonata";
 import { readFindingInputs } from "../offline/findingInput";
 import { PROJECT_DIR, readStackConfig } from "../offline/stackConfig";
 import { CORPUS, corpusFindings, eventOf } from "./support/corpus";
+import { expressionsOf } from "./support/expressions";
 
 const SAMPLES = path.join(PROJECT_DIR, "samples", "findings");
-
-/** Every "{% … %}" string of a definition. */
-function expressionsOf(definition: unknown): string[] {
-    const found: string[] = [];
-    const walk = (v: unknown) => {
-        if (typeof v === "string" && /^\{%[\s\S]*%\}$/.test(v)) found.push(v);
-        else if (v !== null && typeof v === "object") Object.values(v).forEach(walk);
-    };
-    walk(definition);
-    return [...new Set(found)];
-}
 
 /** Every published finding of the shared corpus, as the event Security Hub sends. */
 function corpusEvents(): Record<string, any>[] {
