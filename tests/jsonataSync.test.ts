@@ -158,6 +158,53 @@ describe("the synchronous build of jsonata the replay evaluates with (offline/js
         }
     });
 
+    it("differs from the published package only where the rendered definitions never go (checked on their expression trees)", async () => {
+        // Where the two builds differ (a desk review of jsonata 2.0.6): the published package evaluates an array's items and an
+        // object's values side by side, so a binding made in one item is seen by the next only in the synchronous build; an
+        // object whose `then` is a function is awaited as a promise; sorting merges recursively, on one stack here.
+        expect((await both("[$x := 1, $x]", {})).sync).to.deep.equal({ v: "[1,1]" });
+        expect((await both("[$x := 1, $x]", {})).published).to.deep.equal({ v: "[1]" });
+        type Node = Record<string, any>;
+        const risky: string[] = [];
+        const walk = (node: unknown, inItem: boolean, where: string): void => {
+            if (Array.isArray(node)) return node.forEach(n => walk(n, inItem, where));
+            if (node === null || typeof node !== "object") return;
+            const n = node as Node;
+            if (n.type === "bind" && inItem) risky.push(`${where}: a binding inside an array item or object value`);
+            if (n.type === "sort" || (n.type === "function" && n.procedure?.type === "variable" && n.procedure.value === "sort")) risky.push(`${where}: sorting`);
+            for (const [key, value] of Object.entries(n)) {
+                if (key === "position" || value === null || typeof value !== "object" || value instanceof RegExp) continue;
+                if (n.type === "unary" && n.value === "[" && key === "expressions") walk(value, true, where);
+                else if ((n.type === "unary" && n.value === "{" && key === "lhs") || (key === "group" && Array.isArray((value as Node).lhs))) {
+                    for (const [k, v] of (key === "group" ? (value as Node).lhs : value) as Array<[Node, Node]>) {
+                        if (k.type === "string" && k.value === "then") risky.push(`${where}: an object key "then"`);
+                        walk(k, inItem, where);
+                        walk(v, true, where);
+                    }
+                } else if ((n.type === "block" && key === "expressions") || (n.type === "lambda" && key === "body")) walk(value, false, where);
+                else walk(value, inItem, where);
+            }
+        };
+        // The walk finds each construct where it is planted, and not where a block gives the binding its own frame.
+        for (const [planted, found] of [["[$x := 1, $x]", 1], ["{'a': $y := 2}", 1], ["a{'k': $z := 1}", 1], ["{'then': 1}", 1], ["$sort([2, 1])", 1], ["a^(b)", 1], ["[($w := 1), 2]", 0], ["( $v := 1; [$v] )", 0]] as const) {
+            const before = risky.length;
+            walk(jsonata(planted).ast(), false, planted);
+            expect(risky.length - before, planted).to.equal(found);
+        }
+        risky.length = 0;
+        let scanned = 0;
+        for (const stack of ["dev", "prod", "opscenter"]) {
+            const settings = { ...loadSettings(readStackConfig(stack).read, PROJECT_DIR), findingFormats: ["ASFF", "OCSF"] as Array<"ASFF" | "OCSF"> };
+            const definition = renderStateMachineDefinition({ tableName: `${stack}-dedup`, responsePlanArn: "arn:aws:ssm-incidents::111122223333:response-plan/p", ...workflowSettingsOf(settings, "runbook-document") });
+            for (const expression of expressionsOf(definition)) {
+                walk(jsonata(expression.slice(2, -2)).ast(), false, `${stack}: ${expression.slice(2, 80)}`);
+                scanned++;
+            }
+        }
+        expect(scanned).to.be.greaterThan(100);
+        expect(risky).to.deep.equal([]);
+    });
+
     it("refuses to load from a jsonata other than the one it was checked against, saying what differs", () => {
         const source = fs.readFileSync(require.resolve("jsonata"), "utf8");
         expect(() => synchronousSource(source, JSONATA_VERSION)).not.to.throw();
