@@ -89,14 +89,29 @@ describe("escalation races (a more severe copy while the incident is opened or c
     const isClaim = (op: string, r: Record<string, unknown>) => op === "UpdateItem" && String(r.UpdateExpression).startsWith("SET FullFindingId");
     const isLink = (op: string, r: Record<string, unknown>) => op === "UpdateItem" && String(r.UpdateExpression).startsWith("SET IncidentArn");
 
+    /** Answers claims as they come; `claimed` fires once the first claim has been answered (or failed). */
+    function firstClaim() {
+        const claimed = signal();
+        let claims = 0;
+        const answer = async (op: string, r: Record<string, unknown>) => {
+            const n = ++claims;
+            try {
+                return await call(op, r);
+            } finally {
+                if (n === 1) claimed.fire();
+            }
+        };
+        return { claimed, answer };
+    }
+
     /**
      * Orders a race through DynamoDB: the first claim goes through (the returned signal fires after
      * it); the opener's next calls wait until the twin has read the record once; the twin's later
      * reads wait until the opener's first call matching `until` has been answered (or failed).
      */
     function holdTwinUntil(until: (op: string, r: Record<string, unknown>) => boolean): Promise<void> {
-        const claimed = signal(), twinRead = signal(), done = signal();
-        let claims = 0, reads = 0;
+        const first = firstClaim(), twinRead = signal(), done = signal();
+        let reads = 0;
         dynamoDb.call = async (op, r) => {
             if (op === "GetItem") {
                 const n = ++reads;
@@ -105,14 +120,7 @@ describe("escalation races (a more severe copy while the incident is opened or c
                 if (n === 1) twinRead.fire();
                 return result;
             }
-            if (isClaim(op, r)) {
-                const n = ++claims;
-                try {
-                    return await call(op, r);
-                } finally {
-                    if (n === 1) claimed.fire();
-                }
-            }
+            if (isClaim(op, r)) return first.answer(op, r);
             await twinRead.promise;
             try {
                 return await call(op, r);
@@ -120,7 +128,7 @@ describe("escalation races (a more severe copy while the incident is opened or c
                 if (until(op, r)) done.fire();
             }
         };
-        return claimed.promise;
+        return first.claimed.promise;
     }
 
     for (const backend of BACKENDS) {
@@ -151,17 +159,9 @@ describe("escalation races (a more severe copy while the incident is opened or c
     it("incident-manager: a twin that waited ESCALATION_WAITS times fails EscalationPending holding nothing; the retry of failed executions raises the incident", async () => {
         const { replay, incident } = await account("incident-manager");
         // The ASFF copy is held right after its claim until the twin's execution has ended.
-        const claimed = signal(), twinDone = signal();
-        let claims = 0;
+        const { claimed, answer } = firstClaim(), twinDone = signal();
         dynamoDb.call = async (op, r) => {
-            if (isClaim(op, r)) {
-                const n = ++claims;
-                try {
-                    return await call(op, r);
-                } finally {
-                    if (n === 1) claimed.fire();
-                }
-            }
+            if (isClaim(op, r)) return answer(op, r);
             if (op !== "GetItem") await twinDone.promise;
             return call(op, r);
         };
