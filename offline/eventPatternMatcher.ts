@@ -132,22 +132,28 @@ function innerOf(f: CompiledField): CompiledField[] {
     return f.inner ??= fieldsOf(f.expected as Record<string, unknown>, f.field);
 }
 
+/** The branches of a `$or` field: a list of patterns, at least one of which must match at its level. */
+function branchesOf(f: CompiledField): Array<Record<string, unknown>> {
+    if (!Array.isArray(f.expected) || f.expected.length < 2) throw new Error(`event pattern field ${f.field} must be a list of at least two patterns`);
+    return f.expected as Array<Record<string, unknown>>;
+}
+
+function invalidField(f: CompiledField): Error {
+    return new Error(`event pattern field ${f.field} must be a list or an object`);
+}
+
+/** Whether some of the values satisfy a leaf field (for a list of plain strings, the same answer as matchLeaf: some value is one of them). */
+function leafHolds(values: unknown[], f: CompiledField): boolean {
+    const strings = f.strings;
+    if (!strings) return matchLeaf(values, f.expected as unknown[]);
+    for (const value of values) if (typeof value === "string" && strings.has(value)) return true;
+    return false;
+}
+
 /** Whether the nodes satisfy one `$or` or leaf field (a nested field is walked by its caller). */
 function holds(nodes: unknown[], f: CompiledField): boolean {
-    if (f.kind === "or") {
-        // "$or": a list of patterns, at least one of which must match at this level.
-        const branches = f.expected;
-        if (!Array.isArray(branches) || branches.length < 2) throw new Error(`event pattern field ${f.field} must be a list of at least two patterns`);
-        return branches.some(branch => matchNodes(nodes, fieldsOf(branch as Record<string, unknown>, f.path)).matched);
-    }
-    const values = valuesAt(nodes, f.key);
-    const strings = f.strings;
-    if (strings) {
-        // The same answer as matchLeaf for a list of plain strings: some value is one of them.
-        for (const value of values) if (typeof value === "string" && strings.has(value)) return true;
-        return false;
-    }
-    return matchLeaf(values, f.expected as unknown[]);
+    if (f.kind === "or") return branchesOf(f).some(branch => matchNodes(nodes, fieldsOf(branch, f.path)).matched);
+    return leafHolds(valuesAt(nodes, f.key), f);
 }
 
 function matchNodes(nodes: unknown[], fields: CompiledField[]): MatchResult {
@@ -156,7 +162,7 @@ function matchNodes(nodes: unknown[], fields: CompiledField[]): MatchResult {
             const inner = matchNodes(valuesAt(nodes, f.key), innerOf(f));
             if (!inner.matched) return inner;
         } else if (f.kind === "invalid") {
-            throw new Error(`event pattern field ${f.field} must be a list or an object`);
+            throw invalidField(f);
         } else if (!holds(nodes, f)) {
             return f.failed;
         }
@@ -172,11 +178,9 @@ function matchNodes(nodes: unknown[], fields: CompiledField[]): MatchResult {
 function matchOne(node: unknown, fields: CompiledField[]): MatchResult {
     const isNode = node !== null && typeof node === "object" && !Array.isArray(node);
     for (const f of fields) {
-        if (f.kind === "invalid") throw new Error(`event pattern field ${f.field} must be a list or an object`);
+        if (f.kind === "invalid") throw invalidField(f);
         if (f.kind === "or") {
-            const branches = f.expected;
-            if (!Array.isArray(branches) || branches.length < 2) throw new Error(`event pattern field ${f.field} must be a list of at least two patterns`);
-            if (!branches.some(branch => matchOne(node, fieldsOf(branch as Record<string, unknown>, f.path)).matched)) return f.failed;
+            if (!branchesOf(f).some(branch => matchOne(node, fieldsOf(branch, f.path)).matched)) return f.failed;
             continue;
         }
         const present = isNode && f.key in (node as object);
@@ -189,7 +193,7 @@ function matchOne(node: unknown, fields: CompiledField[]): MatchResult {
             if (f.kind === "nested") {
                 const inner = matchNodes(values, innerOf(f));
                 if (!inner.matched) return inner;
-            } else if (!(f.strings ? values.some(v => typeof v === "string" && f.strings!.has(v)) : matchLeaf(values, f.expected as unknown[]))) {
+            } else if (!leafHolds(values, f)) {
                 return f.failed;
             }
             continue;
@@ -197,7 +201,7 @@ function matchOne(node: unknown, fields: CompiledField[]): MatchResult {
         if (f.kind === "nested") {
             const inner = matchOne(value, innerOf(f));
             if (!inner.matched) return inner;
-        } else if (!(f.strings ? typeof value === "string" && f.strings.has(value) : matchLeaf([value], f.expected as unknown[]))) {
+        } else if (!leafHolds([value], f)) {
             return f.failed;
         }
     }
@@ -209,7 +213,7 @@ function failingNodes(nodes: unknown[], fields: CompiledField[], failing: string
     // The compiled dotted names: every filtered finding of a replay lists the same few strings, shared.
     for (const f of fields) {
         if (f.kind === "nested") failingNodes(valuesAt(nodes, f.key), innerOf(f), failing);
-        else if (f.kind === "invalid") throw new Error(`event pattern field ${f.field} must be a list or an object`);
+        else if (f.kind === "invalid") throw invalidField(f);
         else if (!holds(nodes, f)) failing.push(f.field);
     }
     return failing;
