@@ -51,7 +51,7 @@ interface PackedGroup {
  * text queues it, and every `GROUP_SIZE` queued texts are packed together, in one deflate call.
  * A zlib call costs about 20 µs before its first byte (the stream object, its state, the
  * dictionary), which one text at a time was most of the time a month's findings spent retiring;
- * a group of 16 costs about 8 µs a text, and packs smaller (texts of one shape share their field
+ * a group of `GROUP_SIZE` (32) costs about 6-8 µs a text, and packs smaller (texts of one shape share their field
  * names). A queued text is held as it is until its group is packed. Reading a packed text
  * unpacks its group (the last one read is kept unpacked for the next read); setting a key again
  * holds the new text as it is, and its old text stays in its group until no key needs the group.
